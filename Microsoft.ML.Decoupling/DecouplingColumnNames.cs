@@ -1,0 +1,20 @@
+namespace Microsoft.ML.Decoupling;
+
+/// <summary>The column names this package reads and writes by default; the one place they are spelled out.</summary>
+public static class DecouplingColumnNames
+{
+    /// <summary>Input image column: a known-size <c>Vector&lt;float&gt;</c> holding C·H·W values in [0, 1].</summary>
+    public const string Image = "Image";
+
+    /// <summary>Input label column: a key type.</summary>
+    public const string Label = "Label";
+
+    /// <summary>Output column with the K class probabilities.</summary>
+    public const string Score = "Score";
+
+    /// <summary>Output key column with the most probable class (same key values as the label).</summary>
+    public const string PredictedLabel = "PredictedLabel";
+
+    /// <summary>Output column with the calculation path: 0/1 gate values of all gated layers in forward order.</summary>
+    public const string Path = "Path";
+}
