@@ -1,0 +1,77 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Decoupling.Modules;
+
+/// <summary>
+/// The architecture controlling module of one gated layer (paper Eq. 3): g = W2·ReLU(W1·GAP(X)), computed from the
+/// layer's input X. Returns the gate logits g, one per output filter.
+/// </summary>
+public sealed class ArchitectureControllingModule : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear squeeze;
+    private readonly Linear excite;
+
+    /// <summary>Creates the module for a layer with <paramref name="inputChannels"/> inputs and <paramref name="filters"/> outputs.</summary>
+    /// <param name="name">Module name.</param>
+    /// <param name="inputChannels">C, channels of the layer input.</param>
+    /// <param name="filters">N, filters of the layer.</param>
+    /// <param name="reduction">γ, the hidden size is max(1, C/γ).</param>
+    public ArchitectureControllingModule(string name, int inputChannels, int filters, int reduction)
+        : base(name)
+    {
+        HiddenSize = Math.Max(1, inputChannels / reduction);
+        InputChannels = inputChannels;
+        Filters = filters;
+        squeeze = nn.Linear(inputChannels, HiddenSize, hasBias: true);
+        excite = nn.Linear(HiddenSize, filters, hasBias: true);
+        // Initialisation of the authors' release (DESIGN.md §2): W1 = 0 and both biases = 1, so every gate starts
+        // open and independent of the input. The paper drops the biases "for simplicity"; we keep them, as the
+        // release does, because with W1 = 0 they are what opens the gates at the start.
+        using (no_grad())
+        {
+            squeeze.weight!.zero_();
+            squeeze.bias!.fill_(1.0);
+            excite.bias!.fill_(1.0);
+        }
+
+        RegisterComponents();
+    }
+
+    /// <summary>C, the number of input channels.</summary>
+    public int InputChannels { get; }
+
+    /// <summary>C/γ, the hidden width.</summary>
+    public int HiddenSize { get; }
+
+    /// <summary>N, the number of gated filters.</summary>
+    public int Filters { get; }
+
+    /// <summary>Multiply-accumulates of the two fully connected layers for one image.</summary>
+    public long MultiplyAccumulates => ((long)InputChannels * HiddenSize) + ((long)HiddenSize * Filters);
+
+    internal Linear Squeeze => squeeze;
+
+    internal Linear Excite => excite;
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor input)
+    {
+        using var pooled = input.mean(new long[] { 2, 3 });
+        using var hidden = squeeze.forward(pooled);
+        using var activated = nn.functional.relu(hidden);
+        return excite.forward(activated);
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            squeeze.Dispose();
+            excite.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,25 @@
+namespace Microsoft.ML.Decoupling.Modules;
+
+/// <summary>Shape facts of one conv layer, enough to count its multiply-accumulates for any path.</summary>
+/// <param name="Name">Layer name (as in the network's state dict).</param>
+/// <param name="InputChannels">Input channels.</param>
+/// <param name="Filters">Output filters.</param>
+/// <param name="KernelSize">Square kernel size.</param>
+/// <param name="OutputHeight">Output height.</param>
+/// <param name="OutputWidth">Output width.</param>
+/// <param name="GateIndex">Index of this layer's gate in the path layout, or -1 when the layer is not gated.</param>
+/// <param name="InputGateIndex">Index of the gate that masks this layer's input channels, or -1.</param>
+public sealed record ConvLayerGeometry(
+    string Name,
+    int InputChannels,
+    int Filters,
+    int KernelSize,
+    int OutputHeight,
+    int OutputWidth,
+    int GateIndex,
+    int InputGateIndex)
+{
+    /// <summary>Multiply-accumulates for one image with the given numbers of active input channels and filters.</summary>
+    public long MultiplyAccumulates(int activeInputs, int activeFilters) =>
+        (long)KernelSize * KernelSize * activeInputs * activeFilters * OutputHeight * OutputWidth;
+}

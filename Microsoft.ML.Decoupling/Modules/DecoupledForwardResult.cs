@@ -1,0 +1,13 @@
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Decoupling.Modules;
+
+/// <summary>What a forward pass of a decoupled network produces. The tensors belong to the caller's dispose scope.</summary>
+/// <param name="Logits">Class logits [B, K].</param>
+/// <param name="Gates">Per gated layer, the gate values z [B, N] (0/1 at evaluation; mixed hard/soft in training).</param>
+/// <param name="Responses">Per gated layer, GAP of the layer output before masking, y = GAP(Y) [B, N] (for Lkl).</param>
+public sealed record DecoupledForwardResult(Tensor Logits, IReadOnlyList<Tensor> Gates, IReadOnlyList<Tensor> Responses)
+{
+    /// <summary>The calculation path: all gates concatenated in forward order [B, PathLength].</summary>
+    public Tensor Path() => Gates.Count == 0 ? zeros(new long[] { Logits.shape[0], 0 }) : cat(Gates.ToArray(), 1);
+}

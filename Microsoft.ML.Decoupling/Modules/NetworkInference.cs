@@ -1,0 +1,47 @@
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Decoupling.Modules;
+
+/// <summary>Batched evaluation-mode inference of a decoupled network over in-memory images.</summary>
+public static class NetworkInference
+{
+    /// <summary>Runs the network in evaluation mode; returns softmax scores (count×K) and paths (count×PathLength).</summary>
+    public static (float[] Scores, float[] Paths) Run(DecoupledVggNetwork network, float[] pixels, int count, int batchSize = 256)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        int imageSize = network.Channels * network.Height * network.Width;
+        if (pixels.Length != (long)count * imageSize)
+        {
+            throw new ArgumentException($"Expected {count}×{imageSize} pixel values, got {pixels.Length}.", nameof(pixels));
+        }
+
+        int classes = network.Classes;
+        int pathLength = network.Description.PathLayout.PathLength;
+        var scores = new float[(long)count * classes];
+        var paths = new float[(long)count * pathLength];
+        bool wasTraining = network.training;
+        network.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            for (int start = 0; start < count; start += batchSize)
+            {
+                int size = Math.Min(batchSize, count - start);
+                using var scope = NewDisposeScope();
+                var input = tensor(pixels.AsSpan(start * imageSize, size * imageSize).ToArray(), new long[] { size, imageSize });
+                var output = network.forward(input);
+                output.Logits.softmax(1).data<float>().CopyTo(scores, start * classes);
+                if (pathLength > 0)
+                {
+                    output.Path().data<float>().CopyTo(paths, start * pathLength);
+                }
+            }
+        }
+        finally
+        {
+            network.train(wasTraining);
+        }
+
+        return (scores, paths);
+    }
+}

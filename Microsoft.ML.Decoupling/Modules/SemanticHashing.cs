@@ -1,0 +1,45 @@
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Decoupling.Modules;
+
+/// <summary>
+/// Improved Semantic Hashing (paper §3.2, Kaiser &amp; Bengio): turns gate logits into binary filter choices while
+/// keeping a gradient.
+/// </summary>
+public static class SemanticHashing
+{
+    /// <summary>
+    /// Training-time gate. Adds N(0,1) noise, computes the saturating sigmoid v1 and the step v2, uses v2 for a random
+    /// half of the samples and v1 for the rest; the gradient is always v1's (straight-through for the hard half).
+    /// </summary>
+    /// <param name="logits">Gate logits g, shape [B, N].</param>
+    public static Tensor Train(Tensor logits)
+    {
+        using var noise = randn_like(logits);
+        using var hardSamples = rand(new long[] { logits.shape[0], 1 }, device: logits.device) < 0.5;
+        return Train(logits, noise, hardSamples);
+    }
+
+    /// <summary>Training-time gate with explicit noise [B, N] and hard-sample selector [B, 1] (bool); used by tests.</summary>
+    public static Tensor Train(Tensor logits, Tensor noise, Tensor hardSamples)
+    {
+        using var scope = NewDisposeScope();
+        var noisy = logits + noise;
+        var soft = SaturatingSigmoid(noisy);
+        var hard = (noisy > 0).to_type(logits.dtype);
+        // Forward value of the hard branch is v2; its gradient is v1's.
+        var straightThrough = hard + soft - soft.detach();
+        return where(hardSamples, straightThrough, soft).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Evaluation-time gate: z = 1(g &gt; 0). No noise, no gradient.</summary>
+    public static Tensor Evaluate(Tensor logits) => (logits > 0).to_type(logits.dtype);
+
+    /// <summary>σ'(x) = max(0, min(1, 1.2·sigmoid(x) − 0.1)).</summary>
+    public static Tensor SaturatingSigmoid(Tensor x)
+    {
+        using var sig = x.sigmoid();
+        using var scaled = sig * 1.2 - 0.1;
+        return scaled.clamp(0.0, 1.0);
+    }
+}
