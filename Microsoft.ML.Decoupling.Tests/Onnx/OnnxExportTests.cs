@@ -1,0 +1,458 @@
+using Microsoft.ML.Decoupling.Analysis;
+using Microsoft.ML.Decoupling.Data;
+using Microsoft.ML.Decoupling.Modules;
+using Microsoft.ML.Decoupling.Native;
+using Microsoft.ML.Decoupling.Onnx;
+using Microsoft.ML.Decoupling.Training;
+using Microsoft.ML.OnnxRuntime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Decoupling.Tests;
+
+/// <summary>
+/// Exports a gated network trained for one epoch on real Fashion-MNIST images and checks the ONNX model in ONNX Runtime
+/// against the TorchSharp network in evaluation mode.
+/// </summary>
+[TestClass]
+public sealed class OnnxExportTests
+{
+    private const int TrainCount = 1000;
+    private const int TestCount = 256;
+    private const float ScoreTolerance = 1e-4f;
+    private const double MinimumPathAgreement = 0.999;
+    private const string Layers = "8,16,M,16,32";
+
+    private static DecoupledVggNetwork _network = null!;
+    private static ImageDataset _test = null!;
+    private static byte[] _model = [];
+    private static float[] _expectedScores = [];
+    private static float[] _expectedPaths = [];
+
+    [ClassInitialize]
+    public static void TrainAndExport(TestContext context)
+    {
+        TorchNativeLoader.EnsureTorch();
+        random.manual_seed(11);
+        ImageDataset train = TestDatasets.LoadFashionMnistSubset(FashionMnistSplit.Train, TrainCount);
+        _test = TestDatasets.LoadFashionMnistSubset(FashionMnistSplit.Test, TestCount);
+        _network = new DecoupledVggNetwork(VggLayout.Parse(Layers), train.Channels, train.Height, train.Width, train.ClassNames.Count);
+        // Three short epochs (~3 s on 2 cores) and a sparsity target of one half close some gates for some inputs only.
+        var settings = new TrainingSettings(
+            Epochs: 3, BatchSize: 32, LearningRate: 0.1, Momentum: 0.9, WeightDecay: 1e-4,
+            Weights: new LossWeights(MutualInformation: 0.04, KullbackLeibler: 1, Sparsity: 0.01, TargetRatio: 0.5), Seed: 11);
+        new DecouplingTrainer(settings).Train(_network, train.Pixels, train.Labels);
+
+        _model = DecoupledNetworkOnnxExporter.Export(_network);
+        (_expectedScores, _expectedPaths) = NetworkInference.Run(_network, _test.Pixels, _test.Count);
+        context.WriteLine($"Trained {Layers} on {TrainCount} images; over {TestCount} test images: {DescribePaths(_expectedPaths, _network)}.");
+    }
+
+    [ClassCleanup]
+    public static void DisposeNetwork() => _network?.Dispose();
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    public void Export_BatchesOf64_MatchTorchScoresAndPaths()
+    {
+        using var session = new InferenceSession(_model);
+
+        var (scores, paths) = RunOnnx(session, _test.Pixels, _test.Count, batchSize: 64);
+
+        float maxDifference = MaxAbsDifference(_expectedScores, scores);
+        double agreement = Agreement(_expectedPaths, paths);
+        TestContext.WriteLine($"Score max abs diff {maxDifference:E2}; path bits equal {agreement:P3} of {paths.Length}.");
+        Assert.IsLessThanOrEqualTo(ScoreTolerance, maxDifference, "Score differs from NetworkInference.Run.");
+        Assert.IsGreaterThanOrEqualTo(MinimumPathAgreement, agreement, "Path bits differ from NetworkInference.Run.");
+    }
+
+    [TestMethod]
+    public void Export_BatchOfOne_MatchesTorch()
+    {
+        const int count = 8;
+        using var session = new InferenceSession(_model);
+
+        var (scores, paths) = RunOnnx(session, _test.Pixels.AsSpan(0, count * _test.ImageSize).ToArray(), count, batchSize: 1);
+
+        int classes = _network.Classes, pathLength = _network.Description.PathLayout.PathLength;
+        Assert.IsLessThanOrEqualTo(ScoreTolerance, MaxAbsDifference(_expectedScores.AsSpan(0, count * classes).ToArray(), scores));
+        Assert.IsGreaterThanOrEqualTo(MinimumPathAgreement, Agreement(_expectedPaths.AsSpan(0, count * pathLength).ToArray(), paths));
+    }
+
+    [TestMethod]
+    [DoNotParallelize]
+    public void Export_InputDependentGates_MatchTorchPathPerImage()
+    {
+        // Training leaves few gates input-dependent. Random gate weights, each gate's logits then centred on the test images,
+        // make every path bit input-dependent: this checks that each image's mask reaches that image's channels.
+        random.manual_seed(5);
+        using var network = new DecoupledVggNetwork(VggLayout.Parse(Layers), 1, 28, 28, 10);
+        network.eval();
+        for (int gate = 0; gate < network.Gates.Count; gate++)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            ArchitectureControllingModule module = network.Gates[gate];
+            module.Squeeze.weight!.normal_(0, 1);
+            module.Squeeze.bias!.zero_();
+            module.Excite.bias!.zero_();
+            module.Excite.bias.sub_(GateLogits(network, _test.Pixels, gate).mean([0]));
+        }
+
+        var (expectedScores, expectedPaths) = NetworkInference.Run(network, _test.Pixels, _test.Count);
+        using var session = new InferenceSession(DecoupledNetworkOnnxExporter.Export(network));
+
+        var (scores, paths) = RunOnnx(session, _test.Pixels, _test.Count, batchSize: 64);
+
+        int pathLength = network.Description.PathLayout.PathLength;
+        var (distinct, dynamicBits) = CountPaths(expectedPaths, pathLength);
+        double agreement = Agreement(expectedPaths, paths);
+        TestContext.WriteLine(
+            $"Random gates: {DescribePaths(expectedPaths, network)}; score max abs diff {MaxAbsDifference(expectedScores, scores):E2}, "
+            + $"path bits equal {agreement:P3}.");
+        Assert.IsGreaterThanOrEqualTo(pathLength / 2, dynamicBits, "Most path bits should depend on the image.");
+        Assert.IsGreaterThanOrEqualTo(8, distinct, "The images should take several paths.");
+        Assert.IsLessThanOrEqualTo(ScoreTolerance, MaxAbsDifference(expectedScores, scores));
+        Assert.IsGreaterThanOrEqualTo(MinimumPathAgreement, agreement);
+    }
+
+    [TestMethod]
+    public void Export_InputsAndOutputs_HaveDynamicBatchAndExpectedWidths()
+    {
+        using var session = new InferenceSession(_model);
+
+        NodeMetadata input = session.InputMetadata[DecouplingColumnNames.Image];
+        NodeMetadata score = session.OutputMetadata[DecouplingColumnNames.Score];
+        NodeMetadata path = session.OutputMetadata[DecouplingColumnNames.Path];
+
+        Assert.HasCount(1, session.InputMetadata);
+        CollectionAssert.AreEquivalent(new[] { DecouplingColumnNames.Score, DecouplingColumnNames.Path }, session.OutputMetadata.Keys.ToArray());
+        CollectionAssert.AreEqual(new[] { -1, _test.ImageSize }, input.Dimensions);
+        CollectionAssert.AreEqual(new[] { -1, _network.Classes }, score.Dimensions);
+        CollectionAssert.AreEqual(new[] { -1, _network.Description.PathLayout.PathLength }, path.Dimensions);
+        foreach (NodeMetadata value in new[] { input, score, path })
+        {
+            Assert.AreEqual(DecoupledNetworkOnnxExporter.BatchDimension, value.SymbolicDimensions[0]);
+            Assert.AreEqual(typeof(float), value.ElementType);
+        }
+    }
+
+    [TestMethod]
+    public void Export_Metadata_RoundTripsLayoutAndShape()
+    {
+        using var session = new InferenceSession(_model);
+        ModelMetadata metadata = session.ModelMetadata;
+        CalculationPathLayout expected = _network.Description.PathLayout;
+
+        CalculationPathLayout layout = CalculationPathLayout.FromJson(metadata.CustomMetadataMap[CalculationPathLayout.OnnxMetadataKey]);
+
+        Assert.AreEqual(DecoupledNetworkOnnxExporter.ProducerName, metadata.ProducerName);
+        Assert.AreEqual(expected.PathLength, layout.PathLength);
+        CollectionAssert.AreEqual(expected.Layers.ToArray(), layout.Layers.ToArray());
+        CollectionAssert.AreEqual(new[] { "conv1", "conv2" }, layout.Layers.Select(l => l.Name).ToArray());
+        Assert.AreEqual("1,28,28", metadata.CustomMetadataMap[DecoupledNetworkOnnxExporter.InputShapeMetadataKey]);
+        Assert.AreEqual("10", metadata.CustomMetadataMap[DecoupledNetworkOnnxExporter.ClassesMetadataKey]);
+        Assert.AreEqual(
+            FlopsCounter.Dense(_network.Description),
+            long.Parse(metadata.CustomMetadataMap[DecoupledNetworkOnnxExporter.DenseFlopsMetadataKey], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [TestMethod]
+    public void Export_Graph_UsesGateOperatorsAtOpsetAtMost17()
+    {
+        global::Onnx.ModelProto model = global::Onnx.ModelProto.Parser.ParseFrom(_model);
+        var opTypes = model.Graph.Node.Select(n => n.OpType).ToHashSet();
+
+        foreach (string op in new[] { "Reshape", "Conv", "Relu", "MaxPool", "GlobalAveragePool", "Flatten", "Gemm", "Greater", "Cast", "Mul", "Concat", "Softmax" })
+        {
+            Assert.Contains(op, opTypes);
+        }
+
+        Assert.DoesNotContain("BatchNormalization", opTypes, "BatchNorm is folded into the convs.");
+        Assert.HasCount(1, model.OpsetImport);
+        Assert.AreEqual(string.Empty, model.OpsetImport[0].Domain);
+        Assert.IsLessThanOrEqualTo(17L, model.OpsetImport[0].Version);
+        Assert.IsLessThanOrEqualTo(9L, model.IrVersion);
+        Assert.Contains("conv1.weight", model.Graph.Initializer.Select(t => t.Name).ToArray());
+        Assert.Contains("conv1.gate.squeeze.weight", model.Graph.Initializer.Select(t => t.Name).ToArray());
+    }
+
+    [TestMethod]
+    [DataRow(13)]
+    [DataRow(15)]
+    public void Export_OlderOpsets_RunAndMatch(int opset)
+    {
+        const int count = 32;
+        byte[] model = DecoupledNetworkOnnxExporter.Export(_network, new OnnxExportOptions { OpsetVersion = opset });
+        using var session = new InferenceSession(model);
+
+        var (scores, paths) = RunOnnx(session, _test.Pixels.AsSpan(0, count * _test.ImageSize).ToArray(), count, batchSize: count);
+
+        int classes = _network.Classes, pathLength = _network.Description.PathLayout.PathLength;
+        Assert.AreEqual((long)opset, global::Onnx.ModelProto.Parser.ParseFrom(model).OpsetImport[0].Version);
+        Assert.IsLessThanOrEqualTo(ScoreTolerance, MaxAbsDifference(_expectedScores.AsSpan(0, count * classes).ToArray(), scores));
+        Assert.IsGreaterThanOrEqualTo(MinimumPathAgreement, Agreement(_expectedPaths.AsSpan(0, count * pathLength).ToArray(), paths));
+    }
+
+    [TestMethod]
+    public void Export_PredictedValue_IsStringClassValueOfArgmax()
+    {
+        string[] names = [.. _test.ClassNames];
+        var options = new OnnxExportOptions { PredictedValueName = DecouplingColumnNames.PredictedLabel, ClassValues = names };
+        using var session = new InferenceSession(DecoupledNetworkOnnxExporter.Export(_network, options));
+        using var runOptions = new RunOptions();
+        using var input = OrtValue.CreateTensorValueFromMemory(_test.Pixels, [_test.Count, _test.ImageSize]);
+
+        using var outputs = session.Run(
+            runOptions, [DecouplingColumnNames.Image], [input], [DecouplingColumnNames.Score, DecouplingColumnNames.PredictedLabel]);
+
+        float[] scores = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+        string[] predicted = outputs[1].GetStringTensorAsArray();
+        Assert.HasCount(_test.Count, predicted);
+        for (int i = 0; i < _test.Count; i++)
+        {
+            Assert.AreEqual(names[ArgMax(scores.AsSpan(i * names.Length, names.Length))], predicted[i], $"image {i}");
+        }
+
+        int correct = Enumerable.Range(0, _test.Count).Count(i => predicted[i] == names[_test.GetLabel(i)]);
+        TestContext.WriteLine($"Test accuracy after three epochs: {(double)correct / _test.Count:P1}.");
+    }
+
+    [TestMethod]
+    public void Export_PredictedValue_SupportsNumericClassValues()
+    {
+        int classes = _network.Classes;
+        AssertPredictedValues(Enumerable.Range(0, classes).Select(k => k + 0.5f).ToArray());
+        AssertPredictedValues(Enumerable.Range(0, classes).Select(k => k + 0.25).ToArray());
+        AssertPredictedValues(Enumerable.Range(0, classes).Select(k => -k).ToArray());
+        AssertPredictedValues(Enumerable.Range(1, classes).Select(k => (uint)k).ToArray());
+        AssertPredictedValues(Enumerable.Range(0, classes).Select(k => (long)k << 40).ToArray());
+    }
+
+    [TestMethod]
+    public void Options_BadValues_AreRejectedNamingTheOption()
+    {
+        var wrongLength = new OnnxExportOptions { PredictedValueName = "Predicted", ClassValues = new[] { "a", "b" } };
+        var noValues = new OnnxExportOptions { PredictedValueName = "Predicted" };
+        var sameNames = new OnnxExportOptions { PathName = DecouplingColumnNames.Score };
+
+        var tooNew = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new OnnxExportOptions { OpsetVersion = 18 });
+        var tooOld = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new OnnxExportOptions { OpsetVersion = 12 });
+        var badType = Assert.ThrowsExactly<ArgumentException>(() => new OnnxExportOptions { ClassValues = new bool[10] });
+        var nullName = Assert.ThrowsExactly<ArgumentException>(() => new OnnxExportOptions { ClassValues = new string?[] { "a", null } });
+        var length = Assert.ThrowsExactly<ArgumentException>(() => DecoupledNetworkOnnxExporter.Export(_network, wrongLength));
+        var missing = Assert.ThrowsExactly<ArgumentException>(() => DecoupledNetworkOnnxExporter.Export(_network, noValues));
+        var clash = Assert.ThrowsExactly<ArgumentException>(() => DecoupledNetworkOnnxExporter.Export(_network, sameNames));
+        var internalName = Assert.ThrowsExactly<ArgumentException>(
+            () => DecoupledNetworkOnnxExporter.Export(_network, new OnnxExportOptions { ScoreName = "conv1.relu" }));
+
+        Assert.AreEqual(nameof(OnnxExportOptions.OpsetVersion), tooNew.ParamName);
+        Assert.AreEqual(nameof(OnnxExportOptions.OpsetVersion), tooOld.ParamName);
+        foreach (var error in new[] { badType, nullName, length, missing })
+        {
+            Assert.AreEqual(nameof(OnnxExportOptions.ClassValues), error.ParamName, error.Message);
+        }
+
+        Assert.Contains("10", length.Message);
+        Assert.AreEqual(nameof(OnnxExportOptions.PathName), clash.ParamName);
+        Assert.Contains("conv1.relu", internalName.Message);
+    }
+
+    [TestMethod]
+    public void ExportToFile_ReplacesTheFileAndLeavesNothingElse()
+    {
+        string folder = TestDatasets.CreateTempDirectory("onnx-export-tests");
+        try
+        {
+            string path = Path.Combine(folder, "model.onnx");
+            File.WriteAllText(path, "stale");
+
+            DecoupledNetworkOnnxExporter.Export(_network, path);
+
+            CollectionAssert.AreEqual(_model, File.ReadAllBytes(path));
+            CollectionAssert.AreEqual(new[] { path }, Directory.GetFiles(folder));
+            var wrongLength = new OnnxExportOptions { PredictedValueName = "Predicted", ClassValues = new[] { "a" } };
+            Assert.ThrowsExactly<ArgumentException>(() => DecoupledNetworkOnnxExporter.Export(_network, path, wrongLength));
+            CollectionAssert.AreEqual(_model, File.ReadAllBytes(path), "A failed export leaves the previous file alone.");
+            CollectionAssert.AreEqual(new[] { path }, Directory.GetFiles(folder));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void ExportToFile_BadPath_IsRejected()
+    {
+        string missingFolder = Path.Combine(Path.GetTempPath(), $"onnx-missing-{Guid.NewGuid():N}", "model.onnx");
+
+        var empty = Assert.ThrowsExactly<ArgumentException>(() => DecoupledNetworkOnnxExporter.Export(_network, " "));
+        var folder = Assert.ThrowsExactly<ArgumentException>(() => DecoupledNetworkOnnxExporter.Export(_network, Path.GetTempPath()));
+        var missing = Assert.ThrowsExactly<DirectoryNotFoundException>(() => DecoupledNetworkOnnxExporter.Export(_network, missingFolder));
+
+        Assert.AreEqual("path", empty.ParamName);
+        Assert.AreEqual("path", folder.ParamName);
+        Assert.Contains(Path.GetDirectoryName(missingFolder)!, missing.Message);
+    }
+
+    [TestMethod]
+    [DoNotParallelize]
+    public void Export_KeepsTrainingModeAndLeaksNoTensors()
+    {
+        bool wasTraining = _network.training;
+        try
+        {
+            _network.train();
+            DisposeScopeManager.Statistics.Reset();
+
+            DecoupledNetworkOnnxExporter.Export(_network);
+
+            Assert.IsTrue(_network.training, "Export must not switch the network to evaluation mode.");
+            Assert.AreEqual(0L, DisposeScopeManager.Statistics.CreatedOutsideScopeCount, "Every tensor is made inside the export's dispose scope.");
+            Assert.AreEqual(DisposeScopeManager.Statistics.CreatedInScopeCount, DisposeScopeManager.Statistics.DisposedInScopeCount);
+            _network.eval();
+            CollectionAssert.AreEqual(_model, DecoupledNetworkOnnxExporter.Export(_network), "The model does not depend on the mode.");
+            Assert.IsFalse(_network.training);
+        }
+        finally
+        {
+            _network.train(wasTraining);
+        }
+    }
+
+    [TestMethod]
+    public void Export_DenseNetwork_HasEmptyPath()
+    {
+        const int count = 16;
+        using var dense = new DecoupledVggNetwork(VggLayout.Parse(Layers), 1, 28, 28, 10, gated: false);
+        float[] pixels = _test.Pixels.AsSpan(0, count * _test.ImageSize).ToArray();
+        var (expectedScores, _) = NetworkInference.Run(dense, pixels, count);
+        using var session = new InferenceSession(DecoupledNetworkOnnxExporter.Export(dense));
+
+        var (scores, paths) = RunOnnx(session, pixels, count, batchSize: count);
+
+        Assert.IsEmpty(paths);
+        Assert.IsLessThanOrEqualTo(ScoreTolerance, MaxAbsDifference(expectedScores, scores));
+    }
+
+    private static void AssertPredictedValues<T>(T[] values)
+        where T : unmanaged
+    {
+        const int count = 64;
+        var options = new OnnxExportOptions { PredictedValueName = "Predicted", ClassValues = values };
+        using var session = new InferenceSession(DecoupledNetworkOnnxExporter.Export(_network, options));
+        using var runOptions = new RunOptions();
+        using var input = OrtValue.CreateTensorValueFromMemory(_test.Pixels.AsSpan(0, count * _test.ImageSize).ToArray(), [count, _test.ImageSize]);
+
+        using var outputs = session.Run(runOptions, [DecouplingColumnNames.Image], [input], [DecouplingColumnNames.Score, "Predicted"]);
+
+        float[] scores = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+        T[] predicted = outputs[1].GetTensorDataAsSpan<T>().ToArray();
+        Assert.AreEqual(typeof(T), session.OutputMetadata["Predicted"].ElementType);
+        CollectionAssert.AreEqual(
+            Enumerable.Range(0, count).Select(i => values[ArgMax(scores.AsSpan(i * values.Length, values.Length))]).ToArray(),
+            predicted,
+            typeof(T).Name);
+    }
+
+    private static (float[] Scores, float[] Paths) RunOnnx(InferenceSession session, float[] pixels, int count, int batchSize)
+    {
+        int imageSize = pixels.Length / count;
+        var scores = new List<float>();
+        var paths = new List<float>();
+        using var runOptions = new RunOptions();
+        for (int start = 0; start < count; start += batchSize)
+        {
+            int size = Math.Min(batchSize, count - start);
+            float[] batch = pixels.AsSpan(start * imageSize, size * imageSize).ToArray();
+            using var input = OrtValue.CreateTensorValueFromMemory(batch, [size, imageSize]);
+            using var outputs = session.Run(
+                runOptions, [DecouplingColumnNames.Image], [input], [DecouplingColumnNames.Score, DecouplingColumnNames.Path]);
+            Assert.AreEqual(size, outputs[0].GetTensorTypeAndShape().Shape[0]);
+            Assert.AreEqual(size, outputs[1].GetTensorTypeAndShape().Shape[0]);
+            scores.AddRange(outputs[0].GetTensorDataAsSpan<float>());
+            paths.AddRange(outputs[1].GetTensorDataAsSpan<float>());
+        }
+
+        return (scores.ToArray(), paths.ToArray());
+    }
+
+    private static float MaxAbsDifference(float[] expected, float[] actual)
+    {
+        Assert.HasCount(expected.Length, actual);
+        return expected.Zip(actual, (e, a) => Math.Abs(e - a)).DefaultIfEmpty(0f).Max();
+    }
+
+    private static double Agreement(float[] expected, float[] actual)
+    {
+        Assert.HasCount(expected.Length, actual);
+        return expected.Length == 0 ? 1.0 : (double)expected.Zip(actual).Count(p => p.First == p.Second) / expected.Length;
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++)
+        {
+            if (values[i] > values[best])
+            {
+                best = i;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>The logits of gate <paramref name="wanted"/> for the given images, following the network's evaluation forward pass.</summary>
+    private static Tensor GateLogits(DecoupledVggNetwork network, float[] pixels, int wanted)
+    {
+        var x = tensor(pixels).view(-1, network.Channels, network.Height, network.Width);
+        int conv = 0;
+        foreach (int item in network.Layout.Items)
+        {
+            if (item == 0)
+            {
+                x = nn.functional.max_pool2d(x, 2);
+                continue;
+            }
+
+            int gate = network.GateOfConv(conv);
+            Tensor? logits = gate >= 0 ? network.Gates[gate].forward(x) : null;
+            if (gate == wanted)
+            {
+                return logits!;
+            }
+
+            x = nn.functional.relu(network.Norms[conv].forward(network.Convolutions[conv].forward(x)));
+            if (logits is not null)
+            {
+                x *= (logits > 0).to_type(ScalarType.Float32).unsqueeze(-1).unsqueeze(-1);
+            }
+
+            conv++;
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(wanted), wanted, "No such gate.");
+    }
+
+    private static string DescribePaths(float[] paths, DecoupledVggNetwork network)
+    {
+        var (distinct, dynamicBits) = CountPaths(paths, network.Description.PathLayout.PathLength);
+        return $"{paths.Average():P1} of gates open, {distinct} distinct paths, {dynamicBits} dynamic bits of {network.Description.PathLayout.PathLength}";
+    }
+
+    /// <summary>Distinct paths, and bits that are on for some images and off for others.</summary>
+    private static (int Distinct, int DynamicBits) CountPaths(float[] paths, int pathLength)
+    {
+        int count = paths.Length / pathLength;
+        int distinct = Enumerable.Range(0, count)
+            .Select(i => string.Concat(paths.AsSpan(i * pathLength, pathLength).ToArray().Select(b => b > 0.5f ? '1' : '0')))
+            .Distinct()
+            .Count();
+        int dynamicBits = Enumerable.Range(0, pathLength)
+            .Count(bit => Enumerable.Range(0, count).Select(i => paths[(i * pathLength) + bit]).Distinct().Count() > 1);
+        return (distinct, dynamicBits);
+    }
+}

@@ -1,0 +1,426 @@
+using System.Globalization;
+using Google.Protobuf;
+using Microsoft.ML.Decoupling.Analysis;
+using Microsoft.ML.Decoupling.Modules;
+using Onnx;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using DataType = Onnx.TensorProto.Types.DataType;
+
+namespace Microsoft.ML.Decoupling.Onnx;
+
+/// <summary>
+/// Writes a <see cref="DecoupledVggNetwork"/> as a self-contained ONNX model (opset 13–17) that computes, for images
+/// [N, C·H·W], the class probabilities (Score [N, K]) and the calculation path (Path [N, PathLength], 0/1 floats) exactly as
+/// the network does in evaluation mode.
+/// </summary>
+/// <remarks>
+/// Each BatchNorm is folded into its conv in double precision (w' = w·γ/√(σ²+ε), b' = β − μ·γ/√(σ²+ε)) using the running
+/// statistics, so the graph holds Conv → Relu per layer whatever the network's training/eval mode. A gated layer adds,
+/// read from the conv's input: GlobalAveragePool → Flatten → Gemm → Relu → Gemm → Greater(0) → Cast, and the layer output
+/// is multiplied by the resulting 0/1 mask. Closed filters are still computed: the model reproduces the paths, it does not
+/// skip work. Initializers and values are named after the layers of <see cref="CalculationPathLayout"/> (<c>conv1.weight</c>,
+/// <c>conv1.gate.squeeze.weight</c>, …), and the layer table is stored in <c>metadata_props</c>.
+/// </remarks>
+public static class DecoupledNetworkOnnxExporter
+{
+    /// <summary>The <c>producer_name</c> written into every model.</summary>
+    public const string ProducerName = "Microsoft.ML.Decoupling";
+
+    /// <summary><c>metadata_props</c> key of the input shape, written as <c>"C,H,W"</c>.</summary>
+    public const string InputShapeMetadataKey = "decoupling.input_shape";
+
+    /// <summary><c>metadata_props</c> key of the dense network's multiply-accumulates per image (<see cref="FlopsCounter.Dense"/>).</summary>
+    public const string DenseFlopsMetadataKey = "decoupling.dense_flops";
+
+    /// <summary><c>metadata_props</c> key of the number of classes K.</summary>
+    public const string ClassesMetadataKey = "decoupling.classes";
+
+    /// <summary>Name of the symbolic batch dimension of the input and the outputs.</summary>
+    public const string BatchDimension = "batch";
+
+    /// <summary>Builds the ONNX model of <paramref name="network"/> and returns its serialized bytes.</summary>
+    /// <param name="network">The network; its parameters and BatchNorm running statistics are read, nothing is changed.</param>
+    /// <param name="options">Names, opset and the optional predicted-value output; null for the defaults.</param>
+    /// <exception cref="ArgumentException">The options do not fit the network (see <see cref="OnnxExportOptions"/>).</exception>
+    public static byte[] Export(DecoupledVggNetwork network, OnnxExportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        options ??= new OnnxExportOptions();
+        options.Validate(network.Classes);
+        return BuildModel(network, options).ToByteArray();
+    }
+
+    /// <summary>
+    /// Writes the ONNX model of <paramref name="network"/> to <paramref name="path"/>, replacing an existing file. The bytes
+    /// go to a temporary file in the same folder that is then renamed, so a failure never leaves a partial model.
+    /// </summary>
+    /// <param name="network">The network to export.</param>
+    /// <param name="path">The .onnx file to write; its folder must exist.</param>
+    /// <param name="options">Names, opset and the optional predicted-value output; null for the defaults.</param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty or names a folder, or the options do not fit the network.</exception>
+    /// <exception cref="DirectoryNotFoundException">The folder of <paramref name="path"/> does not exist.</exception>
+    public static void Export(DecoupledVggNetwork network, string path, OnnxExportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new ArgumentException("Expected the path of the .onnx file to write; it was empty.", nameof(path));
+        }
+
+        string fullPath = Path.GetFullPath(path);
+        if (Directory.Exists(fullPath))
+        {
+            throw new ArgumentException($"'{path}' is a folder; expected the path of the .onnx file to write.", nameof(path));
+        }
+
+        string folder = Path.GetDirectoryName(fullPath)
+            ?? throw new ArgumentException($"'{path}' is a root folder; expected the path of the .onnx file to write.", nameof(path));
+        if (!Directory.Exists(folder))
+        {
+            throw new DirectoryNotFoundException($"Cannot write the ONNX model to '{path}': the folder '{folder}' does not exist.");
+        }
+
+        // Build first: invalid options or an unreadable network must not touch the file system.
+        byte[] bytes = Export(network, options);
+        string temporary = Path.Combine(folder, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+            {
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, fullPath, overwrite: true);
+        }
+        finally
+        {
+            DeleteQuietly(temporary);
+        }
+    }
+
+    private static ModelProto BuildModel(DecoupledVggNetwork network, OnnxExportOptions options)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var graph = new GraphWriter($"{nameof(DecoupledVggNetwork)} {network.Layout.Text}");
+        var layout = network.Description.PathLayout;
+        string batch = BatchDimension;
+
+        string input = graph.Input(options.InputName, DataType.Float, batch, network.Channels * network.Height * network.Width);
+        string x = graph.Node("Reshape", "input.reshape", [input, graph.Int64s("input.shape", -1, network.Channels, network.Height, network.Width)]);
+
+        var gates = new List<string>();
+        int conv = 0, pool = 0;
+        foreach (int item in network.Layout.Items)
+        {
+            if (item == 0)
+            {
+                x = graph.Node("MaxPool", $"pool{pool++}", [x], Ints("kernel_shape", 2, 2), Ints("strides", 2, 2));
+                continue;
+            }
+
+            string layer = network.Description.Convolutions[conv].Name;
+            int gate = network.GateOfConv(conv);
+            // The gate reads the layer INPUT (paper Eq. 3), so its nodes come before the conv's.
+            string? mask = gate >= 0 ? WriteGate(graph, layer, x, network.Gates[gate]) : null;
+            x = WriteConvolution(graph, layer, x, network.Convolutions[conv], network.Norms[conv]);
+            if (mask is not null)
+            {
+                gates.Add(mask);
+                string channelMask = graph.Node("Unsqueeze", $"{layer}.gate.mask", [mask, graph.Int64s("gate.mask_axes", 2, 3)]);
+                x = graph.Node("Mul", $"{layer}.out", [x, channelMask]);
+            }
+
+            conv++;
+        }
+
+        string pooled = graph.Node("GlobalAveragePool", "head.pool", [x]);
+        string features = graph.Node("Flatten", "head.flatten", [pooled], Int("axis", 1));
+        string logits = WriteLinear(graph, "head", features, network.Head);
+        string score = graph.Node("Softmax", options.ScoreName, [logits], Int("axis", 1));
+        graph.Output(score, DataType.Float, batch, network.Classes);
+
+        string path = gates.Count > 0
+            ? graph.Node("Concat", options.PathName, gates, Int("axis", 1))
+            : WriteEmptyPath(graph, input, options.PathName);
+        graph.Output(path, DataType.Float, batch, layout.PathLength);
+
+        if (options.PredictedValueName is not null && options.ClassValues is not null)
+        {
+            string best = graph.Node("ArgMax", "predicted.index", [score], Int("axis", 1), Int("keepdims", 0));
+            var values = ClassValuesTensor("predicted.class_values", options.ClassValues);
+            string predicted = graph.Node("Gather", options.PredictedValueName, [graph.Initializer(values), best], Int("axis", 0));
+            graph.Output(predicted, (DataType)values.DataType, batch);
+        }
+
+        var model = new ModelProto
+        {
+            // IR 7 is what opsets 13–14 shipped with, IR 8 opsets 15–17: the oldest that runtimes of each opset accept.
+            IrVersion = options.OpsetVersion >= 15 ? 8 : 7,
+            ProducerName = ProducerName,
+            ProducerVersion = typeof(DecoupledNetworkOnnxExporter).Assembly.GetName().Version?.ToString() ?? "0.0.0.0",
+            DocString = $"Decoupled VGG network, layout \"{network.Layout.Text}\", input {network.Channels}×{network.Height}×{network.Width}, "
+                + $"{network.Classes} classes, path of {layout.PathLength} bits. BatchNorm is folded into the convs.",
+            Graph = graph.Graph,
+        };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = options.OpsetVersion });
+        AddMetadata(model, CalculationPathLayout.OnnxMetadataKey, layout.ToJson());
+        AddMetadata(model, InputShapeMetadataKey, string.Create(CultureInfo.InvariantCulture, $"{network.Channels},{network.Height},{network.Width}"));
+        AddMetadata(model, DenseFlopsMetadataKey, FlopsCounter.Dense(network.Description).ToString(CultureInfo.InvariantCulture));
+        AddMetadata(model, ClassesMetadataKey, network.Classes.ToString(CultureInfo.InvariantCulture));
+        return model;
+    }
+
+    /// <summary>Conv with the BatchNorm folded in, then Relu.</summary>
+    private static string WriteConvolution(GraphWriter graph, string layer, string input, Conv2d conv, BatchNorm2d norm)
+    {
+        double[] weight = ToDoubles(conv.weight, $"{layer}.weight");
+        double[] mean = ToDoubles(norm.running_mean, $"{layer} BatchNorm running_mean");
+        double[] variance = ToDoubles(norm.running_var, $"{layer} BatchNorm running_var");
+        double[] gamma = ToDoubles(norm.weight, $"{layer} BatchNorm weight");
+        double[] beta = ToDoubles(norm.bias, $"{layer} BatchNorm bias");
+        double[]? convBias = conv.bias is null ? null : ToDoubles(conv.bias, $"{layer}.bias");
+        long[] shape = conv.weight!.shape;
+        int filters = (int)shape[0];
+        int perFilter = weight.Length / filters;
+
+        var foldedWeight = new float[weight.Length];
+        var foldedBias = new float[filters];
+        for (int f = 0; f < filters; f++)
+        {
+            double scale = gamma[f] / Math.Sqrt(variance[f] + norm.eps);
+            for (int i = f * perFilter; i < (f + 1) * perFilter; i++)
+            {
+                foldedWeight[i] = (float)(weight[i] * scale);
+            }
+
+            foldedBias[f] = (float)(beta[f] + (((convBias?[f] ?? 0.0) - mean[f]) * scale));
+        }
+
+        string output = graph.Node(
+            "Conv",
+            $"{layer}.conv",
+            [input, graph.Floats($"{layer}.weight", shape, foldedWeight), graph.Floats($"{layer}.bias", [filters], foldedBias)],
+            Ints("kernel_shape", shape[2], shape[3]),
+            Ints("pads", 1, 1, 1, 1),
+            Ints("strides", 1, 1));
+        return graph.Node("Relu", $"{layer}.relu", [output]);
+    }
+
+    /// <summary>The architecture controlling module and the evaluation-time hash z = 1(g &gt; 0); returns z [N, filters].</summary>
+    private static string WriteGate(GraphWriter graph, string layer, string input, ArchitectureControllingModule gate)
+    {
+        string prefix = $"{layer}.gate";
+        string pooled = graph.Node("GlobalAveragePool", $"{prefix}.pool", [input]);
+        string squeezed = graph.Node("Flatten", $"{prefix}.flatten", [pooled], Int("axis", 1));
+        string hidden = WriteLinear(graph, $"{prefix}.squeeze", squeezed, gate.Squeeze);
+        string activated = graph.Node("Relu", $"{prefix}.relu", [hidden]);
+        string logits = WriteLinear(graph, $"{prefix}.excite", activated, gate.Excite);
+        string open = graph.Node("Greater", $"{prefix}.open", [logits, graph.Floats("gate.threshold", [], [0f])]);
+        return graph.Node("Cast", $"{prefix}.z", [open], Int("to", (int)DataType.Float));
+    }
+
+    /// <summary>y = x·Wᵀ + b as a Gemm with the weight kept in PyTorch's [out, in] layout.</summary>
+    private static string WriteLinear(GraphWriter graph, string name, string input, Linear linear)
+    {
+        var inputs = new List<string> { input, graph.Floats($"{name}.weight", linear.weight!.shape, ToFloats(linear.weight, $"{name}.weight")) };
+        if (linear.bias is not null)
+        {
+            inputs.Add(graph.Floats($"{name}.bias", linear.bias.shape, ToFloats(linear.bias, $"{name}.bias")));
+        }
+
+        return graph.Node("Gemm", $"{name}.gemm", inputs, Int("transB", 1));
+    }
+
+    /// <summary>A network without gates has an empty path: zeros of shape [N, 0].</summary>
+    private static string WriteEmptyPath(GraphWriter graph, string input, string name)
+    {
+        string inputShape = graph.Node("Shape", "path.input_shape", [input]);
+        string batch = graph.Node("Slice", "path.batch", [inputShape, graph.Int64s("path.slice_start", 0), graph.Int64s("path.slice_end", 1)]);
+        string shape = graph.Node("Concat", "path.shape", [batch, graph.Int64s("path.width", 0)], Int("axis", 0));
+        var zero = new TensorProto { DataType = (int)DataType.Float, Dims = { 1 } };
+        zero.FloatData.Add(0f);
+        return graph.Node("ConstantOfShape", name, [shape], new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = zero });
+    }
+
+    private static TensorProto ClassValuesTensor(string name, Array values)
+    {
+        var tensor = new TensorProto { Name = name, Dims = { values.Length } };
+        // Dispatch on the element type, not with `is int[]`: the runtime lets int[] and uint[] pass for each other.
+        Type elementType = values.GetType().GetElementType()!;
+        if (elementType == typeof(string))
+        {
+            tensor.DataType = (int)DataType.String;
+            tensor.StringData.AddRange(((string[])values).Select(ByteString.CopyFromUtf8));
+        }
+        else if (elementType == typeof(float))
+        {
+            tensor.DataType = (int)DataType.Float;
+            tensor.FloatData.AddRange((float[])values);
+        }
+        else if (elementType == typeof(double))
+        {
+            tensor.DataType = (int)DataType.Double;
+            tensor.DoubleData.AddRange((double[])values);
+        }
+        else if (elementType == typeof(int))
+        {
+            tensor.DataType = (int)DataType.Int32;
+            tensor.Int32Data.AddRange((int[])values);
+        }
+        else if (elementType == typeof(uint))
+        {
+            // ONNX stores uint32 values in uint64_data.
+            tensor.DataType = (int)DataType.Uint32;
+            tensor.Uint64Data.AddRange(((uint[])values).Select(v => (ulong)v));
+        }
+        else if (elementType == typeof(long))
+        {
+            tensor.DataType = (int)DataType.Int64;
+            tensor.Int64Data.AddRange((long[])values);
+        }
+        else
+        {
+            throw new ArgumentException($"{nameof(OnnxExportOptions.ClassValues)} has elements of type {elementType.Name}; expected string, float, double, int, uint or long.", nameof(values));
+        }
+
+        return tensor;
+    }
+
+    private static double[] ToDoubles(Tensor? tensor, string what) =>
+        Read(tensor, what).to_type(ScalarType.Float64).contiguous().data<double>().ToArray();
+
+    private static float[] ToFloats(Tensor? tensor, string what) =>
+        Read(tensor, what).to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
+
+    /// <summary>A detached CPU view of a parameter or buffer; the copies made from it belong to the caller's dispose scope.</summary>
+    private static Tensor Read(Tensor? tensor, string what) =>
+        (tensor ?? throw new InvalidOperationException($"The network has no {what}; expected every conv, BatchNorm and linear layer to hold its tensors."))
+            .detach().cpu();
+
+    private static AttributeProto Int(string name, long value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    private static AttributeProto Ints(string name, params long[] values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.AddRange(values);
+        return attribute;
+    }
+
+    private static void AddMetadata(ModelProto model, string key, string value) =>
+        model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+
+    private static void DeleteQuietly(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // The original failure, if any, is the one worth reporting.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>Adds nodes, initializers, inputs and outputs to a graph, refusing to define a value name twice.</summary>
+    private sealed class GraphWriter
+    {
+        private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+
+        public GraphWriter(string name) => Graph = new GraphProto { Name = name };
+
+        public GraphProto Graph { get; }
+
+        /// <summary>Adds a node whose only output is named <paramref name="output"/>; the node takes the same name.</summary>
+        public string Node(string opType, string output, IEnumerable<string> inputs, params AttributeProto[] attributes)
+        {
+            Define(output);
+            var node = new NodeProto { OpType = opType, Name = output };
+            node.Input.AddRange(inputs);
+            node.Output.Add(output);
+            node.Attribute.AddRange(attributes);
+            Graph.Node.Add(node);
+            return output;
+        }
+
+        /// <summary>Adds a float initializer, or returns the name of the one already added under <paramref name="name"/>.</summary>
+        public string Floats(string name, long[] dims, float[] values)
+        {
+            if (_names.Contains(name))
+            {
+                return name;
+            }
+
+            var tensor = new TensorProto { Name = name, DataType = (int)DataType.Float };
+            tensor.Dims.AddRange(dims);
+            tensor.FloatData.AddRange(values);
+            return Initializer(tensor);
+        }
+
+        /// <summary>Adds a one-dimensional int64 initializer (shapes, axes), or reuses the one of the same name.</summary>
+        public string Int64s(string name, params long[] values)
+        {
+            if (_names.Contains(name))
+            {
+                return name;
+            }
+
+            var tensor = new TensorProto { Name = name, DataType = (int)DataType.Int64, Dims = { values.Length } };
+            tensor.Int64Data.AddRange(values);
+            return Initializer(tensor);
+        }
+
+        public string Initializer(TensorProto tensor)
+        {
+            Define(tensor.Name);
+            Graph.Initializer.Add(tensor);
+            return tensor.Name;
+        }
+
+        /// <summary>Declares a graph input; a string dimension is symbolic, an int one fixed.</summary>
+        public string Input(string name, DataType type, params object[] dims)
+        {
+            Define(name);
+            Graph.Input.Add(ValueInfo(name, type, dims));
+            return name;
+        }
+
+        /// <summary>Declares an already defined value as a graph output.</summary>
+        public void Output(string name, DataType type, params object[] dims) => Graph.Output.Add(ValueInfo(name, type, dims));
+
+        private static ValueInfoProto ValueInfo(string name, DataType type, object[] dims)
+        {
+            var shape = new TensorShapeProto();
+            foreach (object dim in dims)
+            {
+                shape.Dim.Add(dim is string symbol
+                    ? new TensorShapeProto.Types.Dimension { DimParam = symbol }
+                    : new TensorShapeProto.Types.Dimension { DimValue = Convert.ToInt64(dim, CultureInfo.InvariantCulture) });
+            }
+
+            return new ValueInfoProto
+            {
+                Name = name,
+                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } },
+            };
+        }
+
+        private void Define(string name)
+        {
+            if (!_names.Add(name))
+            {
+                // Only a user-chosen input or output name can collide with the graph's own names.
+                throw new ArgumentException(
+                    $"The ONNX value name '{name}' is used twice; choose {nameof(OnnxExportOptions)} input and output names that differ from "
+                    + "the graph's own value names (such as 'conv1.relu' or 'head.gemm').",
+                    "options");
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+using Microsoft.ML.Decoupling.Modules;
+using Microsoft.ML.Decoupling.Training;
+
+namespace Microsoft.ML.Decoupling.Transforms;
+
+public sealed partial class DecoupleNetworkEstimator
+{
+    /// <summary>Options of <see cref="DecoupleNetworkEstimator"/>; defaults follow the paper (see each field).</summary>
+    public sealed class Options
+    {
+        /// <summary>Input image column: known-size Vector&lt;Single&gt; of C·H·W values in [0, 1].</summary>
+        public string FeatureColumnName { get; set; } = DecouplingColumnNames.Image;
+
+        /// <summary>Input label column: a key type.</summary>
+        public string LabelColumnName { get; set; } = DecouplingColumnNames.Label;
+
+        /// <summary>Output column of class probabilities.</summary>
+        public string ScoreColumnName { get; set; } = DecouplingColumnNames.Score;
+
+        /// <summary>Output column of the predicted class (key, same key values as the label).</summary>
+        public string PredictedLabelColumnName { get; set; } = DecouplingColumnNames.PredictedLabel;
+
+        /// <summary>Output column of the calculation path (0/1 per gated filter, forward order).</summary>
+        public string PathColumnName { get; set; } = DecouplingColumnNames.Path;
+
+        /// <summary>Image channels C.</summary>
+        public int ImageChannels { get; set; } = DecoupleNetworkDefaults.ImageChannels;
+
+        /// <summary>Image height H; 0 infers a square image from the column size and <see cref="ImageChannels"/>.</summary>
+        public int ImageHeight { get; set; }
+
+        /// <summary>Image width W; 0 infers a square image from the column size and <see cref="ImageChannels"/>.</summary>
+        public int ImageWidth { get; set; }
+
+        /// <summary>VGG-style layout: conv widths and 'M' pools (see <see cref="VggLayout"/>).</summary>
+        public string Layers { get; set; } = DecoupleNetworkDefaults.Layers;
+
+        /// <summary>Number of training epochs.</summary>
+        public int Epochs { get; set; } = DecoupleNetworkDefaults.Epochs;
+
+        /// <summary>Mini-batch size (paper: 128).</summary>
+        public int BatchSize { get; set; } = DecoupleNetworkDefaults.BatchSize;
+
+        /// <summary>Initial SGD learning rate (paper: 0.1), divided by 10 at 50% and 75% of the epochs.</summary>
+        public double LearningRate { get; set; } = DecoupleNetworkDefaults.LearningRate;
+
+        /// <summary>SGD momentum (paper: 0.9).</summary>
+        public double Momentum { get; set; } = DecoupleNetworkDefaults.Momentum;
+
+        /// <summary>Weight decay on every parameter (authors' release: 1e-4).</summary>
+        public double WeightDecay { get; set; } = DecoupleNetworkDefaults.WeightDecay;
+
+        /// <summary>λm, weight of the mutual-information loss Lmi (paper Table 5, VGGNet: 0.04).</summary>
+        public double MutualInformationWeight { get; set; } = DecoupleNetworkDefaults.MutualInformationWeight;
+
+        /// <summary>λk, weight of the KL loss Lkl (paper: 1).</summary>
+        public double KullbackLeiblerWeight { get; set; } = DecoupleNetworkDefaults.KullbackLeiblerWeight;
+
+        /// <summary>λs, weight of the sparsity loss Ls (paper Table 5, VGGNet: 2e-4).</summary>
+        public double SparsityWeight { get; set; } = DecoupleNetworkDefaults.SparsityWeight;
+
+        /// <summary>R, target ratio of active filters in Ls; 0 learns the sparsity (plain L1).</summary>
+        public double TargetRatio { get; set; } = DecoupleNetworkDefaults.TargetRatio;
+
+        /// <summary>γ, reduction of the gates' hidden layer (paper: 4).</summary>
+        public int GateReduction { get; set; } = DecoupleNetworkDefaults.GateReduction;
+
+        /// <summary>Whether to gate the convs; false trains the dense baseline (paths are then empty).</summary>
+        public bool UseGates { get; set; } = true;
+
+        /// <summary>Seed of initialisation, shuffling and gate noise; null takes one from the MLContext's seed.</summary>
+        public int? Seed { get; set; }
+
+        internal VggLayout Validate()
+        {
+            RequireName(FeatureColumnName, nameof(FeatureColumnName));
+            RequireName(LabelColumnName, nameof(LabelColumnName));
+            RequireName(ScoreColumnName, nameof(ScoreColumnName));
+            RequireName(PredictedLabelColumnName, nameof(PredictedLabelColumnName));
+            RequireName(PathColumnName, nameof(PathColumnName));
+            RequireRange(ImageChannels, 1, 4096, nameof(ImageChannels));
+            RequireRange(ImageHeight, 0, 65536, nameof(ImageHeight));
+            RequireRange(ImageWidth, 0, 65536, nameof(ImageWidth));
+            if ((ImageHeight == 0) != (ImageWidth == 0))
+            {
+                throw new ArgumentOutOfRangeException(nameof(ImageHeight), $"Set both ImageHeight and ImageWidth, or neither (got {ImageHeight}×{ImageWidth}).");
+            }
+
+            RequireRange(Epochs, 1, 100_000, nameof(Epochs));
+            RequireRange(BatchSize, 1, 1 << 20, nameof(BatchSize));
+            RequireRange(GateReduction, 1, 1 << 16, nameof(GateReduction));
+            RequirePositive(LearningRate, nameof(LearningRate));
+            RequireRange(Momentum, 0, 0.999999, nameof(Momentum));
+            RequireRange(WeightDecay, 0, 1, nameof(WeightDecay));
+            RequireRange(MutualInformationWeight, 0, 1e6, nameof(MutualInformationWeight));
+            RequireRange(KullbackLeiblerWeight, 0, 1e6, nameof(KullbackLeiblerWeight));
+            RequireRange(SparsityWeight, 0, 1e6, nameof(SparsityWeight));
+            RequireRange(TargetRatio, 0, 1, nameof(TargetRatio));
+            return VggLayout.Parse(Layers, nameof(Layers));
+        }
+
+        internal TrainingSettings ToTrainingSettings(int seed) => new(
+            Epochs, BatchSize, LearningRate, Momentum, WeightDecay,
+            new LossWeights(MutualInformationWeight, KullbackLeiblerWeight, SparsityWeight, TargetRatio),
+            seed);
+
+        /// <summary>Resolves C, H, W for an image column of <paramref name="size"/> values.</summary>
+        internal (int Channels, int Height, int Width) ResolveGeometry(int size)
+        {
+            if (ImageHeight > 0)
+            {
+                return (ImageChannels, ImageHeight, ImageWidth);
+            }
+
+            int side = (int)Math.Round(Math.Sqrt(size / (double)ImageChannels));
+            if (side * side * ImageChannels != size)
+            {
+                throw new ArgumentOutOfRangeException(nameof(ImageHeight),
+                    $"Column '{FeatureColumnName}' has {size} values, which is not {ImageChannels}×H×H for any H; set ImageHeight and ImageWidth.");
+            }
+
+            return (ImageChannels, side, side);
+        }
+
+        private static void RequireName(string value, string name)
+        {
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                throw new ArgumentException($"{name} must name a column.", name);
+            }
+        }
+
+        private static void RequireRange(double value, double min, double max, string name)
+        {
+            if (double.IsNaN(value) || value < min || value > max)
+            {
+                throw new ArgumentOutOfRangeException(name, value, $"{name} must be in [{min}, {max}].");
+            }
+        }
+
+        private static void RequirePositive(double value, string name)
+        {
+            if (double.IsNaN(value) || value <= 0 || double.IsInfinity(value))
+            {
+                throw new ArgumentOutOfRangeException(name, value, $"{name} must be a positive finite number.");
+            }
+        }
+    }
+}

@@ -1,0 +1,222 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Decoupling.Modules;
+using Microsoft.ML.Decoupling.Native;
+using Microsoft.ML.Decoupling.Onnx;
+using Microsoft.ML.Decoupling.Training;
+using Microsoft.ML.Runtime;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Decoupling.Transforms;
+
+/// <summary>
+/// Trains a decoupled CNN (Li et al., ECCV 2020) on an image column and a key-typed label, and returns a
+/// <see cref="DecoupledNetworkTransformer"/> that adds Score, PredictedLabel and Path columns.
+/// </summary>
+public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetworkTransformer>
+{
+    private const string PredictedValueColumn = "DecouplingPredictedValue";
+    private readonly TransformsCatalog _catalog;
+    private readonly IHost _host;
+    private readonly Options _options;
+    private readonly VggLayout _layout;
+
+    internal DecoupleNetworkEstimator(TransformsCatalog catalog, Options options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _catalog = catalog;
+        _host = CatalogEnvironment.Get(catalog).Register(nameof(DecoupleNetworkEstimator));
+        _options = options;
+        _layout = options.Validate();
+    }
+
+    /// <summary>Checks the input schema and returns the schema the transformer will produce.</summary>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        var image = FindColumn(inputSchema, _options.FeatureColumnName, "featureColumnName");
+        if (image.Kind != SchemaShape.Column.VectorKind.Vector || image.ItemType != NumberDataViewType.Single)
+        {
+            throw new ArgumentOutOfRangeException("featureColumnName",
+                $"Column '{_options.FeatureColumnName}' must be a known-size vector of Single (C·H·W values); found {image.Kind} of {image.ItemType}.");
+        }
+
+        var label = FindColumn(inputSchema, _options.LabelColumnName, "labelColumnName");
+        if (!label.IsKey)
+        {
+            throw new ArgumentOutOfRangeException("labelColumnName",
+                $"Column '{_options.LabelColumnName}' must be a key type (use MapValueToKey); found {label.ItemType}.");
+        }
+
+        // SchemaShape.Column has no public constructor. Concatenate gives columns of the same kinds as ours:
+        // vectors of Single (Score, Path) and a vector of the label's key type (PredictedLabel, a 1-slot key vector,
+        // see DecoupledNetworkTransformer). Sizes are only known after Fit.
+        var shapes = new MLContext().Transforms;
+        return shapes.Concatenate(_options.ScoreColumnName, _options.FeatureColumnName)
+            .Append(shapes.Concatenate(_options.PathColumnName, _options.FeatureColumnName))
+            .Append(shapes.Concatenate(_options.PredictedLabelColumnName, _options.LabelColumnName))
+            .GetOutputSchema(inputSchema);
+    }
+
+    /// <summary>Validates the data, trains the network and returns the fitted transformer.</summary>
+    public DecoupledNetworkTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var (imageColumn, labelColumn, classes, geometry) = ValidateSchema(input.Schema);
+        var (pixels, labels) = ReadTrainingData(input, imageColumn, labelColumn);
+        if (labels.Length == 0)
+        {
+            throw new ArgumentException($"The training data has no rows with a non-missing '{_options.LabelColumnName}'.", nameof(input));
+        }
+
+        TorchNativeLoader.EnsureTorch();
+        int seed = _options.Seed ?? _host.Rand.Next();
+        using var channel = _host.Start("Training");
+        channel.Info(MessageSensitivity.None, $"Decoupling a {_layout.Text} network on {labels.Length} images of {geometry.Channels}×{geometry.Height}×{geometry.Width}, {classes} classes, {_options.Epochs} epochs, seed {seed}.");
+
+        manual_seed(seed);
+        var network = new DecoupledVggNetwork(_layout, geometry.Channels, geometry.Height, geometry.Width, classes, _options.UseGates, _options.GateReduction);
+        try
+        {
+            var trainer = new DecouplingTrainer(
+                _options.ToTrainingSettings(seed),
+                report => channel.Info(MessageSensitivity.None, report.ToString()),
+                line => channel.Info(MessageSensitivity.None, line));
+            var history = trainer.Train(network, pixels, labels);
+            channel.Info(MessageSensitivity.None, $"Training done; path length {network.Description.PathLayout.PathLength}.");
+            return CreateTransformer(input, network, LabelKeyValues.Read(labelColumn, classes), history);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
+    internal DecoupledNetworkTransformer CreateTransformer(IDataView input, DecoupledVggNetwork network, Array classValues, IReadOnlyList<EpochReport> history)
+    {
+        var exportOptions = new OnnxExportOptions
+        {
+            InputName = _options.FeatureColumnName,
+            ScoreName = _options.ScoreColumnName,
+            PathName = _options.PathColumnName,
+            PredictedValueName = PredictedValueColumn,
+            ClassValues = classValues,
+        };
+        byte[] model = DecoupledNetworkOnnxExporter.Export(network, exportOptions);
+        using var stream = new MemoryStream(model, writable: false);
+        var keyData = LabelKeyValues.ToKeyData(new MLContext(), classValues);
+        var pipeline = _catalog.ApplyOnnxModel(
+                [_options.ScoreColumnName, _options.PathColumnName, PredictedValueColumn],
+                [_options.FeatureColumnName],
+                stream)
+            .Append(_catalog.Conversion.MapValueToKey(_options.PredictedLabelColumnName, PredictedValueColumn, keyData: keyData))
+            .Append(_catalog.DropColumns(PredictedValueColumn));
+        var inner = pipeline.Fit(input);
+        return new DecoupledNetworkTransformer(network, inner, history, _options.FeatureColumnName);
+    }
+
+    private (DataViewSchema.Column Image, DataViewSchema.Column Label, int Classes, (int Channels, int Height, int Width) Geometry) ValidateSchema(DataViewSchema schema)
+    {
+        var image = schema.GetColumnOrNull(_options.FeatureColumnName)
+            ?? throw new ArgumentOutOfRangeException("featureColumnName", $"Column '{_options.FeatureColumnName}' was not found in the input data.");
+        if (image.Type is not VectorDataViewType vector || vector.ItemType != NumberDataViewType.Single || vector.Size == 0)
+        {
+            throw new ArgumentOutOfRangeException("featureColumnName",
+                $"Column '{_options.FeatureColumnName}' must be a known-size Vector<Single> of C·H·W values; found {image.Type}.");
+        }
+
+        var geometry = _options.ResolveGeometry(vector.Size);
+        int expected = geometry.Channels * geometry.Height * geometry.Width;
+        if (vector.Size != expected)
+        {
+            throw new ArgumentOutOfRangeException("featureColumnName",
+                $"Column '{_options.FeatureColumnName}' must be Vector<Single, {expected}> ({geometry.Channels}×{geometry.Height}×{geometry.Width}); found {image.Type}.");
+        }
+
+        var label = schema.GetColumnOrNull(_options.LabelColumnName)
+            ?? throw new ArgumentOutOfRangeException("labelColumnName", $"Column '{_options.LabelColumnName}' was not found in the input data.");
+        if (label.Type is not KeyDataViewType key || key.Count < 2 || key.Count > int.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException("labelColumnName",
+                $"Column '{_options.LabelColumnName}' must be a key type with at least 2 values (use MapValueToKey); found {label.Type}.");
+        }
+
+        return (image, label, (int)key.Count, geometry);
+    }
+
+    private (float[] Pixels, int[] Labels) ReadTrainingData(IDataView input, DataViewSchema.Column imageColumn, DataViewSchema.Column labelColumn)
+    {
+        int imageSize = ((VectorDataViewType)imageColumn.Type).Size;
+        var pixels = new List<float>();
+        var labels = new List<int>();
+        using var cursor = input.GetRowCursor([imageColumn, labelColumn]);
+        var getImage = cursor.GetGetter<VBuffer<float>>(imageColumn);
+        var getLabel = GetLabelGetter(cursor, labelColumn);
+        VBuffer<float> image = default;
+        while (cursor.MoveNext())
+        {
+            uint key = getLabel();
+            if (key == 0)
+            {
+                continue; // Missing label: skipped, as ML.NET trainers do.
+            }
+
+            getImage(ref image);
+            foreach (float value in image.DenseValues())
+            {
+                if (float.IsNaN(value))
+                {
+                    throw new InvalidOperationException($"Column '{_options.FeatureColumnName}' holds NaN in row {cursor.Position}; images must be finite values in [0, 1].");
+                }
+
+                pixels.Add(value);
+            }
+
+            labels.Add((int)key - 1);
+        }
+
+        return (pixels.ToArray(), labels.ToArray());
+    }
+
+    private static Func<uint> GetLabelGetter(DataViewRowCursor cursor, DataViewSchema.Column column)
+    {
+        switch (((KeyDataViewType)column.Type).RawType)
+        {
+            case var t when t == typeof(uint):
+            {
+                var getter = cursor.GetGetter<uint>(column);
+                return () => { uint v = 0; getter(ref v); return v; };
+            }
+
+            case var t when t == typeof(ushort):
+            {
+                var getter = cursor.GetGetter<ushort>(column);
+                return () => { ushort v = 0; getter(ref v); return v; };
+            }
+
+            case var t when t == typeof(byte):
+            {
+                var getter = cursor.GetGetter<byte>(column);
+                return () => { byte v = 0; getter(ref v); return v; };
+            }
+
+            default:
+            {
+                var getter = cursor.GetGetter<ulong>(column);
+                return () => { ulong v = 0; getter(ref v); return checked((uint)v); };
+            }
+        }
+    }
+
+    private static SchemaShape.Column FindColumn(SchemaShape schema, string name, string parameter)
+    {
+        foreach (var column in schema)
+        {
+            if (column.Name == name)
+            {
+                return column;
+            }
+        }
+
+        throw new ArgumentOutOfRangeException(parameter, $"Column '{name}' was not found in the input schema.");
+    }
+}

@@ -1,0 +1,79 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Decoupling.Analysis;
+using Microsoft.ML.Decoupling.Modules;
+using Microsoft.ML.Decoupling.Onnx;
+using Microsoft.ML.Decoupling.Training;
+
+namespace Microsoft.ML.Decoupling.Transforms;
+
+/// <summary>
+/// A trained decoupled network. Transform adds Score, PredictedLabel and Path by running the network's ONNX export
+/// (with its gating ops) in ONNX Runtime; <c>mlContext.Model.Save</c> writes a standard ML.NET model that stock
+/// ML.NET loads without this package. The TorchSharp network stays available for attacks and analysis.
+/// </summary>
+public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, IDisposable
+{
+    private readonly ITransformer _inner;
+    private bool _disposed;
+
+    internal DecoupledNetworkTransformer(DecoupledVggNetwork network, ITransformer inner, IReadOnlyList<EpochReport> history, string featureColumnName)
+    {
+        Network = network;
+        _inner = inner;
+        TrainingHistory = history;
+        FeatureColumnName = featureColumnName;
+    }
+
+    /// <summary>The trained TorchSharp network (evaluation mode). Owned by this transformer.</summary>
+    public DecoupledVggNetwork Network { get; }
+
+    /// <summary>The layer table mapping path bits to (layer, filter).</summary>
+    public CalculationPathLayout PathLayout => Network.Description.PathLayout;
+
+    /// <summary>Per-epoch training averages.</summary>
+    public IReadOnlyList<EpochReport> TrainingHistory { get; }
+
+    /// <summary>The image column the network reads.</summary>
+    public string FeatureColumnName { get; }
+
+    /// <summary>Per-image FLOPs (multiply-accumulates) of the same network without gates.</summary>
+    public long DenseFlops => FlopsCounter.Dense(Network.Description);
+
+    /// <inheritdoc/>
+    public bool IsRowToRowMapper => _inner.IsRowToRowMapper;
+
+    /// <summary>Per-image FLOPs of the gated network for one calculation path.</summary>
+    public long FlopsForPath(ReadOnlySpan<float> path) => FlopsCounter.ForPath(Network.Description, path);
+
+    /// <summary>Exports the network to ONNX (outputs Score and Path, dynamic batch, layer table in metadata_props).</summary>
+    public void SaveOnnx(string path, OnnxExportOptions? options = null) => DecoupledNetworkOnnxExporter.Export(Network, path, options);
+
+    /// <inheritdoc/>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _inner.GetOutputSchema(inputSchema);
+
+    /// <inheritdoc/>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _inner.GetRowToRowMapper(inputSchema);
+
+    /// <inheritdoc/>
+    public IDataView Transform(IDataView input)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _inner.Transform(input);
+    }
+
+    /// <summary>Saves the ONNX-backed ML.NET pipeline (what <c>mlContext.Model.Save</c> calls).</summary>
+    void ICanSaveModel.Save(ModelSaveContext ctx) => ((ICanSaveModel)_inner).Save(ctx);
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        (_inner as IDisposable)?.Dispose();
+        Network.Dispose();
+    }
+}
