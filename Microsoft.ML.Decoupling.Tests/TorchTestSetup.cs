@@ -10,7 +10,5 @@ public static class TorchTestSetup
     {
         _ = context;
         TorchNativeLoader.EnsureTorch();
-        // Two cores on CI: keep libtorch from oversubscribing them when tests run in parallel.
-        TorchSharp.torch.set_num_threads(Math.Max(1, Environment.ProcessorCount));
     }
 }

@@ -1,0 +1,87 @@
+using Microsoft.ML.Decoupling.Data;
+using Microsoft.ML.Decoupling.Transforms;
+
+namespace Microsoft.ML.Decoupling.Tests;
+
+/// <summary>Bad input is rejected before any training, with the column or option named.</summary>
+[TestClass]
+public sealed class DecoupleNetworkSchemaTests
+{
+    private static readonly MLContext MlContext = new(seed: 1);
+
+    private static IDataView Shapes(int count = 16) => ShapesGenerator.Generate(count: count, seed: 1, imageSize: 16).Images.ToDataView(MlContext);
+
+    [TestMethod]
+    public void Fit_MissingImageColumn_NamesIt()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            MlContext.Transforms.DecoupleNetwork(featureColumnName: "Pixels").Fit(Shapes()));
+        StringAssert.Contains(ex.Message, "'Pixels'");
+    }
+
+    [TestMethod]
+    public void Fit_WrongVectorSize_NamesTheColumnAndTheExpectedShape()
+    {
+        var options = new DecoupleNetworkEstimator.Options { ImageHeight = 28, ImageWidth = 28 };
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => MlContext.Transforms.DecoupleNetwork(options).Fit(Shapes()));
+        StringAssert.Contains(ex.Message, "'Image'");
+        StringAssert.Contains(ex.Message, "784");
+    }
+
+    [TestMethod]
+    public void Fit_NonSquareSizeWithoutGeometry_AsksForHeightAndWidth()
+    {
+        var options = new DecoupleNetworkEstimator.Options { ImageChannels = 3 };
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => MlContext.Transforms.DecoupleNetwork(options).Fit(Shapes()));
+        StringAssert.Contains(ex.Message, "ImageHeight");
+    }
+
+    [TestMethod]
+    public void Fit_ImageOfWrongItemType_IsRejected()
+    {
+        var data = MlContext.Data.LoadFromEnumerable(new[] { new TextRow { Image = "x", Label = 1 } });
+        var keyed = MlContext.Transforms.Conversion.MapValueToKey(DecouplingColumnNames.Label).Fit(data).Transform(data);
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => MlContext.Transforms.DecoupleNetwork().Fit(keyed));
+        StringAssert.Contains(ex.Message, "Vector<Single>");
+    }
+
+    [TestMethod]
+    public void Fit_LabelThatIsNotAKey_NamesTheLabel()
+    {
+        var raw = MlContext.Transforms.Conversion.MapKeyToValue(DecouplingColumnNames.Label).Fit(Shapes()).Transform(Shapes());
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => MlContext.Transforms.DecoupleNetwork().Fit(raw));
+        StringAssert.Contains(ex.Message, "'Label'");
+        StringAssert.Contains(ex.Message, "key");
+    }
+
+    [TestMethod]
+    [DataRow("Epochs", 0)]
+    [DataRow("TargetRatio", 1.5)]
+    [DataRow("BatchSize", -1)]
+    [DataRow("LearningRate", 0.0)]
+    [DataRow("MutualInformationWeight", -0.1)]
+    public void Options_OutOfRange_AreRejectedAtConstruction(string option, double value)
+    {
+        var options = new DecoupleNetworkEstimator.Options();
+        var property = typeof(DecoupleNetworkEstimator.Options).GetProperty(option)!;
+        property.SetValue(options, property.PropertyType == typeof(int) ? (object)(int)value : value);
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => MlContext.Transforms.DecoupleNetwork(options));
+        Assert.AreEqual(option, ex.ParamName);
+    }
+
+    [TestMethod]
+    public void Options_BadLayout_NamesTheEntry()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentException>(() =>
+            MlContext.Transforms.DecoupleNetwork(new DecoupleNetworkEstimator.Options { Layers = "16,x,32" }));
+        Assert.AreEqual("Layers", ex.ParamName);
+        StringAssert.Contains(ex.Message, "'x'");
+    }
+
+    private sealed class TextRow
+    {
+        public string Image { get; set; } = "";
+
+        public uint Label { get; set; }
+    }
+}

@@ -1,0 +1,158 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Decoupling.Adversarial;
+using Microsoft.ML.Decoupling.Data;
+using Microsoft.ML.Decoupling.Transforms;
+
+namespace Microsoft.ML.Decoupling.Tests;
+
+/// <summary>The ML.NET workout: schema, evaluation, logging, save/load, attack and detection on one trained model.</summary>
+[TestClass]
+public sealed class DecoupleNetworkTests
+{
+    private static readonly List<string> Log = [];
+    private static MLContext _mlContext = null!;
+    private static ShapesDataset _train = null!;
+    private static ShapesDataset _test = null!;
+    private static DecoupledNetworkTransformer _model = null!;
+
+    [ClassInitialize]
+    public static void TrainOnce(TestContext context)
+    {
+        _ = context;
+        _mlContext = new MLContext(seed: 1);
+        _mlContext.Log += (_, e) =>
+        {
+            if (e.Source.Contains(nameof(DecoupleNetworkEstimator), StringComparison.Ordinal))
+            {
+                lock (Log)
+                {
+                    Log.Add(e.RawMessage);
+                }
+            }
+        };
+        _train = ShapesGenerator.Generate(count: 3000, seed: 21);
+        _test = ShapesGenerator.Generate(count: 600, seed: 22);
+        _model = _mlContext.Transforms.DecoupleNetwork(QuickOptions()).Fit(_train.Images.ToDataView(_mlContext));
+    }
+
+    [ClassCleanup]
+    public static void Cleanup() => _model?.Dispose();
+
+    private static DecoupleNetworkEstimator.Options QuickOptions() => new()
+    {
+        // The Quickstart's short-budget settings on the default layout (see README, Deviations).
+        Epochs = 2,
+        MutualInformationWeight = 0.5,
+        SparsityWeight = 0.05,
+        TargetRatio = 0.5,
+        Seed = 5,
+    };
+
+    [TestMethod]
+    public void Transform_AddsScorePredictedLabelAndPathWithTheLabelsKeyValues()
+    {
+        var view = _test.Images.ToDataView(_mlContext);
+        var output = _model.Transform(view);
+        var score = output.Schema[DecouplingColumnNames.Score];
+        var path = output.Schema[DecouplingColumnNames.Path];
+        var predicted = output.Schema[DecouplingColumnNames.PredictedLabel];
+        Assert.AreEqual(6, ((VectorDataViewType)score.Type).Size);
+        Assert.AreEqual(_model.PathLayout.PathLength, ((VectorDataViewType)path.Type).Size);
+        Assert.AreEqual(32 + 64 + 64 + 128, _model.PathLayout.PathLength); // conv1..conv4 of 32,32,M,64,64,M,128,128
+        var predictedKey = (KeyDataViewType)((VectorDataViewType)predicted.Type).ItemType;
+        Assert.AreEqual(6UL, predictedKey.Count);
+        VBuffer<ReadOnlyMemory<char>> names = default;
+        predicted.Annotations.GetValue("KeyValues", ref names);
+        CollectionAssert.AreEqual(ShapesGenerator.ClassNames.ToArray(), names.DenseValues().Select(n => n.ToString()).ToArray());
+
+        var bits = output.GetColumn<VBuffer<float>>(DecouplingColumnNames.Path).SelectMany(p => p.DenseValues()).ToArray();
+        Assert.IsTrue(bits.All(b => b is 0f or 1f), "path values are 0/1");
+        var scores = output.GetColumn<VBuffer<float>>(DecouplingColumnNames.Score).Select(s => s.DenseValues().Sum()).ToArray();
+        Assert.IsTrue(scores.All(s => Math.Abs(s - 1) < 1e-4), "scores are probabilities");
+    }
+
+    [TestMethod]
+    public void Evaluate_WorksOnTheOutputAndTheNetworkLearned()
+    {
+        var metrics = _mlContext.MulticlassClassification.Evaluate(_model.Transform(_test.Images.ToDataView(_mlContext)));
+        Assert.IsTrue(metrics.MicroAccuracy > 0.8, $"accuracy {metrics.MicroAccuracy:P1}");
+    }
+
+    [TestMethod]
+    public void Fit_LogsEveryLossTermAccuracyAndActiveRatioPerEpoch()
+    {
+        string[] epochs;
+        lock (Log)
+        {
+            epochs = Log.Where(l => l.StartsWith("epoch ", StringComparison.Ordinal) && l.Contains(" lr ", StringComparison.Ordinal)).ToArray();
+        }
+
+        Assert.AreEqual(2, epochs.Length, string.Join('\n', epochs));
+        foreach (string term in new[] { "ce ", "mi ", "kl ", "sparsity ", "train-acc ", "active " })
+        {
+            Assert.IsTrue(epochs.All(l => l.Contains(term, StringComparison.Ordinal)), $"'{term}' missing in: {epochs[0]}");
+        }
+
+        Assert.AreEqual(2, _model.TrainingHistory.Count);
+    }
+
+    [TestMethod]
+    public void SaveAndLoad_InAFreshContext_GivesIdenticalColumns()
+    {
+        string directory = TestDatasets.CreateTempDirectory("decoupling-save");
+        try
+        {
+            var view = _test.Images.ToDataView(_mlContext);
+            string file = Path.Combine(directory, "model.zip");
+            _mlContext.Model.Save(_model, view.Schema, file);
+
+            var fresh = new MLContext(seed: 99);
+            var loaded = fresh.Model.Load(file, out var inputSchema);
+            Assert.IsNotNull(inputSchema.GetColumnOrNull(DecouplingColumnNames.Image));
+            var before = _model.Transform(view);
+            var after = loaded.Transform(_test.Images.ToDataView(fresh));
+            foreach (string column in new[] { DecouplingColumnNames.Score, DecouplingColumnNames.Path })
+            {
+                var a = before.GetColumn<VBuffer<float>>(column).SelectMany(v => v.DenseValues()).ToArray();
+                var b = after.GetColumn<VBuffer<float>>(column).SelectMany(v => v.DenseValues()).ToArray();
+                CollectionAssert.AreEqual(a, b, column);
+            }
+
+            var p1 = before.GetColumn<VBuffer<uint>>(DecouplingColumnNames.PredictedLabel).Select(v => v.GetItemOrDefault(0)).ToArray();
+            var p2 = after.GetColumn<VBuffer<uint>>(DecouplingColumnNames.PredictedLabel).Select(v => v.GetItemOrDefault(0)).ToArray();
+            CollectionAssert.AreEqual(p1, p2);
+            Assert.IsTrue(p1.All(k => k is >= 1 and <= 6));
+            (loaded as IDisposable)?.Dispose();
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void PathDetector_OnShapes_IsClearlyAboveChance()
+    {
+        var report = PathAdversarialDetector.Run(_mlContext, _model, _test.Images, epsilon: 0.1, seed: 3);
+        Assert.AreEqual(600, report.TestRows); // half of the 600 images, each clean and adversarial
+        Assert.AreEqual(report.TrainRows + report.TestRows, 2 * _test.Count);
+        Assert.IsTrue(report.AttackSuccessRate > 0.3, $"attack success {report.AttackSuccessRate:P1}");
+        Assert.IsTrue(report.Auc > 0.65, $"detector AUC {report.Auc:F3}");
+        Assert.IsTrue(report.Rows.Where(r => r.IsTest).Select(r => r.Label).Distinct().Count() > 1);
+    }
+
+    [TestMethod]
+    public void Fgsm_StaysWithinEpsilonAndTheUnitRange()
+    {
+        var images = _test.Images.Slice(0, 64);
+        var adversarial = FastGradientSignMethod.Attack(_model.Network, images.Pixels, images.Labels, 0.05);
+        for (int i = 0; i < adversarial.Length; i++)
+        {
+            Assert.IsTrue(adversarial[i] is >= 0f and <= 1f);
+            Assert.IsTrue(Math.Abs(adversarial[i] - images.Pixels[i]) <= 0.05f + 1e-6f);
+        }
+
+        Assert.IsTrue(adversarial.Zip(images.Pixels).Count(p => p.First != p.Second) > adversarial.Length / 2, "most pixels move");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => FastGradientSignMethod.Attack(_model.Network, images.Pixels, images.Labels, 0));
+    }
+}
