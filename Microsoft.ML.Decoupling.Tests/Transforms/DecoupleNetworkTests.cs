@@ -59,7 +59,7 @@ public sealed class DecoupleNetworkTests
         Assert.AreEqual(6, ((VectorDataViewType)score.Type).Size);
         Assert.AreEqual(_model.PathLayout.PathLength, ((VectorDataViewType)path.Type).Size);
         Assert.AreEqual(32 + 64 + 64 + 128, _model.PathLayout.PathLength); // conv1..conv4 of 32,32,M,64,64,M,128,128
-        var predictedKey = (KeyDataViewType)((VectorDataViewType)predicted.Type).ItemType;
+        var predictedKey = (KeyDataViewType)predicted.Type; // a scalar key, as ML.NET trainers emit it
         Assert.AreEqual(6UL, predictedKey.Count);
         VBuffer<ReadOnlyMemory<char>> names = default;
         predicted.Annotations.GetValue("KeyValues", ref names);
@@ -67,8 +67,15 @@ public sealed class DecoupleNetworkTests
 
         var bits = output.GetColumn<VBuffer<float>>(DecouplingColumnNames.Path).SelectMany(p => p.DenseValues()).ToArray();
         Assert.IsTrue(bits.All(b => b is 0f or 1f), "path values are 0/1");
-        var scores = output.GetColumn<VBuffer<float>>(DecouplingColumnNames.Score).Select(s => s.DenseValues().Sum()).ToArray();
-        Assert.IsTrue(scores.All(s => Math.Abs(s - 1) < 1e-4), "scores are probabilities");
+        var scores = output.GetColumn<VBuffer<float>>(DecouplingColumnNames.Score).Select(s => s.DenseValues().ToArray()).ToArray();
+        Assert.IsTrue(scores.All(s => Math.Abs(s.Sum() - 1) < 1e-4), "scores are probabilities");
+        var predictedKeys = output.GetColumn<uint>(DecouplingColumnNames.PredictedLabel).ToArray();
+        for (int i = 0; i < scores.Length; i++)
+        {
+            Assert.AreEqual((uint)Array.IndexOf(scores[i], scores[i].Max()) + 1, predictedKeys[i], "PredictedLabel is the arg-max of Score");
+        }
+
+        Assert.IsNull(output.Schema.GetColumnOrNull("DecouplingNetworkScore"), "no scratch column leaks out");
     }
 
     [TestMethod]
@@ -118,8 +125,8 @@ public sealed class DecoupleNetworkTests
                 CollectionAssert.AreEqual(a, b, column);
             }
 
-            var p1 = before.GetColumn<VBuffer<uint>>(DecouplingColumnNames.PredictedLabel).Select(v => v.GetItemOrDefault(0)).ToArray();
-            var p2 = after.GetColumn<VBuffer<uint>>(DecouplingColumnNames.PredictedLabel).Select(v => v.GetItemOrDefault(0)).ToArray();
+            var p1 = before.GetColumn<uint>(DecouplingColumnNames.PredictedLabel).ToArray();
+            var p2 = after.GetColumn<uint>(DecouplingColumnNames.PredictedLabel).ToArray();
             CollectionAssert.AreEqual(p1, p2);
             Assert.IsTrue(p1.All(k => k is >= 1 and <= 6));
             (loaded as IDisposable)?.Dispose();

@@ -14,7 +14,8 @@ namespace Microsoft.ML.Decoupling.Transforms;
 /// </summary>
 public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetworkTransformer>
 {
-    private const string PredictedValueColumn = "DecouplingPredictedValue";
+    // Copy of the network's scores that ML.NET's arg-max scorer reads; dropped at the end of the pipeline.
+    private const string ScorerInputColumn = "DecouplingNetworkScore";
     private readonly TransformsCatalog _catalog;
     private readonly IHost _host;
     private readonly Options _options;
@@ -46,13 +47,12 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
                 $"Column '{_options.LabelColumnName}' must be a key type (use MapValueToKey); found {label.ItemType}.");
         }
 
-        // SchemaShape.Column has no public constructor. Concatenate gives columns of the same kinds as ours:
-        // vectors of Single (Score, Path) and a vector of the label's key type (PredictedLabel, a 1-slot key vector,
-        // see DecoupledNetworkTransformer). Sizes are only known after Fit.
+        // SchemaShape.Column has no public constructor. Public transforms give columns of the same kinds as ours:
+        // vectors of Single (Score, Path; sizes are only known after Fit) and a copy of the key label (PredictedLabel).
         var shapes = new MLContext().Transforms;
         return shapes.Concatenate(_options.ScoreColumnName, _options.FeatureColumnName)
             .Append(shapes.Concatenate(_options.PathColumnName, _options.FeatureColumnName))
-            .Append(shapes.Concatenate(_options.PredictedLabelColumnName, _options.LabelColumnName))
+            .Append(shapes.CopyColumns(_options.PredictedLabelColumnName, _options.LabelColumnName))
             .GetOutputSchema(inputSchema);
     }
 
@@ -82,7 +82,7 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
                 line => channel.Info(MessageSensitivity.None, line));
             var history = trainer.Train(network, pixels, labels);
             channel.Info(MessageSensitivity.None, $"Training done; path length {network.Description.PathLayout.PathLength}.");
-            return CreateTransformer(input, network, LabelKeyValues.Read(labelColumn, classes), history);
+            return CreateTransformer(input, network, classes, history);
         }
         catch
         {
@@ -91,27 +91,39 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
         }
     }
 
-    internal DecoupledNetworkTransformer CreateTransformer(IDataView input, DecoupledVggNetwork network, Array classValues, IReadOnlyList<EpochReport> history)
+    internal DecoupledNetworkTransformer CreateTransformer(IDataView input, DecoupledVggNetwork network, int classes, IReadOnlyList<EpochReport> history)
     {
         var exportOptions = new OnnxExportOptions
         {
             InputName = _options.FeatureColumnName,
             ScoreName = _options.ScoreColumnName,
             PathName = _options.PathColumnName,
-            PredictedValueName = PredictedValueColumn,
-            ClassValues = classValues,
         };
-        byte[] model = DecoupledNetworkOnnxExporter.Export(network, exportOptions);
-        using var stream = new MemoryStream(model, writable: false);
-        var keyData = LabelKeyValues.ToKeyData(new MLContext(), classValues);
-        var pipeline = _catalog.ApplyOnnxModel(
-                [_options.ScoreColumnName, _options.PathColumnName, PredictedValueColumn],
-                [_options.FeatureColumnName],
-                stream)
-            .Append(_catalog.Conversion.MapValueToKey(_options.PredictedLabelColumnName, PredictedValueColumn, keyData: keyData))
-            .Append(_catalog.DropColumns(PredictedValueColumn));
-        var inner = pipeline.Fit(input);
+        using var stream = new MemoryStream(DecoupledNetworkOnnxExporter.Export(network, exportOptions), writable: false);
+        var onnx = _catalog.ApplyOnnxModel([_options.ScoreColumnName, _options.PathColumnName], [_options.FeatureColumnName], stream).Fit(input);
+        // ML.NET's scorer always writes a column named "Score" (softmax of its input here): it reads a copy of the
+        // network's scores, and the copy is put back over whatever it wrote (see ArgMaxPredictionTransformerFactory).
+        var stages = new List<ITransformer> { onnx };
+        var data = Append(stages, _catalog.CopyColumns(ScorerInputColumn, _options.ScoreColumnName), onnx.Transform(input));
+        var prediction = ArgMaxPredictionTransformerFactory.Create(
+            _host, data.Schema, ScorerInputColumn, _options.LabelColumnName, _options.PredictedLabelColumnName, classes);
+        stages.Add(prediction);
+        data = prediction.Transform(data);
+        data = Append(stages, _catalog.CopyColumns(_options.ScoreColumnName, ScorerInputColumn), data);
+        string[] scratch = _options.ScoreColumnName == ArgMaxPredictionTransformerFactory.ScorerScoreColumn
+            ? [ScorerInputColumn]
+            : [ScorerInputColumn, ArgMaxPredictionTransformerFactory.ScorerScoreColumn];
+        Append(stages, _catalog.DropColumns(scratch), data);
+        var inner = new TransformerChain<ITransformer>(stages.ToArray());
         return new DecoupledNetworkTransformer(network, inner, history, _options.FeatureColumnName);
+    }
+
+    private static IDataView Append<TTransformer>(List<ITransformer> stages, IEstimator<TTransformer> estimator, IDataView data)
+        where TTransformer : ITransformer
+    {
+        var transformer = estimator.Fit(data);
+        stages.Add(transformer);
+        return transformer.Transform(data);
     }
 
     private (DataViewSchema.Column Image, DataViewSchema.Column Label, int Classes, (int Channels, int Height, int Width) Geometry) ValidateSchema(DataViewSchema schema)
