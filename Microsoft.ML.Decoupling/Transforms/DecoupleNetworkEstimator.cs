@@ -99,8 +99,20 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
             ScoreName = _options.ScoreColumnName,
             PathName = _options.PathColumnName,
         };
-        using var stream = new MemoryStream(DecoupledNetworkOnnxExporter.Export(network, exportOptions), writable: false);
-        var onnx = _catalog.ApplyOnnxModel([_options.ScoreColumnName, _options.PathColumnName], [_options.FeatureColumnName], stream).Fit(input);
+        // ML.NET never deletes the temporary file it makes from a model Stream, so the transformer writes and owns
+        // the file itself and deletes it on Dispose (ML.NET reads it again when the model is saved).
+        var modelFile = OwnedModelFile.Create(DecoupledNetworkOnnxExporter.Export(network, exportOptions));
+        ITransformer onnx;
+        try
+        {
+            onnx = _catalog.ApplyOnnxModel([_options.ScoreColumnName, _options.PathColumnName], [_options.FeatureColumnName], modelFile.Path).Fit(input);
+        }
+        catch
+        {
+            modelFile.Dispose();
+            throw;
+        }
+
         // ML.NET's scorer always writes a column named "Score" (softmax of its input here): it reads a copy of the
         // network's scores, and the copy is put back over whatever it wrote (see ArgMaxPredictionTransformerFactory).
         var stages = new List<ITransformer> { onnx };
@@ -115,7 +127,7 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
             : [ScorerInputColumn, ArgMaxPredictionTransformerFactory.ScorerScoreColumn];
         Append(stages, _catalog.DropColumns(scratch), data);
         var inner = new TransformerChain<ITransformer>(stages.ToArray());
-        return new DecoupledNetworkTransformer(network, inner, history, _options.FeatureColumnName);
+        return new DecoupledNetworkTransformer(network, inner, modelFile, history, _options.FeatureColumnName);
     }
 
     private static IDataView Append<TTransformer>(List<ITransformer> stages, IEstimator<TTransformer> estimator, IDataView data)

@@ -14,12 +14,14 @@ namespace Microsoft.ML.Decoupling.Transforms;
 public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, IDisposable
 {
     private readonly ITransformer _inner;
+    private readonly OwnedModelFile _modelFile;
     private bool _disposed;
 
-    internal DecoupledNetworkTransformer(DecoupledVggNetwork network, ITransformer inner, IReadOnlyList<EpochReport> history, string featureColumnName)
+    internal DecoupledNetworkTransformer(DecoupledVggNetwork network, ITransformer inner, OwnedModelFile modelFile, IReadOnlyList<EpochReport> history, string featureColumnName)
     {
         Network = network;
         _inner = inner;
+        _modelFile = modelFile;
         TrainingHistory = history;
         FeatureColumnName = featureColumnName;
     }
@@ -38,6 +40,9 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
 
     /// <summary>Per-image FLOPs (multiply-accumulates) of the same network without gates.</summary>
     public long DenseFlops => FlopsCounter.Dense(Network.Description);
+
+    /// <summary>The ONNX file the ML.NET pipeline runs (a temporary file owned by this transformer).</summary>
+    internal string ModelFilePath => _modelFile.Path;
 
     /// <inheritdoc/>
     public bool IsRowToRowMapper => _inner.IsRowToRowMapper;
@@ -73,7 +78,18 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
         }
 
         _disposed = true;
+        // Dispose every stage explicitly: the ONNX stage owns an ONNX Runtime session and a temporary model file
+        // that ML.NET deletes only on Dispose.
+        if (_inner is IEnumerable<ITransformer> stages)
+        {
+            foreach (var stage in stages)
+            {
+                (stage as IDisposable)?.Dispose();
+            }
+        }
+
         (_inner as IDisposable)?.Dispose();
+        _modelFile.Dispose();
         Network.Dispose();
     }
 }
