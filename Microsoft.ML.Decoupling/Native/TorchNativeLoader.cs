@@ -20,7 +20,7 @@ public static class TorchNativeLoader
     private const string BridgeName = "LibTorchSharp";
     private const string BridgeFileName = "libLibTorchSharp.so";
     private const string MissingVersion = "GLIBCXX_3.4.32";
-    private static readonly Lock Gate = new();
+    private static readonly object Gate = new();
     private static bool _done;
     private static IntPtr _patchedHandle;
 
