@@ -78,6 +78,27 @@ public sealed class DecoupleNetworkSchemaTests
         StringAssert.Contains(ex.Message, "'x'");
     }
 
+    [TestMethod]
+    public void Fit_NaNPixel_NamesTheColumnAndTheRow()
+    {
+        var image = new float[256];
+        image[17] = float.NaN;
+        var data = MlContext.Data.LoadFromEnumerable(new[] { new NanRow { Image = new float[256], Label = 0 }, new NanRow { Image = image, Label = 1 } });
+        var ex = Assert.ThrowsExactly<InvalidOperationException>(() =>
+            MlContext.Transforms.DecoupleNetwork(new DecoupleNetworkEstimator.Options { Epochs = 1, Layers = "4,4,4" }).Fit(data));
+        StringAssert.Contains(ex.Message, "'Image'");
+        StringAssert.Contains(ex.Message, "row 1");
+    }
+
+    private sealed class NanRow
+    {
+        [Microsoft.ML.Data.VectorType(256)]
+        public float[] Image { get; set; } = [];
+
+        [Microsoft.ML.Data.KeyType(2)]
+        public uint Label { get; set; }
+    }
+
     private sealed class TextRow
     {
         public string Image { get; set; } = "";
