@@ -95,6 +95,7 @@ public sealed class OnnxExportTests
             using var noGrad = no_grad();
             ArchitectureControllingModule module = network.Gates[gate];
             module.Squeeze.weight!.normal_(0, 1);
+            module.Excite.weight!.normal_(0, 1); // W2 starts at zero (all gates open); randomise it too
             module.Squeeze.bias!.zero_();
             module.Excite.bias!.zero_();
             module.Excite.bias.sub_(GateLogits(network, _test.Pixels, gate).mean([0]));

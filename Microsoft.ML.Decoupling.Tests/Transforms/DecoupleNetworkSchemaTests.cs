@@ -90,6 +90,28 @@ public sealed class DecoupleNetworkSchemaTests
         StringAssert.Contains(ex.Message, "row 1");
     }
 
+    [TestMethod]
+    public void Fit_UnscaledPixels_AreRejectedWithAHint()
+    {
+        // Bytes that were never divided by 255: a common slip, rejected instead of training on garbage.
+        var data = MlContext.Data.LoadFromEnumerable(new[] { new NanRow { Image = Enumerable.Repeat(255f, 256).ToArray(), Label = 0 } });
+        var ex = Assert.ThrowsExactly<InvalidOperationException>(() =>
+            MlContext.Transforms.DecoupleNetwork(new DecoupleNetworkEstimator.Options { Epochs = 1, Layers = "4,4,4" }).Fit(data));
+        StringAssert.Contains(ex.Message, "[0, 1]");
+        StringAssert.Contains(ex.Message, "255");
+    }
+
+    [TestMethod]
+    public void Options_SameNameForTwoColumns_IsRejectedBeforeTraining()
+    {
+        var ex = Assert.ThrowsExactly<ArgumentException>(() =>
+            MlContext.Transforms.DecoupleNetwork(new DecoupleNetworkEstimator.Options { PathColumnName = DecouplingColumnNames.Score }));
+        Assert.AreEqual("PathColumnName", ex.ParamName);
+        ex = Assert.ThrowsExactly<ArgumentException>(() =>
+            MlContext.Transforms.DecoupleNetwork(new DecoupleNetworkEstimator.Options { PredictedLabelColumnName = DecouplingColumnNames.Image }));
+        Assert.AreEqual("PredictedLabelColumnName", ex.ParamName);
+    }
+
     private sealed class NanRow
     {
         [Microsoft.ML.Data.VectorType(256)]

@@ -38,15 +38,14 @@ public sealed class DecoupleNetworkTests
     [ClassCleanup]
     public static void Cleanup() => _model?.Dispose();
 
-    private static DecoupleNetworkEstimator.Options QuickOptions() => new()
+    private static DecoupleNetworkEstimator.Options QuickOptions()
     {
-        // The Quickstart's short-budget settings on the default layout (see README, Deviations).
-        Epochs = 2,
-        MutualInformationWeight = 0.5,
-        SparsityWeight = 0.05,
-        TargetRatio = 0.5,
-        Seed = 5,
-    };
+        // The Quickstart's short-budget settings on the default layout.
+        var options = DecoupleNetworkEstimator.Options.ForShortTraining();
+        options.Epochs = 2;
+        options.Seed = 5;
+        return options;
+    }
 
     [TestMethod]
     public void Transform_AddsScorePredictedLabelAndPathWithTheLabelsKeyValues()
@@ -56,8 +55,8 @@ public sealed class DecoupleNetworkTests
         var score = output.Schema[DecouplingColumnNames.Score];
         var path = output.Schema[DecouplingColumnNames.Path];
         var predicted = output.Schema[DecouplingColumnNames.PredictedLabel];
-        Assert.AreEqual(6, ((VectorDataViewType)score.Type).Size);
-        Assert.AreEqual(_model.PathLayout.PathLength, ((VectorDataViewType)path.Type).Size);
+        CollectionAssert.AreEqual(new[] { 6 }, ((VectorDataViewType)score.Type).Dimensions.ToArray(), "Score is a plain vector of K");
+        CollectionAssert.AreEqual(new[] { _model.PathLayout.PathLength }, ((VectorDataViewType)path.Type).Dimensions.ToArray());
         Assert.AreEqual(32 + 64 + 64 + 128, _model.PathLayout.PathLength); // conv1..conv4 of 32,32,M,64,64,M,128,128
         var predictedKey = (KeyDataViewType)predicted.Type; // a scalar key, as ML.NET trainers emit it
         Assert.AreEqual(6UL, predictedKey.Count);

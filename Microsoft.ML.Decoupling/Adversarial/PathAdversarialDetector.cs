@@ -84,9 +84,15 @@ public static class PathAdversarialDetector
 
     private static (int[] Predicted, float[][] Paths) ReadOutputs(MLContext mlContext, DecoupledNetworkTransformer model, ImageDataset images)
     {
-        var scored = model.Transform(images.ToDataView(mlContext));
-        var scores = scored.GetColumn<VBuffer<float>>(DecouplingColumnNames.Score).Select(ArgMax).ToArray();
-        var paths = scored.GetColumn<VBuffer<float>>(DecouplingColumnNames.Path).Select(p => p.DenseValues().ToArray()).ToArray();
+        var view = images.ToDataView(mlContext);
+        if (model.Columns.Feature != DecouplingColumnNames.Image)
+        {
+            view = mlContext.Transforms.CopyColumns(model.Columns.Feature, DecouplingColumnNames.Image).Fit(view).Transform(view);
+        }
+
+        var scored = model.Transform(view);
+        var scores = scored.GetColumn<VBuffer<float>>(model.Columns.Score).Select(ArgMax).ToArray();
+        var paths = scored.GetColumn<VBuffer<float>>(model.Columns.Path).Select(p => p.DenseValues().ToArray()).ToArray();
         return (scores, paths);
     }
 

@@ -1,7 +1,7 @@
 namespace Microsoft.ML.Decoupling.Modules;
 
 /// <summary>Shape facts of one conv layer, enough to count its multiply-accumulates for any path.</summary>
-/// <param name="Name">Layer name (as in the network's state dict).</param>
+/// <param name="Name">Layer name, as in the ONNX graph (<c>conv0</c>, <c>conv1</c> …).</param>
 /// <param name="InputChannels">Input channels.</param>
 /// <param name="Filters">Output filters.</param>
 /// <param name="KernelSize">Square kernel size.</param>

@@ -6,7 +6,7 @@ namespace Microsoft.ML.Decoupling.Modules;
 /// <summary>
 /// A plain VGG-style CNN (conv-BN-ReLU blocks, 2×2 max-pools, global average pooling, linear head) whose convs,
 /// except the first and the last (paper §4.1), carry an <see cref="ArchitectureControllingModule"/>. Built with
-/// <c>gated: false</c> it is the dense baseline with identical conv, BN and head parameters.
+/// <c>gated: false</c> it is the dense baseline: the same convs, BatchNorms and head, without gates.
 /// </summary>
 public sealed class DecoupledVggNetwork : nn.Module<Tensor, DecoupledForwardResult>
 {

@@ -13,7 +13,9 @@ namespace Microsoft.ML.Decoupling.Native;
 /// TorchSharp 0.107 requires GLIBCXX_3.4.32 only for <c>std::ios_base_library_init()</c>, a link-time anchor that no
 /// relocation references. When (and only when) the process's libstdc++ lacks that version, a copy of the bridge
 /// with the requirement marked weak is written to a per-user cache directory and handed to TorchSharp through a
-/// DllImport resolver. The original file (possibly in the NuGet cache) is never modified.
+/// DllImport resolver. The original file (possibly in the NuGet cache) is never modified. This runs when the assembly
+/// loads (a module initializer), because TorchSharp loads its bridge by path before any DllImport resolver is asked;
+/// a lazier hook was tried and does not work.
 /// </remarks>
 public static class TorchNativeLoader
 {

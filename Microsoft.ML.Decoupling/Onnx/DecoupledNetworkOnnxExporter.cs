@@ -108,7 +108,13 @@ public static class DecoupledNetworkOnnxExporter
         var layout = network.Description.PathLayout;
         string batch = BatchDimension;
 
-        string input = graph.Input(options.InputName, DataType.Float, batch, network.Channels * network.Height * network.Width);
+        // Per-row mode (for ML.NET's OnnxTransformer, which runs one row at a time): no batch dimension on the input
+        // and outputs, so ML.NET types Score and Path as plain vectors of K and PathLength instead of [1, K].
+        bool perRow = options.PerRow;
+        int imageSize = network.Channels * network.Height * network.Width;
+        string input = perRow
+            ? graph.Input(options.InputName, DataType.Float, imageSize)
+            : graph.Input(options.InputName, DataType.Float, batch, imageSize);
         string x = graph.Node("Reshape", "input.reshape", [input, graph.Int64s("input.shape", -1, network.Channels, network.Height, network.Width)]);
 
         var gates = new List<string>();
@@ -139,13 +145,21 @@ public static class DecoupledNetworkOnnxExporter
         string pooled = graph.Node("GlobalAveragePool", "head.pool", [x]);
         string features = graph.Node("Flatten", "head.flatten", [pooled], Int("axis", 1));
         string logits = WriteLinear(graph, "head", features, network.Head);
-        string score = graph.Node("Softmax", options.ScoreName, [logits], Int("axis", 1));
-        graph.Output(score, DataType.Float, batch, network.Classes);
-
+        string score = graph.Node("Softmax", perRow ? $"{options.ScoreName}.batched" : options.ScoreName, [logits], Int("axis", 1));
         string path = gates.Count > 0
-            ? graph.Node("Concat", options.PathName, gates, Int("axis", 1))
-            : WriteEmptyPath(graph, input, options.PathName);
-        graph.Output(path, DataType.Float, batch, layout.PathLength);
+            ? graph.Node("Concat", perRow ? $"{options.PathName}.batched" : options.PathName, gates, Int("axis", 1))
+            : WriteEmptyPath(graph, input, perRow ? $"{options.PathName}.batched" : options.PathName);
+        if (perRow)
+        {
+            string flat = graph.Int64s("output.flat_shape", -1);
+            graph.Output(graph.Node("Reshape", options.ScoreName, [score, flat]), DataType.Float, network.Classes);
+            graph.Output(graph.Node("Reshape", options.PathName, [path, flat]), DataType.Float, layout.PathLength);
+        }
+        else
+        {
+            graph.Output(score, DataType.Float, batch, network.Classes);
+            graph.Output(path, DataType.Float, batch, layout.PathLength);
+        }
 
         if (options.PredictedValueName is not null && options.ClassValues is not null)
         {

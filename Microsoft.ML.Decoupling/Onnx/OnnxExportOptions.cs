@@ -70,6 +70,12 @@ public sealed class OnnxExportOptions
         }
     }
 
+    /// <summary>
+    /// One image per run, without a batch dimension (input [C·H·W], outputs [K] and [PathLength]): the form ML.NET's
+    /// OnnxTransformer needs to type the outputs as plain vectors. Not for deployment.
+    /// </summary>
+    internal bool PerRow { get; set; }
+
     /// <summary>Checks the options against a network with <paramref name="classes"/> classes.</summary>
     /// <exception cref="ArgumentException">A name is empty or repeated, or the predicted-value options are inconsistent.</exception>
     internal void Validate(int classes)

@@ -24,6 +24,8 @@ public sealed class DecouplingTrainer
     {
         int count = labels.Length;
         int imageSize = pixels.Length / Math.Max(1, count);
+        // The seed drives the shuffling (here) and torch's generator (gate noise, hard/soft choice).
+        manual_seed(_settings.Seed);
         var random = new Random(_settings.Seed);
         var order = Enumerable.Range(0, count).ToArray();
         var reports = new List<EpochReport>();

@@ -32,6 +32,6 @@ internal static class CatalogEnvironment
         }
 
         throw new InvalidOperationException(
-            $"Could not find the ML.NET environment behind {catalog.GetType().Name}; use the DecoupleNetworkEstimator constructor that takes an MLContext.");
+            $"Could not find the ML.NET environment behind {catalog.GetType().Name}; Microsoft.ML.Decoupling supports Microsoft.ML 5.0.1.");
     }
 }

@@ -71,6 +71,18 @@ public sealed partial class DecoupleNetworkEstimator
         /// <summary>Seed of initialisation, shuffling and gate noise; null takes one from the MLContext's seed.</summary>
         public int? Seed { get; set; }
 
+        /// <summary>
+        /// Settings for a few epochs from scratch (used by the Quickstart): λm 0.5, λs 0.05 and R 0.5, so that paths
+        /// become input-dependent within the budget. The paper's defaults (this class's) assume hundreds of epochs from a
+        /// pretrained network; R = 0.5 follows the paper's ImageNet settings (Table 5), the larger λm and λs are ours.
+        /// </summary>
+        public static Options ForShortTraining() => new()
+        {
+            MutualInformationWeight = 0.5,
+            SparsityWeight = 0.05,
+            TargetRatio = 0.5,
+        };
+
         internal VggLayout Validate()
         {
             RequireName(FeatureColumnName, nameof(FeatureColumnName));
@@ -78,6 +90,7 @@ public sealed partial class DecoupleNetworkEstimator
             RequireName(ScoreColumnName, nameof(ScoreColumnName));
             RequireName(PredictedLabelColumnName, nameof(PredictedLabelColumnName));
             RequireName(PathColumnName, nameof(PathColumnName));
+            RequireDistinctNames();
             RequireRange(ImageChannels, 1, 4096, nameof(ImageChannels));
             RequireRange(ImageHeight, 0, 65536, nameof(ImageHeight));
             RequireRange(ImageWidth, 0, 65536, nameof(ImageWidth));
@@ -120,6 +133,33 @@ public sealed partial class DecoupleNetworkEstimator
             }
 
             return (ImageChannels, side, side);
+        }
+
+        private void RequireDistinctNames()
+        {
+            var names = new (string Option, string Column)[]
+            {
+                (nameof(FeatureColumnName), FeatureColumnName),
+                (nameof(LabelColumnName), LabelColumnName),
+                (nameof(ScoreColumnName), ScoreColumnName),
+                (nameof(PredictedLabelColumnName), PredictedLabelColumnName),
+                (nameof(PathColumnName), PathColumnName),
+            };
+            for (int i = 0; i < names.Length; i++)
+            {
+                if (names[i].Column == ScorerInputColumn)
+                {
+                    throw new ArgumentException($"{names[i].Option} '{names[i].Column}' is reserved for this package's own pipeline.", names[i].Option);
+                }
+
+                for (int j = 0; j < i; j++)
+                {
+                    if (names[i].Column == names[j].Column)
+                    {
+                        throw new ArgumentException($"{names[i].Option} and {names[j].Option} both name column '{names[i].Column}'; they must differ.", names[i].Option);
+                    }
+                }
+            }
         }
 
         private static void RequireName(string value, string name)

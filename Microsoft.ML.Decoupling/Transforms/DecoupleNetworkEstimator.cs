@@ -77,6 +77,9 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
         var network = new DecoupledVggNetwork(_layout, geometry.Channels, geometry.Height, geometry.Width, classes, _options.UseGates, _options.GateReduction);
         try
         {
+            // Export the untrained network once: a clash between the output names and the graph's own names is
+            // reported now, not after the training.
+            _ = DecoupledNetworkOnnxExporter.Export(network, ExportOptions());
             var trainer = new DecouplingTrainer(
                 _options.ToTrainingSettings(seed),
                 report => channel.Info(MessageSensitivity.None, report.ToString()),
@@ -94,42 +97,49 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
 
     internal DecoupledNetworkTransformer CreateTransformer(IDataView input, DecoupledVggNetwork network, int classes, IReadOnlyList<EpochReport> history)
     {
-        var exportOptions = new OnnxExportOptions
-        {
-            InputName = _options.FeatureColumnName,
-            ScoreName = _options.ScoreColumnName,
-            PathName = _options.PathColumnName,
-        };
         // ML.NET never deletes the temporary file it makes from a model Stream, so the transformer writes and owns
         // the file itself and deletes it on Dispose (ML.NET reads it again when the model is saved).
-        var modelFile = OwnedModelFile.Create(DecoupledNetworkOnnxExporter.Export(network, exportOptions));
-        ITransformer onnx;
+        var perRow = ExportOptions();
+        perRow.PerRow = true;
+        var modelFile = OwnedModelFile.Create(DecoupledNetworkOnnxExporter.Export(network, perRow));
+        var stages = new List<ITransformer>();
         try
         {
-            onnx = _catalog.ApplyOnnxModel([_options.ScoreColumnName, _options.PathColumnName], [_options.FeatureColumnName], modelFile.Path).Fit(input);
+            var data = Append(stages, _catalog.ApplyOnnxModel([_options.ScoreColumnName, _options.PathColumnName], [_options.FeatureColumnName], modelFile.Path), input);
+            data = Append(stages, _catalog.CopyColumns(ScorerInputColumn, _options.ScoreColumnName), data);
+
+            // ML.NET's scorer always writes a column named "Score" (softmax of its input here): it reads a copy of the
+            // network's scores, and the copy is put back over whatever it wrote (see ArgMaxPredictionTransformerFactory).
+            var prediction = ArgMaxPredictionTransformerFactory.Create(
+                _host, data.Schema, ScorerInputColumn, _options.LabelColumnName, _options.PredictedLabelColumnName, classes);
+            stages.Add(prediction);
+            data = prediction.Transform(data);
+            data = Append(stages, _catalog.CopyColumns(_options.ScoreColumnName, ScorerInputColumn), data);
+            string[] scratch = _options.ScoreColumnName == ArgMaxPredictionTransformerFactory.ScorerScoreColumn
+                ? [ScorerInputColumn]
+                : [ScorerInputColumn, ArgMaxPredictionTransformerFactory.ScorerScoreColumn];
+            Append(stages, _catalog.DropColumns(scratch), data);
+            var columns = new DecouplingColumns(_options.FeatureColumnName, _options.ScoreColumnName, _options.PredictedLabelColumnName, _options.PathColumnName);
+            return new DecoupledNetworkTransformer(network, new TransformerChain<ITransformer>(stages.ToArray()), modelFile, history, columns);
         }
         catch
         {
+            foreach (var stage in stages)
+            {
+                (stage as IDisposable)?.Dispose();
+            }
+
             modelFile.Dispose();
             throw;
         }
-
-        // ML.NET's scorer always writes a column named "Score" (softmax of its input here): it reads a copy of the
-        // network's scores, and the copy is put back over whatever it wrote (see ArgMaxPredictionTransformerFactory).
-        var stages = new List<ITransformer> { onnx };
-        var data = Append(stages, _catalog.CopyColumns(ScorerInputColumn, _options.ScoreColumnName), onnx.Transform(input));
-        var prediction = ArgMaxPredictionTransformerFactory.Create(
-            _host, data.Schema, ScorerInputColumn, _options.LabelColumnName, _options.PredictedLabelColumnName, classes);
-        stages.Add(prediction);
-        data = prediction.Transform(data);
-        data = Append(stages, _catalog.CopyColumns(_options.ScoreColumnName, ScorerInputColumn), data);
-        string[] scratch = _options.ScoreColumnName == ArgMaxPredictionTransformerFactory.ScorerScoreColumn
-            ? [ScorerInputColumn]
-            : [ScorerInputColumn, ArgMaxPredictionTransformerFactory.ScorerScoreColumn];
-        Append(stages, _catalog.DropColumns(scratch), data);
-        var inner = new TransformerChain<ITransformer>(stages.ToArray());
-        return new DecoupledNetworkTransformer(network, inner, modelFile, history, _options.FeatureColumnName);
     }
+
+    private OnnxExportOptions ExportOptions() => new()
+    {
+        InputName = _options.FeatureColumnName,
+        ScoreName = _options.ScoreColumnName,
+        PathName = _options.PathColumnName,
+    };
 
     private static IDataView Append<TTransformer>(List<ITransformer> stages, IEstimator<TTransformer> estimator, IDataView data)
         where TTransformer : ITransformer
@@ -165,6 +175,14 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
                 $"Column '{_options.LabelColumnName}' must be a key type with at least 2 values (use MapValueToKey); found {label.Type}.");
         }
 
+        if (_options.ScoreColumnName != ArgMaxPredictionTransformerFactory.ScorerScoreColumn
+            && schema.GetColumnOrNull(ArgMaxPredictionTransformerFactory.ScorerScoreColumn) is not null)
+        {
+            throw new ArgumentException(
+                $"The input has a column '{ArgMaxPredictionTransformerFactory.ScorerScoreColumn}', which ML.NET's scorer would overwrite because ScoreColumnName is '{_options.ScoreColumnName}'; rename or drop it first.",
+                "scoreColumnName");
+        }
+
         return (image, label, (int)key.Count, geometry);
     }
 
@@ -190,9 +208,11 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
             getImage(ref image);
             int start = pixels.Count;
             pixels.AddRange(image.DenseValues());
-            if (ContainsNaN(CollectionsMarshal.AsSpan(pixels)[start..]))
+            int bad = IndexOutsideUnitRange(CollectionsMarshal.AsSpan(pixels)[start..]);
+            if (bad >= 0)
             {
-                throw new InvalidOperationException($"Column '{_options.FeatureColumnName}' holds NaN in row {cursor.Position}; images must be finite values in [0, 1].");
+                throw new InvalidOperationException(
+                    $"Column '{_options.FeatureColumnName}' holds {pixels[start + bad]} at index {bad} of row {cursor.Position}; images must be finite values in [0, 1] (divide bytes by 255).");
             }
 
             labels.Add((int)key - 1);
@@ -201,17 +221,18 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
         return (pixels.ToArray(), labels.ToArray());
     }
 
-    private static bool ContainsNaN(ReadOnlySpan<float> values)
+    private static int IndexOutsideUnitRange(ReadOnlySpan<float> values)
     {
-        foreach (float value in values)
+        for (int i = 0; i < values.Length; i++)
         {
-            if (float.IsNaN(value))
+            // Written so that NaN fails too.
+            if (!(values[i] >= 0f && values[i] <= 1f))
             {
-                return true;
+                return i;
             }
         }
 
-        return false;
+        return -1;
     }
 
     private static Func<uint> GetLabelGetter(DataViewRowCursor cursor, DataViewSchema.Column column)

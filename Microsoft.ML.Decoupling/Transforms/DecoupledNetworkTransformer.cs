@@ -17,13 +17,13 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
     private readonly OwnedModelFile _modelFile;
     private bool _disposed;
 
-    internal DecoupledNetworkTransformer(DecoupledVggNetwork network, ITransformer inner, OwnedModelFile modelFile, IReadOnlyList<EpochReport> history, string featureColumnName)
+    internal DecoupledNetworkTransformer(DecoupledVggNetwork network, ITransformer inner, OwnedModelFile modelFile, IReadOnlyList<EpochReport> history, DecouplingColumns columns)
     {
         Network = network;
         _inner = inner;
         _modelFile = modelFile;
         TrainingHistory = history;
-        FeatureColumnName = featureColumnName;
+        Columns = columns;
     }
 
     /// <summary>The trained TorchSharp network (evaluation mode). Owned by this transformer.</summary>
@@ -35,8 +35,8 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
     /// <summary>Per-epoch training averages.</summary>
     public IReadOnlyList<EpochReport> TrainingHistory { get; }
 
-    /// <summary>The image column the network reads.</summary>
-    public string FeatureColumnName { get; }
+    /// <summary>The columns this transformer reads and writes (as configured in the estimator's options).</summary>
+    public DecouplingColumns Columns { get; }
 
     /// <summary>Per-image FLOPs (multiply-accumulates) of the same network without gates.</summary>
     public long DenseFlops => FlopsCounter.Dense(Network.Description);
@@ -50,8 +50,16 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
     /// <summary>Per-image FLOPs of the gated network for one calculation path.</summary>
     public long FlopsForPath(ReadOnlySpan<float> path) => FlopsCounter.ForPath(Network.Description, path);
 
-    /// <summary>Exports the network to ONNX (outputs Score and Path, dynamic batch, layer table in metadata_props).</summary>
-    public void SaveOnnx(string path, OnnxExportOptions? options = null) => DecoupledNetworkOnnxExporter.Export(Network, path, options);
+    /// <summary>
+    /// Exports the network to ONNX (dynamic batch, layer table in metadata_props). Without options, the input and the
+    /// outputs are named after <see cref="Columns"/>, as in the pipeline that <c>mlContext.Model.Save</c> writes.
+    /// </summary>
+    public void SaveOnnx(string path, OnnxExportOptions? options = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        options ??= new OnnxExportOptions { InputName = Columns.Feature, ScoreName = Columns.Score, PathName = Columns.Path };
+        DecoupledNetworkOnnxExporter.Export(Network, path, options);
+    }
 
     /// <inheritdoc/>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _inner.GetOutputSchema(inputSchema);
@@ -67,7 +75,11 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
     }
 
     /// <summary>Saves the ONNX-backed ML.NET pipeline (what <c>mlContext.Model.Save</c> calls).</summary>
-    void ICanSaveModel.Save(ModelSaveContext ctx) => ((ICanSaveModel)_inner).Save(ctx);
+    void ICanSaveModel.Save(ModelSaveContext ctx)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ((ICanSaveModel)_inner).Save(ctx);
+    }
 
     /// <inheritdoc/>
     public void Dispose()

@@ -18,8 +18,17 @@ internal sealed class OwnedModelFile : IDisposable
         return new OwnedModelFile(path);
     }
 
+    /// <summary>Deletes the file of a transformer that was never disposed, when it is collected.</summary>
+    ~OwnedModelFile() => Delete();
+
     /// <inheritdoc/>
     public void Dispose()
+    {
+        Delete();
+        GC.SuppressFinalize(this);
+    }
+
+    private void Delete()
     {
         try
         {

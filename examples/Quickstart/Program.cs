@@ -59,20 +59,27 @@ else
 }
 
 Console.WriteLine($"Data: {dataset}, {train.Count} training and {test.Count} test images of {train.Channels}×{train.Height}×{train.Width}.");
-// The paper's defaults (λm 0.04, λs 2e-4, R 0) assume hundreds of epochs from a pretrained network. For a run of a
-// few epochs from scratch we steer the ratio of active filters directly (R = 0.5, as the paper does for ImageNet) and
-// weigh Lmi more, so that paths become input-dependent within the budget.
-var options = new DecoupleNetworkEstimator.Options
+// Short-budget settings (see Options.ForShortTraining); the command line may override λm, λs and R.
+var options = DecoupleNetworkEstimator.Options.ForShortTraining();
+options.ImageChannels = train.Channels;
+options.Epochs = epochs;
+options.Seed = arguments.Seed;
+options.MutualInformationWeight = arguments.MutualInformationWeight ?? options.MutualInformationWeight;
+options.SparsityWeight = arguments.SparsityWeight ?? options.SparsityWeight;
+options.TargetRatio = arguments.TargetRatio ?? options.TargetRatio;
+DecoupleNetworkEstimator estimator;
+try
 {
-    ImageChannels = train.Channels,
-    Epochs = epochs,
-    Seed = arguments.Seed,
-    MutualInformationWeight = arguments.MutualInformationWeight,
-    SparsityWeight = arguments.SparsityWeight,
-    TargetRatio = arguments.TargetRatio,
-};
+    estimator = mlContext.Transforms.DecoupleNetwork(options);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
+
 var trainView = train.ToDataView(mlContext);
-using var model = mlContext.Transforms.DecoupleNetwork(options).Fit(trainView);
+using var model = estimator.Fit(trainView);
 
 // Accuracy with ML.NET's evaluator; FLOPs and filter states from the test paths.
 var scoredTest = model.Transform(test.ToDataView(mlContext));

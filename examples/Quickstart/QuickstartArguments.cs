@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Quickstart;
 
 /// <summary>Command-line arguments of the Quickstart.</summary>
-internal sealed record QuickstartArguments(string? Dataset, int? Epochs, int? TrainLimit, string Output, double Epsilon, int Seed, double MutualInformationWeight, double SparsityWeight, double TargetRatio)
+internal sealed record QuickstartArguments(string? Dataset, int? Epochs, int? TrainLimit, string Output, double Epsilon, int Seed, double? MutualInformationWeight, double? SparsityWeight, double? TargetRatio)
 {
     public const string Usage =
         "usage: dotnet run -c Release --project examples/Quickstart -- [--dataset fashion-mnist|shapes] [--epochs N] " +
@@ -16,7 +16,7 @@ internal sealed record QuickstartArguments(string? Dataset, int? Epochs, int? Tr
         string output = "quickstart-output";
         double epsilon = 0.1;
         int seed = 1;
-        double lambdaM = 0.5, lambdaS = 0.05, targetRatio = 0.5;
+        double? lambdaM = null, lambdaS = null, targetRatio = null;
         for (int i = 0; i < args.Length; i++)
         {
             string name = args[i];
@@ -34,10 +34,17 @@ internal sealed record QuickstartArguments(string? Dataset, int? Epochs, int? Tr
                 case "--epochs": epochs = PositiveInt(name, Value()); break;
                 case "--train-limit": trainLimit = PositiveInt(name, Value()); break;
                 case "--output": output = Value(); break;
-                case "--seed": seed = PositiveInt(name, Value()); break;
+                case "--seed": seed = NonNegativeInt(name, Value()); break;
                 case "--lambda-m": lambdaM = NonNegative(name, Value()); break;
                 case "--lambda-s": lambdaS = NonNegative(name, Value()); break;
-                case "--target-ratio": targetRatio = NonNegative(name, Value()); break;
+                case "--target-ratio":
+                    targetRatio = NonNegative(name, Value());
+                    if (targetRatio > 1)
+                    {
+                        throw new ArgumentException($"--target-ratio must be in [0, 1], got {targetRatio}.");
+                    }
+
+                    break;
                 case "--epsilon":
                     if (!double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out epsilon) || epsilon <= 0 || epsilon > 1)
                     {
@@ -59,6 +66,11 @@ internal sealed record QuickstartArguments(string? Dataset, int? Epochs, int? Tr
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double parsed) && parsed >= 0
             ? parsed
             : throw new ArgumentException($"{name} must be a non-negative number, got '{value}'.");
+
+    private static int NonNegativeInt(string name, string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int parsed)
+            ? parsed
+            : throw new ArgumentException($"{name} must be a non-negative integer, got '{value}'.");
 
     private static int PositiveInt(string name, string value) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int parsed) && parsed > 0

@@ -1,0 +1,60 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Decoupling.Adversarial;
+using Microsoft.ML.Decoupling.Data;
+using Microsoft.ML.Decoupling.Onnx;
+using Microsoft.ML.Decoupling.Transforms;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Microsoft.ML.Decoupling.Tests;
+
+[TestClass]
+public sealed class CustomColumnNamesTests
+{
+    [TestMethod]
+    public void NonDefaultColumnNames_FlowThroughTransformDetectorAndOnnxExport()
+    {
+        var mlContext = new MLContext(seed: 2);
+        var shapes = ShapesGenerator.Generate(count: 96, seed: 4, imageSize: 16).Images;
+        var data = mlContext.Transforms.CopyColumns("Pixels", DecouplingColumnNames.Image)
+            .Append(mlContext.Transforms.CopyColumns("Shape", DecouplingColumnNames.Label))
+            .Append(mlContext.Transforms.DropColumns(DecouplingColumnNames.Image, DecouplingColumnNames.Label))
+            .Fit(shapes.ToDataView(mlContext))
+            .Transform(shapes.ToDataView(mlContext));
+        var options = new DecoupleNetworkEstimator.Options
+        {
+            FeatureColumnName = "Pixels",
+            LabelColumnName = "Shape",
+            ScoreColumnName = "Probabilities",
+            PredictedLabelColumnName = "Class",
+            PathColumnName = "Gates",
+            Layers = "4,8,4",
+            Epochs = 1,
+            Seed = 1,
+        };
+        using var model = mlContext.Transforms.DecoupleNetwork(options).Fit(data);
+        var output = model.Transform(data);
+        CollectionAssert.IsSubsetOf(new[] { "Probabilities", "Class", "Gates" }, output.Schema.Select(c => c.Name).ToArray());
+        Assert.IsNull(output.Schema.GetColumnOrNull(DecouplingColumnNames.Score), "ML.NET's own Score column is dropped");
+        Assert.AreEqual(8, ((VectorDataViewType)output.Schema["Gates"].Type).Size);
+        Assert.AreEqual(96, mlContext.MulticlassClassification.Evaluate(output, "Shape", "Probabilities", "Class").ConfusionMatrix.Counts.Sum(r => r.Sum()));
+
+        var report = PathAdversarialDetector.Run(mlContext, model, shapes, epsilon: 0.1, seed: 1);
+        Assert.AreEqual(2 * shapes.Count, report.TrainRows + report.TestRows);
+
+        string directory = TestDatasets.CreateTempDirectory("decoupling-names");
+        try
+        {
+            string file = Path.Combine(directory, "network.onnx");
+            model.SaveOnnx(file);
+            using var session = new InferenceSession(file);
+            CollectionAssert.AreEqual(new[] { "Pixels" }, session.InputMetadata.Keys.ToArray());
+            CollectionAssert.AreEquivalent(new[] { "Probabilities", "Gates" }, session.OutputMetadata.Keys.ToArray());
+            Assert.IsTrue(session.ModelMetadata.CustomMetadataMap.ContainsKey(Modules.CalculationPathLayout.OnnxMetadataKey));
+            Assert.AreEqual("Microsoft.ML.Decoupling", DecoupledNetworkOnnxExporter.ProducerName);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}

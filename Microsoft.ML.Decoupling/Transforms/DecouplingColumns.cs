@@ -1,0 +1,8 @@
+namespace Microsoft.ML.Decoupling.Transforms;
+
+/// <summary>The columns a fitted decoupled network reads and writes.</summary>
+/// <param name="Feature">Input image column.</param>
+/// <param name="Score">Output class probabilities.</param>
+/// <param name="PredictedLabel">Output predicted class (key).</param>
+/// <param name="Path">Output calculation path.</param>
+public sealed record DecouplingColumns(string Feature, string Score, string PredictedLabel, string Path);
