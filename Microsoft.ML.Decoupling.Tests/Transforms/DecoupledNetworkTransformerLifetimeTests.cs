@@ -8,6 +8,20 @@ namespace Microsoft.ML.Decoupling.Tests;
 public sealed class DecoupledNetworkTransformerLifetimeTests
 {
     [TestMethod]
+    public void DenseBaseline_TrainsThroughTheSamePipelineWithAnEmptyPath()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var data = ShapesGenerator.Generate(count: 64, seed: 3, imageSize: 16).Images.ToDataView(mlContext);
+        var options = new DecoupleNetworkEstimator.Options { Epochs = 1, Layers = "4,8,4", Seed = 1, UseGates = false };
+        using var model = mlContext.Transforms.DecoupleNetwork(options).Fit(data);
+        Assert.AreEqual(0, model.PathLayout.PathLength);
+        var output = model.Transform(data);
+        Assert.AreEqual(64, output.GetColumn<uint>(DecouplingColumnNames.PredictedLabel).Count(k => k is >= 1 and <= 6));
+        Assert.IsTrue(output.GetColumn<VBuffer<float>>(DecouplingColumnNames.Path).All(p => p.Length == 0));
+        Assert.AreEqual(model.DenseFlops, model.FlopsForPath([]));
+    }
+
+    [TestMethod]
     public void Dispose_ReleasesOnnxRuntimeAndLeavesNoTemporaryFiles()
     {
         string temp = TestDatasets.CreateTempDirectory("decoupling-mlnet-temp");
