@@ -50,6 +50,10 @@ public sealed class CustomColumnNamesTests
             CollectionAssert.AreEqual(new[] { "Pixels" }, session.InputMetadata.Keys.ToArray());
             CollectionAssert.AreEquivalent(new[] { "Probabilities", "Gates" }, session.OutputMetadata.Keys.ToArray());
             Assert.IsTrue(session.ModelMetadata.CustomMetadataMap.ContainsKey(Modules.CalculationPathLayout.OnnxMetadataKey));
+            var layout = OnnxPathLayoutReader.Read(file);
+            CollectionAssert.AreEqual(model.PathLayout.Layers.ToArray(), layout.Layers.ToArray(), "the layer table reads back from the file");
+            File.WriteAllBytes(file, [1, 2, 3]);
+            Assert.ThrowsExactly<InvalidDataException>(() => OnnxPathLayoutReader.Read(file));
             Assert.AreEqual("Microsoft.ML.Decoupling", DecoupledNetworkOnnxExporter.ProducerName);
         }
         finally
