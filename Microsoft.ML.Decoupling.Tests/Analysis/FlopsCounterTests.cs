@@ -7,7 +7,7 @@ namespace Microsoft.ML.Decoupling.Tests;
 public sealed class FlopsCounterTests
 {
     // Network "4,8,M,6" on 1×8×8, 3 classes: conv0 1→4 @8×8, conv1 4→8 @8×8 (gated), pool, conv2 8→6 @4×4, head 6→3.
-    private static DecoupledVggNetwork Tiny(bool gated) => new(VggLayout.Parse("4,8,M,6"), 1, 8, 8, 3, gated);
+    private static DecoupledNetwork Tiny(bool gated) => NetworkArchitecture.Vgg("4,8,M,6").Build(new ImageShape(1, 8, 8), 3, gated);
 
     [TestMethod]
     public void Dense_EqualsHandCount()
@@ -36,7 +36,7 @@ public sealed class FlopsCounterTests
     [TestMethod]
     public void ForPath_AllOn_IsDensePlusGates()
     {
-        using var network = new DecoupledVggNetwork(VggLayout.Parse(VggLayout.Default), 1, 28, 28, 10);
+        using var network = NetworkArchitecture.Vgg(VggLayout.Default).Build(new ImageShape(1, 28, 28), 10);
         var path = Enumerable.Repeat(1f, network.Description.PathLayout.PathLength).ToArray();
         long gates = network.Description.PathLayout.Layers.Sum(l => l.GateFlops);
         Assert.AreEqual(FlopsCounter.Dense(network.Description) + gates, FlopsCounter.ForPath(network.Description, path));
@@ -46,12 +46,12 @@ public sealed class FlopsCounterTests
     [TestMethod]
     public void PathLayout_GatesEveryConvButTheFirstAndTheLast_AndRoundTripsThroughJson()
     {
-        using var network = new DecoupledVggNetwork(VggLayout.Parse("8,16,M,16,32,M,32"), 1, 28, 28, 10);
+        using var network = NetworkArchitecture.Vgg("8,16,M,16,32,M,32").Build(new ImageShape(1, 28, 28), 10);
         var layout = network.Description.PathLayout;
-        CollectionAssert.AreEqual(new[] { "conv1", "conv2", "conv3" }, layout.Layers.Select(l => l.Name).ToArray());
+        CollectionAssert.AreEqual(new[] { "features.3", "features.7", "features.10" }, layout.Layers.Select(l => l.Name).ToArray());
         CollectionAssert.AreEqual(new[] { 0, 16, 32 }, layout.Layers.Select(l => l.PathOffset).ToArray());
         Assert.AreEqual(64, layout.PathLength);
-        Assert.AreEqual(("conv2", 3), (layout.Locate(19).Layer.Name, layout.Locate(19).Filter));
+        Assert.AreEqual(("features.7", 3), (layout.Locate(19).Layer.Name, layout.Locate(19).Filter));
         var back = CalculationPathLayout.FromJson(layout.ToJson());
         CollectionAssert.AreEqual(layout.Layers.ToArray(), back.Layers.ToArray());
     }

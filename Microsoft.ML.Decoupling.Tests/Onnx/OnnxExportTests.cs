@@ -23,7 +23,7 @@ public sealed class OnnxExportTests
     private const double MinimumPathAgreement = 0.999;
     private const string Layers = "8,16,M,16,32";
 
-    private static DecoupledVggNetwork _network = null!;
+    private static DecoupledNetwork _network = null!;
     private static ImageDataset _test = null!;
     private static byte[] _model = [];
     private static float[] _expectedScores = [];
@@ -36,7 +36,7 @@ public sealed class OnnxExportTests
         random.manual_seed(11);
         ImageDataset train = TestDatasets.LoadFashionMnistSubset(FashionMnistSplit.Train, TrainCount);
         _test = TestDatasets.LoadFashionMnistSubset(FashionMnistSplit.Test, TestCount);
-        _network = new DecoupledVggNetwork(VggLayout.Parse(Layers), train.Channels, train.Height, train.Width, train.ClassNames.Count);
+        _network = NetworkArchitecture.Vgg(Layers).Build(new ImageShape(train.Channels, train.Height, train.Width), train.ClassNames.Count);
         // Three short epochs (~3 s on 2 cores) and a sparsity target of one half close some gates for some inputs only.
         var settings = new TrainingSettings(
             Epochs: 3, BatchSize: 32, LearningRate: 0.1, Momentum: 0.9, WeightDecay: 1e-4,
@@ -87,7 +87,7 @@ public sealed class OnnxExportTests
         // Training leaves few gates input-dependent. Random gate weights, each gate's logits then centred on the test images,
         // make every path bit input-dependent: this checks that each image's mask reaches that image's channels.
         random.manual_seed(5);
-        using var network = new DecoupledVggNetwork(VggLayout.Parse(Layers), 1, 28, 28, 10);
+        using var network = NetworkArchitecture.Vgg(Layers).Build(new ImageShape(1, 28, 28), 10);
         network.eval();
         for (int gate = 0; gate < network.Gates.Count; gate++)
         {
@@ -151,7 +151,7 @@ public sealed class OnnxExportTests
         Assert.AreEqual(DecoupledNetworkOnnxExporter.ProducerName, metadata.ProducerName);
         Assert.AreEqual(expected.PathLength, layout.PathLength);
         CollectionAssert.AreEqual(expected.Layers.ToArray(), layout.Layers.ToArray());
-        CollectionAssert.AreEqual(new[] { "conv1", "conv2" }, layout.Layers.Select(l => l.Name).ToArray());
+        CollectionAssert.AreEqual(new[] { "features.3", "features.7" }, layout.Layers.Select(l => l.Name).ToArray());
         Assert.AreEqual("1,28,28", metadata.CustomMetadataMap[DecoupledNetworkOnnxExporter.InputShapeMetadataKey]);
         Assert.AreEqual("10", metadata.CustomMetadataMap[DecoupledNetworkOnnxExporter.ClassesMetadataKey]);
         Assert.AreEqual(
@@ -175,8 +175,8 @@ public sealed class OnnxExportTests
         Assert.AreEqual(string.Empty, model.OpsetImport[0].Domain);
         Assert.IsLessThanOrEqualTo(17L, model.OpsetImport[0].Version);
         Assert.IsLessThanOrEqualTo(9L, model.IrVersion);
-        Assert.Contains("conv1.weight", model.Graph.Initializer.Select(t => t.Name).ToArray());
-        Assert.Contains("conv1.gate.squeeze.weight", model.Graph.Initializer.Select(t => t.Name).ToArray());
+        Assert.Contains("features.3.weight", model.Graph.Initializer.Select(t => t.Name).ToArray());
+        Assert.Contains("features.3.gate.squeeze.weight", model.Graph.Initializer.Select(t => t.Name).ToArray());
     }
 
     [TestMethod]
@@ -246,7 +246,7 @@ public sealed class OnnxExportTests
         var missing = Assert.ThrowsExactly<ArgumentException>(() => DecoupledNetworkOnnxExporter.Export(_network, noValues));
         var clash = Assert.ThrowsExactly<ArgumentException>(() => DecoupledNetworkOnnxExporter.Export(_network, sameNames));
         var internalName = Assert.ThrowsExactly<ArgumentException>(
-            () => DecoupledNetworkOnnxExporter.Export(_network, new OnnxExportOptions { ScoreName = "conv1.relu" }));
+            () => DecoupledNetworkOnnxExporter.Export(_network, new OnnxExportOptions { ScoreName = "features.3.relu" }));
 
         Assert.AreEqual(nameof(OnnxExportOptions.OpsetVersion), tooNew.ParamName);
         Assert.AreEqual(nameof(OnnxExportOptions.OpsetVersion), tooOld.ParamName);
@@ -257,7 +257,7 @@ public sealed class OnnxExportTests
 
         Assert.Contains("10", length.Message);
         Assert.AreEqual(nameof(OnnxExportOptions.PathName), clash.ParamName);
-        Assert.Contains("conv1.relu", internalName.Message);
+        Assert.Contains("features.3.relu", internalName.Message);
     }
 
     [TestMethod]
@@ -327,7 +327,7 @@ public sealed class OnnxExportTests
     public void Export_DenseNetwork_HasEmptyPath()
     {
         const int count = 16;
-        using var dense = new DecoupledVggNetwork(VggLayout.Parse(Layers), 1, 28, 28, 10, gated: false);
+        using var dense = NetworkArchitecture.Vgg(Layers).Build(new ImageShape(1, 28, 28), 10, gated: false);
         float[] pixels = _test.Pixels.AsSpan(0, count * _test.ImageSize).ToArray();
         var (expectedScores, _) = NetworkInference.Run(dense, pixels, count);
         using var session = new InferenceSession(DecoupledNetworkOnnxExporter.Export(dense));
@@ -407,38 +407,33 @@ public sealed class OnnxExportTests
     }
 
     /// <summary>The logits of gate <paramref name="wanted"/> for the given images, following the network's evaluation forward pass.</summary>
-    private static Tensor GateLogits(DecoupledVggNetwork network, float[] pixels, int wanted)
+    private static Tensor GateLogits(DecoupledNetwork network, float[] pixels, int wanted)
     {
-        var x = tensor(pixels).view(-1, network.Channels, network.Height, network.Width);
-        int conv = 0;
-        foreach (int item in network.Layout.Items)
+        var maps = new Tensor[network.Program.FeatureMapCount];
+        maps[0] = tensor(pixels).view(-1, network.Channels, network.Height, network.Width);
+        var gates = new List<Tensor>();
+        var responses = new List<Tensor>();
+        foreach (var step in network.Program.Steps)
         {
-            if (item == 0)
+            switch (step)
             {
-                x = nn.functional.max_pool2d(x, 2);
-                continue;
+                case ConvolutionStep { Unit.GateIndex: var gate } s when gate == wanted:
+                    return s.Unit.Gate!.forward(maps[s.Input]);
+                case ConvolutionStep s:
+                    maps[s.Output] = s.Unit.Forward(maps[s.Input], training: false, gates, responses);
+                    break;
+                case MaxPoolStep s:
+                    maps[s.Output] = nn.functional.max_pool2d(maps[s.Input], s.KernelSize, s.Stride, s.Padding);
+                    break;
+                default:
+                    throw new NotSupportedException($"This helper follows VGG networks only; got {step}.");
             }
-
-            int gate = network.GateOfConv(conv);
-            Tensor? logits = gate >= 0 ? network.Gates[gate].forward(x) : null;
-            if (gate == wanted)
-            {
-                return logits!;
-            }
-
-            x = nn.functional.relu(network.Norms[conv].forward(network.Convolutions[conv].forward(x)));
-            if (logits is not null)
-            {
-                x *= (logits > 0).to_type(ScalarType.Float32).unsqueeze(-1).unsqueeze(-1);
-            }
-
-            conv++;
         }
 
         throw new ArgumentOutOfRangeException(nameof(wanted), wanted, "No such gate.");
     }
 
-    private static string DescribePaths(float[] paths, DecoupledVggNetwork network)
+    private static string DescribePaths(float[] paths, DecoupledNetwork network)
     {
         var (distinct, dynamicBits) = CountPaths(paths, network.Description.PathLayout.PathLength);
         return $"{paths.Average():P1} of gates open, {distinct} distinct paths, {dynamicBits} dynamic bits of {network.Description.PathLayout.PathLength}";

@@ -20,7 +20,7 @@ public sealed class DecouplingTrainerTests
     {
         var data = ShapesGenerator.Generate(count: 1200, seed: 11, imageSize: 16).Images;
         manual_seed(3);
-        using var network = new DecoupledVggNetwork(VggLayout.Parse(SmallLayout), 1, 16, 16, data.ClassNames.Count);
+        using var network = NetworkArchitecture.Vgg(SmallLayout).Build(new ImageShape(1, 16, 16), data.ClassNames.Count);
         var reports = new DecouplingTrainer(Settings(4)).Train(network, data.Pixels, data.Labels);
         Assert.AreEqual(4, reports.Count);
         Assert.IsTrue(reports[^1].Total < 0.7 * reports[0].Total, $"loss {reports[0].Total:F3} → {reports[^1].Total:F3}");
@@ -34,7 +34,7 @@ public sealed class DecouplingTrainerTests
     {
         var data = ShapesGenerator.Generate(count: 1200, seed: 12, imageSize: 16).Images;
         manual_seed(4);
-        using var network = new DecoupledVggNetwork(VggLayout.Parse(SmallLayout), 1, 16, 16, data.ClassNames.Count);
+        using var network = NetworkArchitecture.Vgg(SmallLayout).Build(new ImageShape(1, 16, 16), data.ClassNames.Count);
         // A short run: a strong λm, and Ls with R = 0.5 to pull the gates from "all open" towards choosing.
         new DecouplingTrainer(Settings(4, mutualInformation: 0.5, sparsity: 0.05, targetRatio: 0.5)).Train(network, data.Pixels, data.Labels);
         var test = ShapesGenerator.Generate(count: 300, seed: 99, imageSize: 16).Images;
@@ -53,7 +53,7 @@ public sealed class DecouplingTrainerTests
         double[] Run()
         {
             manual_seed(5);
-            using var network = new DecoupledVggNetwork(VggLayout.Parse(SmallLayout), 1, 16, 16, data.ClassNames.Count);
+            using var network = NetworkArchitecture.Vgg(SmallLayout).Build(new ImageShape(1, 16, 16), data.ClassNames.Count);
             return new DecouplingTrainer(Settings(2)).Train(network, data.Pixels, data.Labels).Select(r => r.Total).ToArray();
         }
 
@@ -65,7 +65,7 @@ public sealed class DecouplingTrainerTests
     {
         var data = ShapesGenerator.Generate(count: 256, seed: 14, imageSize: 16).Images;
         manual_seed(6);
-        using var network = new DecoupledVggNetwork(VggLayout.Parse(SmallLayout), 1, 16, 16, data.ClassNames.Count);
+        using var network = NetworkArchitecture.Vgg(SmallLayout).Build(new ImageShape(1, 16, 16), data.ClassNames.Count);
         var trainer = new DecouplingTrainer(Settings(1));
         trainer.Train(network, data.Pixels, data.Labels); // warm-up: lazily created state is not a leak
         DisposeScopeManager.Statistics.Reset();

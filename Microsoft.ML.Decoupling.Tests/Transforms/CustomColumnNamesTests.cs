@@ -1,4 +1,5 @@
 using Microsoft.ML.Data;
+using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Adversarial;
 using Microsoft.ML.Decoupling.Data;
 using Microsoft.ML.Decoupling.Onnx;
@@ -27,7 +28,7 @@ public sealed class CustomColumnNamesTests
             ScoreColumnName = "Probabilities",
             PredictedLabelColumnName = "Class",
             PathColumnName = "Gates",
-            Layers = "4,8,4",
+            Architecture = NetworkArchitecture.Vgg("4,8,4"),
             Epochs = 1,
             Seed = 1,
         };

@@ -1,3 +1,4 @@
+using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Data;
 using Microsoft.ML.Decoupling.Transforms;
 
@@ -73,8 +74,8 @@ public sealed class DecoupleNetworkSchemaTests
     public void Options_BadLayout_NamesTheEntry()
     {
         var ex = Assert.ThrowsExactly<ArgumentException>(() =>
-            MlContext.Transforms.DecoupleNetwork(new DecoupleNetworkEstimator.Options { Layers = "16,x,32" }));
-        Assert.AreEqual("Layers", ex.ParamName);
+            NetworkArchitecture.Vgg("16,x,32"));
+        Assert.AreEqual("layout", ex.ParamName);
         StringAssert.Contains(ex.Message, "'x'");
     }
 
@@ -85,7 +86,7 @@ public sealed class DecoupleNetworkSchemaTests
         image[17] = float.NaN;
         var data = MlContext.Data.LoadFromEnumerable(new[] { new NanRow { Image = new float[256], Label = 0 }, new NanRow { Image = image, Label = 1 } });
         var ex = Assert.ThrowsExactly<InvalidOperationException>(() =>
-            MlContext.Transforms.DecoupleNetwork(new DecoupleNetworkEstimator.Options { Epochs = 1, Layers = "4,4,4" }).Fit(data));
+            MlContext.Transforms.DecoupleNetwork(new DecoupleNetworkEstimator.Options { Epochs = 1, Architecture = NetworkArchitecture.Vgg("4,4,4") }).Fit(data));
         StringAssert.Contains(ex.Message, "'Image'");
         StringAssert.Contains(ex.Message, "row 1");
     }
@@ -96,7 +97,7 @@ public sealed class DecoupleNetworkSchemaTests
         // Bytes that were never divided by 255: a common slip, rejected instead of training on garbage.
         var data = MlContext.Data.LoadFromEnumerable(new[] { new NanRow { Image = Enumerable.Repeat(255f, 256).ToArray(), Label = 0 } });
         var ex = Assert.ThrowsExactly<InvalidOperationException>(() =>
-            MlContext.Transforms.DecoupleNetwork(new DecoupleNetworkEstimator.Options { Epochs = 1, Layers = "4,4,4" }).Fit(data));
+            MlContext.Transforms.DecoupleNetwork(new DecoupleNetworkEstimator.Options { Epochs = 1, Architecture = NetworkArchitecture.Vgg("4,4,4") }).Fit(data));
         StringAssert.Contains(ex.Message, "[0, 1]");
         StringAssert.Contains(ex.Message, "255");
     }

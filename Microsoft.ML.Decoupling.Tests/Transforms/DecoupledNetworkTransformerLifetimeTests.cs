@@ -1,4 +1,5 @@
 using Microsoft.ML.Data;
+using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Data;
 using Microsoft.ML.Decoupling.Transforms;
 
@@ -12,7 +13,7 @@ public sealed class DecoupledNetworkTransformerLifetimeTests
     {
         var mlContext = new MLContext(seed: 1);
         var data = ShapesGenerator.Generate(count: 64, seed: 3, imageSize: 16).Images.ToDataView(mlContext);
-        var options = new DecoupleNetworkEstimator.Options { Epochs = 1, Layers = "4,8,4", Seed = 1, UseGates = false };
+        var options = new DecoupleNetworkEstimator.Options { Epochs = 1, Architecture = NetworkArchitecture.Vgg("4,8,4"), Seed = 1, UseGates = false };
         using var model = mlContext.Transforms.DecoupleNetwork(options).Fit(data);
         Assert.AreEqual(0, model.PathLayout.PathLength);
         var output = model.Transform(data);
@@ -30,7 +31,7 @@ public sealed class DecoupledNetworkTransformerLifetimeTests
         {
             var mlContext = new MLContext(seed: 1) { TempFilePath = temp };
             var data = ShapesGenerator.Generate(count: 64, seed: 3, imageSize: 16).Images.ToDataView(mlContext);
-            var options = new DecoupleNetworkEstimator.Options { Epochs = 1, Layers = "4,8,4", Seed = 1 };
+            var options = new DecoupleNetworkEstimator.Options { Epochs = 1, Architecture = NetworkArchitecture.Vgg("4,8,4"), Seed = 1 };
             var model = mlContext.Transforms.DecoupleNetwork(options).Fit(data);
             string modelFile = model.ModelFilePath;
             Assert.IsTrue(File.Exists(modelFile), "the pipeline runs the exported network from a file the transformer owns");

@@ -18,7 +18,7 @@ public static class FastGradientSignMethod
     /// <param name="labels">True classes (0-based), one per image.</param>
     /// <param name="epsilon">L∞ budget ε in (0, 1].</param>
     /// <param name="batchSize">Images per gradient computation.</param>
-    public static float[] Attack(DecoupledVggNetwork network, float[] pixels, int[] labels, double epsilon, int batchSize = 256)
+    public static float[] Attack(DecoupledNetwork network, float[] pixels, int[] labels, double epsilon, int batchSize = 256)
     {
         if (double.IsNaN(epsilon) || epsilon <= 0 || epsilon > 1)
         {
@@ -26,7 +26,7 @@ public static class FastGradientSignMethod
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        int imageSize = network.Channels * network.Height * network.Width;
+        int imageSize = network.Input.Size;
         if (pixels.Length != (long)labels.Length * imageSize)
         {
             throw new ArgumentException($"Expected {labels.Length}×{imageSize} pixel values, got {pixels.Length}.", nameof(pixels));

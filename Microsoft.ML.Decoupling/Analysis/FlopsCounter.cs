@@ -5,7 +5,8 @@ namespace Microsoft.ML.Decoupling.Analysis;
 /// <summary>
 /// Per-image FLOPs, counted as multiply-accumulates of every conv and linear layer. For a gated network and a path,
 /// a conv costs k²·(active inputs)·(active filters)·H·W: a closed filter is not computed and its zero output channel
-/// is skipped by the next conv. Each gate adds its two fully connected layers (C·C/γ + C/γ·N). BatchNorm (foldable),
+/// is skipped by every conv that reads it (also through max-pools and inception concatenations; never through a residual
+/// sum, which is dense). Each gate adds its two fully connected layers (C·C/γ + C/γ·N). BatchNorm (foldable),
 /// ReLU, pooling, GAP and the training-only path classifiers are not counted.
 /// </summary>
 public static class FlopsCounter
@@ -26,7 +27,12 @@ public static class FlopsCounter
         long total = Head(network);
         foreach (var conv in network.Convolutions)
         {
-            int inputs = conv.InputGateIndex < 0 ? conv.InputChannels : ActiveCount(layout.Layers[conv.InputGateIndex], path);
+            int inputs = 0;
+            foreach (var segment in conv.InputSegments)
+            {
+                inputs += segment.GateIndex < 0 ? segment.Channels : ActiveCount(layout.Layers[segment.GateIndex], path);
+            }
+
             int filters = conv.GateIndex < 0 ? conv.Filters : ActiveCount(layout.Layers[conv.GateIndex], path);
             total += conv.MultiplyAccumulates(inputs, filters);
         }

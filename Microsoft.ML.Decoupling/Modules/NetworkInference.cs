@@ -6,10 +6,10 @@ namespace Microsoft.ML.Decoupling.Modules;
 public static class NetworkInference
 {
     /// <summary>Runs the network in evaluation mode; returns softmax scores (count×K) and paths (count×PathLength).</summary>
-    public static (float[] Scores, float[] Paths) Run(DecoupledVggNetwork network, float[] pixels, int count, int batchSize = 256)
+    public static (float[] Scores, float[] Paths) Run(DecoupledNetwork network, float[] pixels, int count, int batchSize = 256)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        int imageSize = network.Channels * network.Height * network.Width;
+        int imageSize = network.Input.Size;
         if (pixels.Length != (long)count * imageSize)
         {
             throw new ArgumentException($"Expected {count}×{imageSize} pixel values, got {pixels.Length}.", nameof(pixels));

@@ -11,6 +11,23 @@ public sealed class VggLayout
     /// <summary>The default layout, sized for 28×28 and 32×32 inputs.</summary>
     public const string Default = "32,32,M,64,64,M,128,128";
 
+    /// <summary>VGG-11 of network slimming's CIFAR models (configuration A without the last pool).</summary>
+    public const string Vgg11 = "64,M,128,M,256,256,M,512,512,M,512,512";
+
+    /// <summary>VGG-13 of network slimming's CIFAR models (configuration B without the last pool).</summary>
+    public const string Vgg13 = "64,64,M,128,128,M,256,256,M,512,512,M,512,512";
+
+    /// <summary>VGG-16 of network slimming's CIFAR models (configuration D without the last pool); the paper's CIFAR "VGGNet".</summary>
+    public const string Vgg16 = "64,64,M,128,128,M,256,256,256,M,512,512,512,M,512,512,512";
+
+    /// <summary>VGG-19 of network slimming's CIFAR models (configuration E without the last pool).</summary>
+    public const string Vgg19 = "64,64,M,128,128,M,256,256,256,256,M,512,512,512,512,M,512,512,512,512";
+
+    private static readonly (string Name, string Text)[] Presets =
+    [
+        ("vgg11", Vgg11), ("vgg13", Vgg13), ("vgg16", Vgg16), ("vgg19", Vgg19),
+    ];
+
     private VggLayout(string text, IReadOnlyList<int> items)
     {
         Text = text;
@@ -25,6 +42,9 @@ public sealed class VggLayout
 
     /// <summary>Number of conv layers.</summary>
     public int ConvCount => Items.Count(i => i > 0);
+
+    /// <summary>The preset name (<c>vgg16</c> …) of a layout text, or null.</summary>
+    public static string? NameOf(string text) => Presets.FirstOrDefault(p => p.Text == text).Name;
 
     /// <summary>Parses a layout; throws <see cref="ArgumentException"/> naming <paramref name="optionName"/> when it is malformed.</summary>
     public static VggLayout Parse(string text, string optionName = "Layers")

@@ -10,7 +10,7 @@ using DataType = Onnx.TensorProto.Types.DataType;
 namespace Microsoft.ML.Decoupling.Onnx;
 
 /// <summary>
-/// Writes a <see cref="DecoupledVggNetwork"/> as a self-contained ONNX model (opset 13–17) that computes, for images
+/// Writes a <see cref="DecoupledNetwork"/> as a self-contained ONNX model (opset 13–17) that computes, for images
 /// [N, C·H·W], the class probabilities (Score [N, K]) and the calculation path (Path [N, PathLength], 0/1 floats) exactly as
 /// the network does in evaluation mode.
 /// </summary>
@@ -43,7 +43,7 @@ public static class DecoupledNetworkOnnxExporter
     /// <param name="network">The network; its parameters and BatchNorm running statistics are read, nothing is changed.</param>
     /// <param name="options">Names, opset and the optional predicted-value output; null for the defaults.</param>
     /// <exception cref="ArgumentException">The options do not fit the network (see <see cref="OnnxExportOptions"/>).</exception>
-    public static byte[] Export(DecoupledVggNetwork network, OnnxExportOptions? options = null)
+    public static byte[] Export(DecoupledNetwork network, OnnxExportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(network);
         options ??= new OnnxExportOptions();
@@ -60,7 +60,7 @@ public static class DecoupledNetworkOnnxExporter
     /// <param name="options">Names, opset and the optional predicted-value output; null for the defaults.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty or names a folder, or the options do not fit the network.</exception>
     /// <exception cref="DirectoryNotFoundException">The folder of <paramref name="path"/> does not exist.</exception>
-    public static void Export(DecoupledVggNetwork network, string path, OnnxExportOptions? options = null)
+    public static void Export(DecoupledNetwork network, string path, OnnxExportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(network);
         if (string.IsNullOrWhiteSpace(path))
@@ -100,51 +100,53 @@ public static class DecoupledNetworkOnnxExporter
         }
     }
 
-    private static ModelProto BuildModel(DecoupledVggNetwork network, OnnxExportOptions options)
+    private static ModelProto BuildModel(DecoupledNetwork network, OnnxExportOptions options)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var graph = new GraphWriter($"{nameof(DecoupledVggNetwork)} {network.Layout.Text}");
+        var graph = new GraphWriter($"{nameof(DecoupledNetwork)} {network.Architecture}");
         var layout = network.Description.PathLayout;
+        var program = network.Program;
         string batch = BatchDimension;
 
         // Per-row mode (for ML.NET's OnnxTransformer, which runs one row at a time): no batch dimension on the input
         // and outputs, so ML.NET types Score and Path as plain vectors of K and PathLength instead of [1, K].
         bool perRow = options.PerRow;
-        int imageSize = network.Channels * network.Height * network.Width;
+        int imageSize = network.Input.Size;
         string input = perRow
             ? graph.Input(options.InputName, DataType.Float, imageSize)
             : graph.Input(options.InputName, DataType.Float, batch, imageSize);
-        string x = graph.Node("Reshape", "input.reshape", [input, graph.Int64s("input.shape", -1, network.Channels, network.Height, network.Width)]);
-
-        var gates = new List<string>();
-        int conv = 0, pool = 0;
-        foreach (int item in network.Layout.Items)
+        string image = graph.Node("Reshape", "input.reshape", [input, graph.Int64s("input.shape", -1, network.Channels, network.Height, network.Width)]);
+        if (network.Normalization is { } normalization)
         {
-            if (item == 0)
-            {
-                x = graph.Node("MaxPool", $"pool{pool++}", [x], Ints("kernel_shape", 2, 2), Ints("strides", 2, 2));
-                continue;
-            }
-
-            string layer = network.Description.Convolutions[conv].Name;
-            int gate = network.GateOfConv(conv);
-            // The gate reads the layer INPUT (paper Eq. 3), so its nodes come before the conv's.
-            string? mask = gate >= 0 ? WriteGate(graph, layer, x, network.Gates[gate]) : null;
-            x = WriteConvolution(graph, layer, x, network.Convolutions[conv], network.Norms[conv]);
-            if (mask is not null)
-            {
-                gates.Add(mask);
-                string channelMask = graph.Node("Unsqueeze", $"{layer}.gate.mask", [mask, graph.Int64s("gate.mask_axes", 2, 3)]);
-                x = graph.Node("Mul", $"{layer}.out", [x, channelMask]);
-            }
-
-            conv++;
+            long[] channelShape = [1, network.Channels, 1, 1];
+            image = graph.Node("Sub", "input.centered", [image, graph.Floats("input.mean", channelShape, normalization.Mean.ToArray())]);
+            image = graph.Node("Div", "input.normalized", [image, graph.Floats("input.std", channelShape, normalization.StandardDeviation.ToArray())]);
         }
 
+        // The same program the network's forward pass interprets, step by step.
+        var maps = new string[program.FeatureMapCount];
+        maps[0] = image;
+        var gates = new List<string>();
+        int pool = 0, add = 0, shortcut = 0, concat = 0;
+        foreach (var step in program.Steps)
+        {
+            maps[step.Output] = step switch
+            {
+                ConvolutionStep s => WriteUnit(graph, maps[s.Input], s.Unit, gates),
+                MaxPoolStep s => graph.Node("MaxPool", $"pool{pool++}", [maps[s.Input]],
+                    Ints("kernel_shape", s.KernelSize, s.KernelSize), Ints("strides", s.Stride, s.Stride), Ints("pads", s.Padding, s.Padding, s.Padding, s.Padding)),
+                ResidualAddStep s => graph.Node("Relu", $"add{add}.relu", [graph.Node("Add", $"add{add++}", [maps[s.Main], maps[s.Shortcut]])]),
+                ZeroPadShortcutStep s => WriteZeroPadShortcut(graph, $"shortcut{shortcut++}", maps[s.Input], s),
+                ConcatStep s => graph.Node("Concat", $"concat{concat++}", s.Inputs.Select(i => maps[i]), Int("axis", 1)),
+                _ => throw new InvalidOperationException($"Unknown step {step}."),
+            };
+        }
+
+        string x = maps[program.Output];
         string pooled = graph.Node("GlobalAveragePool", "head.pool", [x]);
         string features = graph.Node("Flatten", "head.flatten", [pooled], Int("axis", 1));
-        string logits = WriteLinear(graph, "head", features, network.Head);
+        string logits = WriteLinear(graph, "head", features, program.Head);
         string score = graph.Node("Softmax", perRow ? $"{options.ScoreName}.batched" : options.ScoreName, [logits], Int("axis", 1));
         string path = gates.Count > 0
             ? graph.Node("Concat", perRow ? $"{options.PathName}.batched" : options.PathName, gates, Int("axis", 1))
@@ -175,7 +177,7 @@ public static class DecoupledNetworkOnnxExporter
             IrVersion = options.OpsetVersion >= 15 ? 8 : 7,
             ProducerName = ProducerName,
             ProducerVersion = typeof(DecoupledNetworkOnnxExporter).Assembly.GetName().Version?.ToString() ?? "0.0.0.0",
-            DocString = $"Decoupled VGG network, layout \"{network.Layout.Text}\", input {network.Channels}×{network.Height}×{network.Width}, "
+            DocString = $"Decoupled network {network.Architecture}, {(network.IsGated ? "gated" : "dense")}, input {network.Input}, "
                 + $"{network.Classes} classes, path of {layout.PathLength} bits. BatchNorm is folded into the convs.",
             Graph = graph.Graph,
         };
@@ -187,9 +189,33 @@ public static class DecoupledNetworkOnnxExporter
         return model;
     }
 
-    /// <summary>Conv with the BatchNorm folded in, then Relu.</summary>
-    private static string WriteConvolution(GraphWriter graph, string layer, string input, Conv2d conv, BatchNorm2d norm)
+    /// <summary>A conv unit: gate (read from the input), conv with BatchNorm folded in, optional Relu, mask.</summary>
+    private static string WriteUnit(GraphWriter graph, string input, ConvolutionUnit unit, List<string> gates)
     {
+        string layer = unit.Name;
+        // The gate reads the layer INPUT (paper Eq. 3), so its nodes come before the conv's.
+        string? mask = unit.Gate is { } gate ? WriteGate(graph, layer, input, gate) : null;
+        string x = WriteConvolution(graph, layer, input, unit);
+        if (unit.Relu)
+        {
+            x = graph.Node("Relu", $"{layer}.relu", [x]);
+        }
+
+        if (mask is null)
+        {
+            return x;
+        }
+
+        gates.Add(mask);
+        string channelMask = graph.Node("Unsqueeze", $"{layer}.gate.mask", [mask, graph.Int64s("gate.mask_axes", 2, 3)]);
+        return graph.Node("Mul", $"{layer}.out", [x, channelMask]);
+    }
+
+    /// <summary>Conv with the BatchNorm folded in.</summary>
+    private static string WriteConvolution(GraphWriter graph, string layer, string input, ConvolutionUnit unit)
+    {
+        var conv = unit.Convolution;
+        var norm = unit.Norm;
         double[] weight = ToDoubles(conv.weight, $"{layer}.weight");
         double[] mean = ToDoubles(norm.running_mean, $"{layer} BatchNorm running_mean");
         double[] variance = ToDoubles(norm.running_var, $"{layer} BatchNorm running_var");
@@ -213,14 +239,25 @@ public static class DecoupledNetworkOnnxExporter
             foldedBias[f] = (float)(beta[f] + (((convBias?[f] ?? 0.0) - mean[f]) * scale));
         }
 
-        string output = graph.Node(
+        return graph.Node(
             "Conv",
             $"{layer}.conv",
             [input, graph.Floats($"{layer}.weight", shape, foldedWeight), graph.Floats($"{layer}.bias", [filters], foldedBias)],
             Ints("kernel_shape", shape[2], shape[3]),
-            Ints("pads", 1, 1, 1, 1),
-            Ints("strides", 1, 1));
-        return graph.Node("Relu", $"{layer}.relu", [output]);
+            Ints("pads", unit.Padding, unit.Padding, unit.Padding, unit.Padding),
+            Ints("strides", unit.Stride, unit.Stride));
+    }
+
+    /// <summary>Option-A shortcut: Slice with steps (subsampling) then Pad with zero channels.</summary>
+    private static string WriteZeroPadShortcut(GraphWriter graph, string name, string input, ZeroPadShortcutStep step)
+    {
+        string sliced = graph.Node("Slice", $"{name}.subsample", [
+            input,
+            graph.Int64s($"{name}.starts", 0, 0),
+            graph.Int64s($"{name}.ends", long.MaxValue, long.MaxValue),
+            graph.Int64s($"{name}.axes", 2, 3),
+            graph.Int64s($"{name}.steps", step.Stride, step.Stride)]);
+        return graph.Node("Pad", $"{name}.pad", [sliced, graph.Int64s($"{name}.pads", 0, step.PadChannels, 0, 0, 0, step.PadChannels, 0, 0)]);
     }
 
     /// <summary>The architecture controlling module and the evaluation-time hash z = 1(g &gt; 0); returns z [N, filters].</summary>
@@ -432,7 +469,7 @@ public static class DecoupledNetworkOnnxExporter
                 // Only a user-chosen input or output name can collide with the graph's own names.
                 throw new ArgumentException(
                     $"The ONNX value name '{name}' is used twice; choose {nameof(OnnxExportOptions)} input and output names that differ from "
-                    + "the graph's own value names (such as 'conv1.relu' or 'head.gemm').",
+                    + "the graph's own value names (such as 'features.3.relu', 'layer1.0.conv1.conv' or 'head.gemm').",
                     "options");
             }
         }

@@ -7,12 +7,12 @@ namespace Microsoft.ML.Decoupling.Training;
 internal static class DecouplingObjective
 {
     /// <summary>Computes all terms; the tensors belong to the caller's dispose scope.</summary>
-    public static LossTerms Compute(DecoupledVggNetwork network, DecoupledForwardResult output, Tensor labels, LossWeights weights)
+    public static LossTerms Compute(DecoupledNetwork network, DecoupledForwardResult output, Tensor labels, LossWeights weights)
     {
         var crossEntropy = nn.functional.cross_entropy(output.Logits, labels);
         if (output.Gates.Count == 0)
         {
-            var none = zeros(1).squeeze();
+            var none = zeros(1, device: labels.device).squeeze();
             return new LossTerms(crossEntropy, none, none, none, crossEntropy);
         }
 

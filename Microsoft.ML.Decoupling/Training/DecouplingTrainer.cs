@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using Microsoft.ML.Decoupling.Modules;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Decoupling.Training;
 
-/// <summary>Trains a <see cref="DecoupledVggNetwork"/> on in-memory images with the decoupling objective.</summary>
+/// <summary>Trains a <see cref="DecoupledNetwork"/> (gated or dense) on in-memory images with the decoupling objective.</summary>
 public sealed class DecouplingTrainer
 {
     private readonly TrainingSettings _settings;
@@ -14,72 +15,57 @@ public sealed class DecouplingTrainer
     /// <summary>Creates a trainer; <paramref name="onEpoch"/> receives each epoch's averages, <paramref name="onProgress"/> a line every ~10% of an epoch.</summary>
     public DecouplingTrainer(TrainingSettings settings, Action<EpochReport>? onEpoch = null, Action<string>? onProgress = null)
     {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Augmentation?.Validate(nameof(TrainingSettings.Augmentation));
         _settings = settings;
         _onEpoch = onEpoch;
         _onProgress = onProgress;
     }
 
-    /// <summary>Runs all epochs. <paramref name="pixels"/> holds count×(C·H·W) values, <paramref name="labels"/> 0-based classes.</summary>
-    public IReadOnlyList<EpochReport> Train(DecoupledVggNetwork network, float[] pixels, int[] labels, CancellationToken cancellation = default)
+    /// <summary>
+    /// Runs the epochs (resuming from <see cref="TrainingSettings.CheckpointPath"/> when that file exists) and returns the
+    /// report of every epoch of the run, resumed ones included. <paramref name="pixels"/> holds count×(C·H·W) values,
+    /// <paramref name="labels"/> 0-based classes.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was cancelled; the network keeps the
+    /// weights of the last finished batch and the checkpoint those of the last finished epoch.</exception>
+    public IReadOnlyList<EpochReport> Train(DecoupledNetwork network, float[] pixels, int[] labels, CancellationToken cancellation = default)
     {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(pixels);
+        ArgumentNullException.ThrowIfNull(labels);
         int count = labels.Length;
-        int imageSize = pixels.Length / Math.Max(1, count);
-        // The seed drives the shuffling (here) and torch's generator (gate noise, hard/soft choice).
-        manual_seed(_settings.Seed);
-        var random = new Random(_settings.Seed);
-        var order = Enumerable.Range(0, count).ToArray();
+        int imageSize = network.Input.Size;
+        if (count == 0 || pixels.Length != (long)count * imageSize)
+        {
+            throw new ArgumentException($"Expected {count}×{imageSize} pixel values for {count} labelled {network.Input} images, got {pixels.Length}.", nameof(pixels));
+        }
+
+        var device = _settings.Device ?? CPU;
+        network.to(device);
         var reports = new List<EpochReport>();
         using var optimizer = optim.SGD(network.parameters(), _settings.LearningRate, momentum: _settings.Momentum, weight_decay: _settings.WeightDecay);
+        int firstEpoch = 0;
+        if (_settings.CheckpointPath is { } checkpoint && File.Exists(checkpoint))
+        {
+            var header = TrainingCheckpoint.Load(checkpoint, network, optimizer);
+            TrainingCheckpoint.RequireSameRun(checkpoint, header, _settings, count);
+            firstEpoch = header.CompletedEpochs;
+            reports.AddRange(header.History);
+            _onProgress?.Invoke($"resumed from checkpoint '{checkpoint}' after epoch {firstEpoch}/{_settings.Epochs}");
+        }
+
         int batches = (count + _settings.BatchSize - 1) / _settings.BatchSize;
         network.train();
-
-        for (int epoch = 0; epoch < _settings.Epochs; epoch++)
+        for (int epoch = firstEpoch; epoch < _settings.Epochs; epoch++)
         {
-            double rate = _settings.LearningRateAt(epoch);
-            foreach (var group in optimizer.ParamGroups)
-            {
-                group.LearningRate = rate;
-            }
-
-            random.Shuffle(order);
-            var clock = Stopwatch.StartNew();
-            var sums = new double[6];
-            long correct = 0;
-            for (int b = 0; b < batches; b++)
-            {
-                cancellation.ThrowIfCancellationRequested();
-                int start = b * _settings.BatchSize;
-                int size = Math.Min(_settings.BatchSize, count - start);
-                var (batchPixels, batchLabels) = Gather(pixels, labels, imageSize, order.AsSpan(start, size));
-
-                using var scope = NewDisposeScope();
-                var input = tensor(batchPixels, new long[] { size, imageSize });
-                var target = tensor(batchLabels, new long[] { size });
-                optimizer.zero_grad();
-                var output = network.forward(input);
-                var terms = DecouplingObjective.Compute(network, output, target, _settings.Weights);
-                terms.Total.backward();
-                optimizer.step();
-
-                sums[0] += terms.CrossEntropy.item<float>() * size;
-                sums[1] += terms.MutualInformation.item<float>() * size;
-                sums[2] += terms.KullbackLeibler.item<float>() * size;
-                sums[3] += terms.Sparsity.item<float>() * size;
-                sums[4] += terms.Total.item<float>() * size;
-                sums[5] += output.Gates.Count == 0 ? size : output.Path().mean().item<float>() * size;
-                correct += output.Logits.argmax(1).eq(target).sum().item<long>();
-
-                if (_onProgress is not null && (b + 1) % Math.Max(1, batches / 10) == 0 && b + 1 < batches)
-                {
-                    _onProgress($"epoch {epoch + 1}/{_settings.Epochs}: batch {b + 1}/{batches}, loss {sums[4] / (start + size):F4}");
-                }
-            }
-
-            var report = new EpochReport(
-                epoch + 1, _settings.Epochs, rate,
-                sums[0] / count, sums[1] / count, sums[2] / count, sums[3] / count, sums[4] / count,
-                (double)correct / count, sums[5] / count, clock.Elapsed.TotalSeconds);
+            var report = RunEpoch(network, optimizer, pixels, labels, epoch, batches, device, cancellation);
             reports.Add(report);
+            if (_settings.CheckpointPath is { } path)
+            {
+                TrainingCheckpoint.Save(path, network, optimizer, Header(network, epoch + 1, count, reports));
+            }
+
             _onEpoch?.Invoke(report);
         }
 
@@ -87,16 +73,94 @@ public sealed class DecouplingTrainer
         return reports;
     }
 
-    private static (float[] Pixels, long[] Labels) Gather(float[] pixels, int[] labels, int imageSize, ReadOnlySpan<int> indices)
+    private EpochReport RunEpoch(DecoupledNetwork network, TorchSharp.Modules.SGD optimizer, float[] pixels, int[] labels, int epoch, int batches, Device device, CancellationToken cancellation)
     {
-        var batchPixels = new float[indices.Length * imageSize];
-        var batchLabels = new long[indices.Length];
-        for (int i = 0; i < indices.Length; i++)
+        int count = labels.Length;
+        int imageSize = network.Input.Size;
+        double rate = _settings.LearningRateAt(epoch);
+        foreach (var group in optimizer.ParamGroups)
         {
-            Array.Copy(pixels, (long)indices[i] * imageSize, batchPixels, (long)i * imageSize, imageSize);
-            batchLabels[i] = labels[indices[i]];
+            group.LearningRate = rate;
         }
 
-        return (batchPixels, batchLabels);
+        // Everything random in an epoch derives from (seed, epoch): resuming at an epoch boundary replays it exactly.
+        int epochSeed = _settings.EpochSeed(epoch);
+        manual_seed(epochSeed);
+        var random = new Random(epochSeed);
+        var order = Enumerable.Range(0, count).ToArray();
+        random.Shuffle(order);
+        var augmentation = _settings.Augmentation is { IsActive: true } a ? a : null;
+
+        var clock = Stopwatch.StartNew();
+        var sums = new double[6];
+        long correct = 0;
+        var batchPixels = new float[Math.Min(_settings.BatchSize, count) * imageSize];
+        var batchLabels = new long[Math.Min(_settings.BatchSize, count)];
+        for (int b = 0; b < batches; b++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            int start = b * _settings.BatchSize;
+            int size = Math.Min(_settings.BatchSize, count - start);
+            Gather(network.Input, pixels, labels, order.AsSpan(start, size), batchPixels, batchLabels, augmentation, random);
+
+            using var scope = NewDisposeScope();
+            var input = tensor(batchPixels.AsSpan(0, size * imageSize).ToArray(), new long[] { size, imageSize }, device: device);
+            var target = tensor(batchLabels.AsSpan(0, size).ToArray(), new long[] { size }, device: device);
+            optimizer.zero_grad();
+            var output = network.forward(input);
+            var terms = DecouplingObjective.Compute(network, output, target, _settings.Weights);
+            terms.Total.backward();
+            optimizer.step();
+
+            using (no_grad())
+            {
+                // One host transfer per batch for all statistics.
+                var stats = stack(new[] {
+                    terms.CrossEntropy, terms.MutualInformation, terms.KullbackLeibler, terms.Sparsity, terms.Total,
+                    output.Gates.Count == 0 ? ones(1, device: device).squeeze() : output.Path().mean(),
+                    output.Logits.argmax(1).eq(target).sum().to_type(ScalarType.Float32) }).cpu().data<float>().ToArray();
+                for (int i = 0; i < 6; i++)
+                {
+                    sums[i] += stats[i] * size;
+                }
+
+                correct += (long)stats[6];
+            }
+
+            if (_onProgress is not null && (b + 1) % Math.Max(1, batches / 10) == 0 && b + 1 < batches)
+            {
+                _onProgress($"epoch {epoch + 1}/{_settings.Epochs}: batch {b + 1}/{batches}, loss {sums[4] / (start + size):F4}");
+            }
+        }
+
+        return new EpochReport(
+            epoch + 1, _settings.Epochs, rate,
+            sums[0] / count, sums[1] / count, sums[2] / count, sums[3] / count, sums[4] / count,
+            (double)correct / count, sums[5] / count, clock.Elapsed.TotalSeconds);
+    }
+
+    private CheckpointHeader Header(DecoupledNetwork network, int completedEpochs, int count, IReadOnlyList<EpochReport> history) => new(
+        network.Architecture, network.Input, network.Classes, network.IsGated, completedEpochs,
+        _settings.Epochs, _settings.BatchSize, _settings.LearningRate, _settings.Momentum, _settings.WeightDecay,
+        _settings.Weights, _settings.Seed, _settings.Augmentation, count, history.ToArray());
+
+    private static void Gather(ImageShape shape, float[] pixels, int[] labels, ReadOnlySpan<int> indices, float[] batchPixels, long[] batchLabels, ImageAugmentation? augmentation, Random random)
+    {
+        int imageSize = shape.Size;
+        for (int i = 0; i < indices.Length; i++)
+        {
+            var source = pixels.AsSpan(indices[i] * imageSize, imageSize);
+            var target = batchPixels.AsSpan(i * imageSize, imageSize);
+            if (augmentation is null)
+            {
+                source.CopyTo(target);
+            }
+            else
+            {
+                augmentation.Apply(source, target, shape.Channels, shape.Height, shape.Width, random);
+            }
+
+            batchLabels[i] = labels[indices[i]];
+        }
     }
 }

@@ -18,7 +18,7 @@ public static class KullbackLeiblerLoss
             throw new ArgumentException($"Got {gates.Count} gate tensors but {responses.Count} response tensors.", nameof(responses));
         }
 
-        var total = zeros(1, dtype: ScalarType.Float32).squeeze();
+        var total = zeros(1, dtype: ScalarType.Float32, device: gates.Count > 0 ? gates[0].device : CPU).squeeze();
         for (int l = 0; l < gates.Count; l++)
         {
             using var scope = NewDisposeScope();

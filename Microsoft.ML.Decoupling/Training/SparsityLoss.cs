@@ -14,7 +14,7 @@ public static class SparsityLoss
     {
         ArgumentOutOfRangeException.ThrowIfNegative(targetRatio);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(targetRatio, 1.0);
-        var total = zeros(1, dtype: ScalarType.Float32).squeeze();
+        var total = zeros(1, dtype: ScalarType.Float32, device: gates.Count > 0 ? gates[0].device : CPU).squeeze();
         foreach (var z in gates)
         {
             using var scope = NewDisposeScope();

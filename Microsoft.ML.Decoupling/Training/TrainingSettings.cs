@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace Microsoft.ML.Decoupling.Training;
 
 /// <summary>Optimisation settings: SGD with momentum, lr divided by 10 at 50% and 75% of the epochs (paper §4).</summary>
@@ -6,10 +8,26 @@ namespace Microsoft.ML.Decoupling.Training;
 /// <param name="LearningRate">Initial learning rate.</param>
 /// <param name="Momentum">SGD momentum.</param>
 /// <param name="WeightDecay">L2 weight decay on every parameter, gates included (authors' release).</param>
-/// <param name="Weights">Decoupling loss weights.</param>
-/// <param name="Seed">Seed of the shuffling, the gate noise and the hard/soft choice (torch's generator is reseeded when training starts; parameter initialisation is seeded by whoever builds the network).</param>
+/// <param name="Weights">Decoupling loss weights (a weight of 0 switches its loss off).</param>
+/// <param name="Seed">
+/// Seed of the shuffling, the augmentation, the gate noise and the hard/soft choice. Each epoch reseeds torch's generator
+/// and its shuffling from (seed, epoch), so a run resumed from a checkpoint continues exactly like an uninterrupted one.
+/// Parameter initialisation is seeded by whoever builds the network.
+/// </param>
 public sealed record TrainingSettings(int Epochs, int BatchSize, double LearningRate, double Momentum, double WeightDecay, LossWeights Weights, int Seed)
 {
+    /// <summary>Train-time augmentation, or null for none.</summary>
+    public ImageAugmentation? Augmentation { get; init; }
+
+    /// <summary>
+    /// A checkpoint file (weights, optimizer state, epoch, settings, history) rewritten after every epoch; when it exists
+    /// as training starts, training resumes from it. Null: no checkpoints.
+    /// </summary>
+    public string? CheckpointPath { get; init; }
+
+    /// <summary>The device to train on; null for the CPU.</summary>
+    public Device? Device { get; init; }
+
     /// <summary>The learning rate of 0-based <paramref name="epoch"/>: ÷10 from ceil(0.5·E) and again from ceil(0.75·E).</summary>
     public double LearningRateAt(int epoch)
     {
@@ -25,5 +43,14 @@ public sealed record TrainingSettings(int Epochs, int BatchSize, double Learning
         }
 
         return rate;
+    }
+
+    /// <summary>The seed of 0-based <paramref name="epoch"/>'s shuffling, augmentation and gate noise (a fixed mix, the same on every platform).</summary>
+    internal int EpochSeed(int epoch)
+    {
+        ulong z = unchecked(((ulong)(uint)Seed << 32) + (ulong)epoch + 0x9E3779B97F4A7C15UL);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        return (int)((z ^ (z >> 31)) & 0x7FFFFFFF);
     }
 }

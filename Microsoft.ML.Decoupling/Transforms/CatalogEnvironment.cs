@@ -34,4 +34,11 @@ internal static class CatalogEnvironment
         throw new InvalidOperationException(
             $"Could not find the ML.NET environment behind {catalog.GetType().Name}; Microsoft.ML.Decoupling supports Microsoft.ML 5.0.1.");
     }
+
+    /// <summary>
+    /// <c>MLContext.GpuDeviceId</c> and <c>MLContext.FallbackToCpu</c> of the environment (null and false when the
+    /// environment is not an MLContext).
+    /// </summary>
+    public static (int? GpuDeviceId, bool FallbackToCpu) GpuSettings(IHostEnvironment environment) =>
+        environment is MLContext context ? (context.GpuDeviceId, context.FallbackToCpu) : (null, false);
 }

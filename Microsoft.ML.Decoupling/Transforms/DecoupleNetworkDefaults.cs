@@ -1,11 +1,10 @@
-using Microsoft.ML.Decoupling.Modules;
-
 namespace Microsoft.ML.Decoupling.Transforms;
 
 /// <summary>Default hyper-parameters, in one place; they feed both the simple catalog overload and the estimator options.</summary>
 internal static class DecoupleNetworkDefaults
 {
-    public const string Layers = VggLayout.Default;
+    // The VGG-style network of VggLayout.Default, sized for 28×28 and 32×32 inputs.
+    public const string Architecture = "vgg";
     public const int ImageChannels = 1;
     public const int Epochs = 10;
     public const int BatchSize = 128;

@@ -32,8 +32,28 @@ public sealed partial class DecoupleNetworkEstimator
         /// <summary>Image width W; 0 infers a square image from the column size and <see cref="ImageChannels"/>.</summary>
         public int ImageWidth { get; set; }
 
-        /// <summary>VGG-style layout: conv widths and 'M' pools (see <see cref="VggLayout"/>).</summary>
-        public string Layers { get; set; } = DecoupleNetworkDefaults.Layers;
+        /// <summary>
+        /// The network: <see cref="NetworkArchitecture.Vgg"/>, <see cref="NetworkArchitecture.CifarResNet"/>,
+        /// <see cref="NetworkArchitecture.ResNet18"/> or <see cref="NetworkArchitecture.CifarGoogLeNet"/> (or
+        /// <see cref="NetworkArchitecture.Parse"/> of a name such as <c>resnet20</c>). Default: the small VGG of
+        /// <see cref="VggLayout.Default"/>.
+        /// </summary>
+        public NetworkArchitecture Architecture { get; set; } = NetworkArchitecture.Parse(DecoupleNetworkDefaults.Architecture);
+
+        /// <summary>Per-channel input normalisation applied inside the network (and its ONNX model); null for none unless <see cref="NormalizeFromData"/>.</summary>
+        public InputNormalization? Normalization { get; set; }
+
+        /// <summary>When <see cref="Normalization"/> is null: measure the per-channel mean and deviation on the training data and normalise with them.</summary>
+        public bool NormalizeFromData { get; set; }
+
+        /// <summary>Train-time augmentation (random crop with padding, horizontal flip); null for none. The paper's CIFAR setting is <see cref="ImageAugmentation.Cifar"/>.</summary>
+        public ImageAugmentation? Augmentation { get; set; }
+
+        /// <summary>
+        /// A checkpoint file rewritten after every epoch; when it exists as <c>Fit</c> starts, training resumes from it (same
+        /// options and data required). Null: no checkpoints.
+        /// </summary>
+        public string? CheckpointPath { get; set; }
 
         /// <summary>Number of training epochs.</summary>
         public int Epochs { get; set; } = DecoupleNetworkDefaults.Epochs;
@@ -65,7 +85,7 @@ public sealed partial class DecoupleNetworkEstimator
         /// <summary>γ, reduction of the gates' hidden layer (paper: 4).</summary>
         public int GateReduction { get; set; } = DecoupleNetworkDefaults.GateReduction;
 
-        /// <summary>Whether to gate the convs; false trains the dense baseline (paths are then empty).</summary>
+        /// <summary>Whether to gate the convs; false trains the dense baseline of the same architecture (paths are then empty). An ablation switch, like a weight of 0 for each loss.</summary>
         public bool UseGates { get; set; } = true;
 
         /// <summary>Seed of initialisation, shuffling and gate noise; null takes one from the MLContext's seed.</summary>
@@ -83,7 +103,7 @@ public sealed partial class DecoupleNetworkEstimator
             TargetRatio = 0.5,
         };
 
-        internal VggLayout Validate()
+        internal void Validate()
         {
             RequireName(FeatureColumnName, nameof(FeatureColumnName));
             RequireName(LabelColumnName, nameof(LabelColumnName));
@@ -109,13 +129,32 @@ public sealed partial class DecoupleNetworkEstimator
             RequireRange(KullbackLeiblerWeight, 0, 1e6, nameof(KullbackLeiblerWeight));
             RequireRange(SparsityWeight, 0, 1e6, nameof(SparsityWeight));
             RequireRange(TargetRatio, 0, 1, nameof(TargetRatio));
-            return VggLayout.Parse(Layers, nameof(Layers));
+            if (Architecture is null)
+            {
+                throw new ArgumentNullException(nameof(Architecture), $"{nameof(Architecture)} must name a network, e.g. NetworkArchitecture.CifarResNet(20).");
+            }
+
+            Augmentation?.Validate(nameof(Augmentation));
+            if (Normalization is not null && Normalization.Channels != ImageChannels)
+            {
+                throw new ArgumentException($"{nameof(Normalization)} has {Normalization.Channels} channels but {nameof(ImageChannels)} is {ImageChannels}.", nameof(Normalization));
+            }
+
+            if (CheckpointPath is not null && (string.IsNullOrWhiteSpace(CheckpointPath) || Directory.Exists(CheckpointPath)))
+            {
+                throw new ArgumentException($"{nameof(CheckpointPath)} '{CheckpointPath}' must be the path of a file, not empty or a folder.", nameof(CheckpointPath));
+            }
         }
 
-        internal TrainingSettings ToTrainingSettings(int seed) => new(
+        internal TrainingSettings ToTrainingSettings(int seed, TorchSharp.torch.Device device) => new(
             Epochs, BatchSize, LearningRate, Momentum, WeightDecay,
             new LossWeights(MutualInformationWeight, KullbackLeiblerWeight, SparsityWeight, TargetRatio),
-            seed);
+            seed)
+        {
+            Augmentation = Augmentation,
+            CheckpointPath = CheckpointPath,
+            Device = device,
+        };
 
         /// <summary>Resolves C, H, W for an image column of <paramref name="size"/> values.</summary>
         internal (int Channels, int Height, int Width) ResolveGeometry(int size)

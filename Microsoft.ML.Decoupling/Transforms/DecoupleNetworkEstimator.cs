@@ -5,6 +5,7 @@ using Microsoft.ML.Decoupling.Native;
 using Microsoft.ML.Decoupling.Onnx;
 using Microsoft.ML.Decoupling.Training;
 using Microsoft.ML.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Decoupling.Transforms;
@@ -18,17 +19,18 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
     // Copy of the network's scores that ML.NET's arg-max scorer reads; dropped at the end of the pipeline.
     private const string ScorerInputColumn = "DecouplingNetworkScore";
     private readonly TransformsCatalog _catalog;
+    private readonly IHostEnvironment _environment;
     private readonly IHost _host;
     private readonly Options _options;
-    private readonly VggLayout _layout;
 
     internal DecoupleNetworkEstimator(TransformsCatalog catalog, Options options)
     {
         ArgumentNullException.ThrowIfNull(options);
         _catalog = catalog;
-        _host = CatalogEnvironment.Get(catalog).Register(nameof(DecoupleNetworkEstimator));
+        _environment = CatalogEnvironment.Get(catalog);
+        _host = _environment.Register(nameof(DecoupleNetworkEstimator));
         _options = options;
-        _layout = options.Validate();
+        options.Validate();
     }
 
     /// <summary>Checks the input schema and returns the schema the transformer will produce.</summary>
@@ -58,7 +60,14 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
     }
 
     /// <summary>Validates the data, trains the network and returns the fitted transformer.</summary>
-    public DecoupledNetworkTransformer Fit(IDataView input)
+    public DecoupledNetworkTransformer Fit(IDataView input) => Fit(input, CancellationToken.None);
+
+    /// <summary>
+    /// Validates the data, trains the network and returns the fitted transformer; <paramref name="cancellation"/> stops
+    /// the training between two batches with an <see cref="OperationCanceledException"/> (the checkpoint, if any, keeps the
+    /// last finished epoch, and nothing else is left behind).
+    /// </summary>
+    public DecoupledNetworkTransformer Fit(IDataView input, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(input);
         var (imageColumn, labelColumn, classes, geometry) = ValidateSchema(input.Schema);
@@ -71,20 +80,33 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
         TorchNativeLoader.EnsureTorch();
         int seed = _options.Seed ?? _host.Rand.Next();
         using var channel = _host.Start("Training");
-        channel.Info(MessageSensitivity.None, $"Decoupling a {_layout.Text} network on {labels.Length} images of {geometry.Channels}×{geometry.Height}×{geometry.Width}, {classes} classes, {_options.Epochs} epochs, seed {seed}.");
+        var (gpu, fallback) = CatalogEnvironment.GpuSettings(_environment);
+        var device = TrainingDevice.Select(gpu, fallback, out string? deviceWarning);
+        if (deviceWarning is not null)
+        {
+            channel.Warning(MessageSensitivity.None, deviceWarning);
+        }
+
+        var shape = new ImageShape(geometry.Channels, geometry.Height, geometry.Width);
+        var normalization = _options.Normalization
+            ?? (_options.NormalizeFromData ? InputNormalization.Measure(pixels, labels.Length, shape) : null);
+        channel.Info(MessageSensitivity.None,
+            $"Decoupling a {(_options.UseGates ? "gated" : "dense")} {_options.Architecture} on {labels.Length} images of {shape}, {classes} classes, {_options.Epochs} epochs, seed {seed}, device {device}"
+            + (normalization is null ? "." : $", normalisation {normalization}."));
 
         manual_seed(seed);
-        var network = new DecoupledVggNetwork(_layout, geometry.Channels, geometry.Height, geometry.Width, classes, _options.UseGates, _options.GateReduction);
+        var network = _options.Architecture.Build(shape, classes, _options.UseGates, _options.GateReduction, normalization);
         try
         {
             // Export the untrained network once: a clash between the output names and the graph's own names is
             // reported now, not after the training.
             _ = DecoupledNetworkOnnxExporter.Export(network, ExportOptions());
             var trainer = new DecouplingTrainer(
-                _options.ToTrainingSettings(seed),
+                _options.ToTrainingSettings(seed, device),
                 report => channel.Info(MessageSensitivity.None, report.ToString()),
                 line => channel.Info(MessageSensitivity.None, line));
-            var history = trainer.Train(network, pixels, labels);
+            var history = trainer.Train(network, pixels, labels, cancellation);
+            network.to(CPU);
             channel.Info(MessageSensitivity.None, $"Training done; path length {network.Description.PathLayout.PathLength}.");
             return CreateTransformer(input, network, classes, history);
         }
@@ -95,7 +117,7 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
         }
     }
 
-    internal DecoupledNetworkTransformer CreateTransformer(IDataView input, DecoupledVggNetwork network, int classes, IReadOnlyList<EpochReport> history)
+    internal DecoupledNetworkTransformer CreateTransformer(IDataView input, DecoupledNetwork network, int classes, IReadOnlyList<EpochReport> history)
     {
         // ML.NET never deletes the temporary file it makes from a model Stream, so the transformer writes and owns
         // the file itself and deletes it on Dispose (ML.NET reads it again when the model is saved).

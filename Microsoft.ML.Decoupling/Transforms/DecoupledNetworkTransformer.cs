@@ -17,7 +17,7 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
     private readonly OwnedModelFile _modelFile;
     private bool _disposed;
 
-    internal DecoupledNetworkTransformer(DecoupledVggNetwork network, ITransformer inner, OwnedModelFile modelFile, IReadOnlyList<EpochReport> history, DecouplingColumns columns)
+    internal DecoupledNetworkTransformer(DecoupledNetwork network, ITransformer inner, OwnedModelFile modelFile, IReadOnlyList<EpochReport> history, DecouplingColumns columns)
     {
         Network = network;
         _inner = inner;
@@ -27,7 +27,7 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
     }
 
     /// <summary>The trained TorchSharp network (evaluation mode). Owned by this transformer.</summary>
-    public DecoupledVggNetwork Network { get; }
+    public DecoupledNetwork Network { get; }
 
     /// <summary>The layer table mapping path bits to (layer, filter).</summary>
     public CalculationPathLayout PathLayout => Network.Description.PathLayout;

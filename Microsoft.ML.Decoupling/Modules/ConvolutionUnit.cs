@@ -1,0 +1,72 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Decoupling.Modules;
+
+/// <summary>
+/// One conv of a network with its BatchNorm, optional ReLU and optional gate: the building block every architecture is
+/// made of. Not a module itself: the conv, BatchNorm and gate are registered in the network's module tree under the
+/// names a PyTorch implementation of the architecture uses (see <see cref="NetworkBuilder"/>).
+/// </summary>
+internal sealed class ConvolutionUnit
+{
+    public ConvolutionUnit(string name, Conv2d convolution, BatchNorm2d norm, ArchitectureControllingModule? gate, int gateIndex, bool relu, int kernelSize, int stride, int padding)
+    {
+        Name = name;
+        Convolution = convolution;
+        Norm = norm;
+        Gate = gate;
+        GateIndex = gateIndex;
+        Relu = relu;
+        KernelSize = kernelSize;
+        Stride = stride;
+        Padding = padding;
+    }
+
+    /// <summary>The conv's state-dict key without <c>.weight</c>; also the layer's name in the path layout and ONNX graph.</summary>
+    public string Name { get; }
+
+    public Conv2d Convolution { get; }
+
+    public BatchNorm2d Norm { get; }
+
+    public ArchitectureControllingModule? Gate { get; }
+
+    /// <summary>Index of the gate in the path layout, -1 for an ungated conv.</summary>
+    public int GateIndex { get; }
+
+    /// <summary>Whether ReLU follows the BatchNorm (false for the second conv of a residual block and for projection shortcuts).</summary>
+    public bool Relu { get; }
+
+    public int KernelSize { get; }
+
+    public int Stride { get; }
+
+    public int Padding { get; }
+
+    /// <summary>
+    /// Y = [ReLU](BN(Conv(X))); for a gated unit, z from the gate reading X (paper Eq. 3), z and GAP(Y) are recorded and
+    /// Y ⊙ z is returned. Tensors belong to the caller's dispose scope.
+    /// </summary>
+    public Tensor Forward(Tensor x, bool training, List<Tensor> gates, List<Tensor> responses)
+    {
+        // The ACM reads the layer INPUT, before the conv runs.
+        Tensor? logits = Gate?.forward(x);
+        var y = Norm.forward(Convolution.forward(x));
+        if (Relu)
+        {
+            y = nn.functional.relu(y);
+        }
+
+        if (logits is null)
+        {
+            return y;
+        }
+
+        var z = training ? SemanticHashing.Train(logits) : SemanticHashing.Evaluate(logits);
+        gates.Add(z);
+        // y = GAP(Y) before masking: the filter's own response, which Lkl compares with its gate.
+        responses.Add(y.mean(new long[] { 2, 3 }));
+        return y * z.unsqueeze(-1).unsqueeze(-1);
+    }
+}

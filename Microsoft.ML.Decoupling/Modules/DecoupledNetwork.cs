@@ -1,0 +1,124 @@
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Decoupling.Modules;
+
+/// <summary>
+/// A CNN whose convs carry architecture controlling modules (paper §3): per input, each gate picks which filters of its
+/// conv run, and the concatenated choices are the calculation path. Built dense (no gates) it is the baseline network
+/// of the same architecture. Create one with a <see cref="NetworkArchitecture"/>.
+/// </summary>
+/// <remarks>
+/// State-dict keys follow the usual PyTorch implementation of each architecture (<c>features.0.weight</c>,
+/// <c>layer1.0.bn1.running_mean</c>, …); gates live under <c>gates.*</c> and the per-layer path classifiers under
+/// <c>path_classifiers.*</c>, which dense checkpoints do not have.
+/// </remarks>
+public sealed class DecoupledNetwork : nn.Module<Tensor, DecoupledForwardResult>
+{
+    private readonly NetworkProgram _program;
+    private readonly float[]? _mean;
+    private readonly float[]? _deviation;
+
+    internal DecoupledNetwork(
+        string architecture,
+        ImageShape input,
+        int classes,
+        bool gated,
+        InputNormalization? normalization,
+        IReadOnlyList<(string Name, nn.Module Module)> children,
+        NetworkProgram program,
+        NetworkDescription description)
+        : base(nameof(DecoupledNetwork))
+    {
+        if (normalization is not null && normalization.Channels != input.Channels)
+        {
+            throw new ArgumentException($"The normalisation has {normalization.Channels} channels; the input {input} has {input.Channels}.", nameof(normalization));
+        }
+
+        Architecture = architecture;
+        Input = input;
+        Classes = classes;
+        IsGated = gated;
+        Normalization = normalization;
+        Description = description;
+        _program = program;
+        _mean = normalization?.Mean.ToArray();
+        _deviation = normalization?.StandardDeviation.ToArray();
+        foreach (var (name, module) in children)
+        {
+            register_module(name, module);
+        }
+    }
+
+    /// <summary>The architecture, as <see cref="NetworkArchitecture.ToString"/> writes it (e.g. <c>resnet20</c>).</summary>
+    public string Architecture { get; }
+
+    /// <summary>The input image shape.</summary>
+    public ImageShape Input { get; }
+
+    /// <summary>Input channels.</summary>
+    public int Channels => Input.Channels;
+
+    /// <summary>Input height.</summary>
+    public int Height => Input.Height;
+
+    /// <summary>Input width.</summary>
+    public int Width => Input.Width;
+
+    /// <summary>Number of classes.</summary>
+    public int Classes { get; }
+
+    /// <summary>Whether the network carries gates.</summary>
+    public bool IsGated { get; }
+
+    /// <summary>The per-channel input normalisation applied first, or null.</summary>
+    public InputNormalization? Normalization { get; }
+
+    /// <summary>Geometry, gated layers and head: what FLOPs counting and the ONNX export need.</summary>
+    public NetworkDescription Description { get; }
+
+    internal NetworkProgram Program => _program;
+
+    /// <summary>The gates in path order.</summary>
+    internal IReadOnlyList<ArchitectureControllingModule> Gates => _program.Units.Where(u => u.Gate is not null).Select(u => u.Gate!).ToList();
+
+    /// <summary>Runs the network on [B, C·H·W] or [B, C, H, W] images in [0, 1].</summary>
+    public override DecoupledForwardResult forward(Tensor input)
+    {
+        var x = input.dim() == 2 ? input.view(input.shape[0], Channels, Height, Width) : input;
+        if (_mean is not null)
+        {
+            var shape = new long[] { 1, Channels, 1, 1 };
+            x = (x - tensor(_mean, shape, device: x.device)) / tensor(_deviation!, shape, device: x.device);
+        }
+
+        var maps = new Tensor[_program.FeatureMapCount];
+        maps[NetworkBuilder.Image] = x;
+        var gates = new List<Tensor>();
+        var responses = new List<Tensor>();
+        foreach (var step in _program.Steps)
+        {
+            maps[step.Output] = step switch
+            {
+                ConvolutionStep s => s.Unit.Forward(maps[s.Input], training, gates, responses),
+                MaxPoolStep s => nn.functional.max_pool2d(maps[s.Input], s.KernelSize, s.Stride, s.Padding),
+                ResidualAddStep s => nn.functional.relu(maps[s.Main] + maps[s.Shortcut]),
+                ZeroPadShortcutStep s => ZeroPadShortcut(maps[s.Input], s.Stride, s.PadChannels),
+                ConcatStep s => cat(s.Inputs.Select(i => maps[i]).ToArray(), 1),
+                _ => throw new InvalidOperationException($"Unknown step {step}."),
+            };
+        }
+
+        var logits = _program.Head.forward(maps[_program.Output].mean(new long[] { 2, 3 }));
+        return new DecoupledForwardResult(logits, gates, responses);
+    }
+
+    /// <summary>Applies the per-layer path classifiers W_cla^l to the gates (for Lmi).</summary>
+    internal IReadOnlyList<Tensor> ClassifyPaths(IReadOnlyList<Tensor> gateValues) =>
+        gateValues.Select((z, l) => _program.PathClassifiers[l].forward(z)).ToList();
+
+    private static Tensor ZeroPadShortcut(Tensor x, int stride, int padChannels)
+    {
+        var subsampled = x.index(TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(null, null, stride), TensorIndex.Slice(null, null, stride));
+        return nn.functional.pad(subsampled, new long[] { 0, 0, 0, 0, padChannels, padChannels });
+    }
+}

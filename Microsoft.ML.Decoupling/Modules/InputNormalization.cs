@@ -1,0 +1,87 @@
+using System.Globalization;
+
+namespace Microsoft.ML.Decoupling.Modules;
+
+/// <summary>
+/// Per-channel normalisation x' = (x − mean[c]) / std[c], applied inside the network (and its ONNX model) to images in
+/// [0, 1], so callers keep feeding raw pixel values.
+/// </summary>
+public sealed class InputNormalization
+{
+    /// <summary>Creates a normalisation; <paramref name="mean"/> and <paramref name="standardDeviation"/> have one finite value per channel, deviations positive.</summary>
+    public InputNormalization(IReadOnlyList<float> mean, IReadOnlyList<float> standardDeviation)
+    {
+        ArgumentNullException.ThrowIfNull(mean);
+        ArgumentNullException.ThrowIfNull(standardDeviation);
+        if (mean.Count == 0 || mean.Count != standardDeviation.Count)
+        {
+            throw new ArgumentException($"Expected one mean and one standard deviation per channel; got {mean.Count} means and {standardDeviation.Count} deviations.", nameof(standardDeviation));
+        }
+
+        for (int c = 0; c < mean.Count; c++)
+        {
+            if (!float.IsFinite(mean[c]))
+            {
+                throw new ArgumentOutOfRangeException(nameof(mean), mean[c], $"The mean of channel {c} must be finite.");
+            }
+
+            if (!(standardDeviation[c] > 0) || !float.IsFinite(standardDeviation[c]))
+            {
+                throw new ArgumentOutOfRangeException(nameof(standardDeviation), standardDeviation[c], $"The standard deviation of channel {c} must be a positive finite number.");
+            }
+        }
+
+        Mean = mean.ToArray();
+        StandardDeviation = standardDeviation.ToArray();
+    }
+
+    /// <summary>Mean of each channel.</summary>
+    public IReadOnlyList<float> Mean { get; }
+
+    /// <summary>Standard deviation of each channel.</summary>
+    public IReadOnlyList<float> StandardDeviation { get; }
+
+    /// <summary>Number of channels.</summary>
+    public int Channels => Mean.Count;
+
+    /// <summary>
+    /// Measures the per-channel mean and standard deviation of <paramref name="count"/> images stored channel-planar
+    /// (C·H·W values each) in <paramref name="pixels"/>. A constant channel gets a deviation of 1.
+    /// </summary>
+    public static InputNormalization Measure(ReadOnlySpan<float> pixels, int count, ImageShape shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        if (count < 1 || pixels.Length != (long)count * shape.Size)
+        {
+            throw new ArgumentException($"Expected {count}×{shape.Size} pixel values ({shape}), got {pixels.Length}.", nameof(pixels));
+        }
+
+        int plane = shape.Height * shape.Width;
+        var mean = new float[shape.Channels];
+        var deviation = new float[shape.Channels];
+        for (int c = 0; c < shape.Channels; c++)
+        {
+            double sum = 0, squares = 0;
+            for (int i = 0; i < count; i++)
+            {
+                foreach (float v in pixels.Slice((i * shape.Size) + (c * plane), plane))
+                {
+                    sum += v;
+                    squares += (double)v * v;
+                }
+            }
+
+            double n = (double)count * plane;
+            double m = sum / n;
+            double sd = Math.Sqrt(Math.Max(0, (squares / n) - (m * m)));
+            mean[c] = (float)m;
+            deviation[c] = sd > 1e-6 ? (float)sd : 1f;
+        }
+
+        return new InputNormalization(mean, deviation);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"mean [{string.Join(", ", Mean.Select(m => m.ToString("G4", CultureInfo.InvariantCulture)))}], std [{string.Join(", ", StandardDeviation.Select(s => s.ToString("G4", CultureInfo.InvariantCulture)))}]");
+}

@@ -1,0 +1,21 @@
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Decoupling.Modules;
+
+/// <summary>
+/// A parameterless container that registers children under given names, so that a network's state-dict keys can follow
+/// the names of a PyTorch implementation (<c>layer1.0.conv1.weight</c>) without one class per nesting level.
+/// </summary>
+internal sealed class ModuleNode : nn.Module
+{
+    public ModuleNode(string name)
+        : base(name)
+    {
+    }
+
+    /// <summary>The child registered as <paramref name="name"/>, or null.</summary>
+    public nn.Module? Child(string name) => named_children().FirstOrDefault(c => c.name == name).module;
+
+    /// <summary>Registers <paramref name="module"/> as the child <paramref name="name"/>.</summary>
+    public void Add(string name, nn.Module module) => register_module(name, module);
+}

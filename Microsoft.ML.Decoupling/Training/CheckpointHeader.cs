@@ -1,0 +1,36 @@
+using Microsoft.ML.Decoupling.Modules;
+
+namespace Microsoft.ML.Decoupling.Training;
+
+/// <summary>The description of a training run stored at the start of a <see cref="TrainingCheckpoint"/>.</summary>
+/// <param name="Architecture">The network's architecture name.</param>
+/// <param name="Input">Input image shape.</param>
+/// <param name="Classes">Number of classes.</param>
+/// <param name="Gated">Whether the network has gates.</param>
+/// <param name="CompletedEpochs">Epochs finished when the checkpoint was written.</param>
+/// <param name="Epochs">Epochs of the whole run (they set the learning-rate schedule).</param>
+/// <param name="BatchSize">Mini-batch size.</param>
+/// <param name="LearningRate">Initial learning rate.</param>
+/// <param name="Momentum">SGD momentum.</param>
+/// <param name="WeightDecay">Weight decay.</param>
+/// <param name="Weights">Loss weights.</param>
+/// <param name="Seed">The run's seed.</param>
+/// <param name="Augmentation">Train-time augmentation, or null.</param>
+/// <param name="SampleCount">Number of training images.</param>
+/// <param name="History">Reports of the finished epochs.</param>
+public sealed record CheckpointHeader(
+    string Architecture,
+    ImageShape Input,
+    int Classes,
+    bool Gated,
+    int CompletedEpochs,
+    int Epochs,
+    int BatchSize,
+    double LearningRate,
+    double Momentum,
+    double WeightDecay,
+    LossWeights Weights,
+    int Seed,
+    ImageAugmentation? Augmentation,
+    int SampleCount,
+    IReadOnlyList<EpochReport> History);

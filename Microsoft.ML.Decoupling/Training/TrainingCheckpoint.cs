@@ -1,0 +1,155 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.ML.Decoupling.Modules;
+
+namespace Microsoft.ML.Decoupling.Training;
+
+/// <summary>
+/// A training checkpoint: what a run needs to continue exactly where it stopped (the network's parameters and buffers,
+/// the SGD momentum buffers, the number of finished epochs, the settings and seed that define the schedule and the random
+/// streams, and the epoch history). One file: a magic number, a JSON header, TorchSharp's module format, TorchSharp's
+/// optimizer format. Written to a temporary file in the same folder and renamed, so a crash never leaves a partial file.
+/// </summary>
+public sealed class TrainingCheckpoint
+{
+    private const string Magic = "MLDECKPT";
+    private const int FormatVersion = 1;
+
+    private TrainingCheckpoint(CheckpointHeader header) => Header = header;
+
+    /// <summary>What the file says about the run.</summary>
+    public CheckpointHeader Header { get; }
+
+    /// <summary>Reads only the header of <paramref name="path"/>.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a checkpoint of this package.</exception>
+    public static TrainingCheckpoint ReadHeader(string path)
+    {
+        using var reader = Open(path, out var header);
+        return new TrainingCheckpoint(header);
+    }
+
+    /// <summary>Loads the checkpoint's parameters and buffers into <paramref name="network"/> (which must have its architecture).</summary>
+    public static CheckpointHeader LoadNetwork(string path, DecoupledNetwork network)
+    {
+        using var reader = Open(path, out var header);
+        RequireSameNetwork(path, header, network);
+        network.load(reader, strict: true);
+        return header;
+    }
+
+    internal static CheckpointHeader Load(string path, DecoupledNetwork network, TorchSharp.Modules.SGD optimizer)
+    {
+        using var reader = Open(path, out var header);
+        RequireSameNetwork(path, header, network);
+        network.load(reader, strict: true);
+        optimizer.load_state_dict(reader);
+        return header;
+    }
+
+    internal static void Save(string path, DecoupledNetwork network, TorchSharp.Modules.SGD optimizer, CheckpointHeader header)
+    {
+        string fullPath = Path.GetFullPath(path);
+        string folder = Path.GetDirectoryName(fullPath)!;
+        Directory.CreateDirectory(folder);
+        string temporary = Path.Combine(folder, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
+            using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+            {
+                writer.Write(Encoding.ASCII.GetBytes(Magic));
+                writer.Write(FormatVersion);
+                writer.Write(JsonSerializer.Serialize(header));
+                network.save(writer);
+                optimizer.save_state_dict(writer);
+                writer.Flush();
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, fullPath, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temporary))
+            {
+                File.Delete(temporary);
+            }
+        }
+    }
+
+    /// <summary>Throws unless the checkpoint was written by a run with these settings on this data.</summary>
+    internal static void RequireSameRun(string path, CheckpointHeader header, TrainingSettings settings, int sampleCount)
+    {
+        var differences = new List<string>();
+        void Compare<T>(string name, T saved, T now)
+        {
+            if (!EqualityComparer<T>.Default.Equals(saved, now))
+            {
+                differences.Add($"{name}: checkpoint {saved}, now {now}");
+            }
+        }
+
+        Compare("epochs", header.Epochs, settings.Epochs);
+        Compare("batch size", header.BatchSize, settings.BatchSize);
+        Compare("learning rate", header.LearningRate, settings.LearningRate);
+        Compare("momentum", header.Momentum, settings.Momentum);
+        Compare("weight decay", header.WeightDecay, settings.WeightDecay);
+        Compare("loss weights", header.Weights, settings.Weights);
+        Compare("seed", header.Seed, settings.Seed);
+        Compare("augmentation", header.Augmentation, settings.Augmentation);
+        Compare("training images", header.SampleCount, sampleCount);
+        if (differences.Count > 0)
+        {
+            throw new InvalidDataException($"Checkpoint '{path}' belongs to another run and cannot be resumed: {string.Join("; ", differences)}. Delete it or use another checkpoint path.");
+        }
+    }
+
+    private static void RequireSameNetwork(string path, CheckpointHeader header, DecoupledNetwork network)
+    {
+        if (header.Architecture != network.Architecture || header.Input != network.Input || header.Classes != network.Classes || header.Gated != network.IsGated)
+        {
+            throw new InvalidDataException(
+                $"Checkpoint '{path}' holds a {(header.Gated ? "gated" : "dense")} {header.Architecture} for {header.Input} images and {header.Classes} classes; "
+                + $"the network is a {(network.IsGated ? "gated" : "dense")} {network.Architecture} for {network.Input} images and {network.Classes} classes.");
+        }
+    }
+
+    private static BinaryReader Open(string path, out CheckpointHeader header)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Checkpoint '{path}' does not exist.", path);
+        }
+
+        var reader = new BinaryReader(File.OpenRead(path), Encoding.UTF8);
+        try
+        {
+            byte[] magic = reader.ReadBytes(Magic.Length);
+            if (Encoding.ASCII.GetString(magic) != Magic)
+            {
+                throw new InvalidDataException($"'{path}' is not a Microsoft.ML.Decoupling checkpoint (no '{Magic}' header).");
+            }
+
+            int version = reader.ReadInt32();
+            if (version != FormatVersion)
+            {
+                throw new InvalidDataException($"Checkpoint '{path}' has format version {version}; this version of the package reads version {FormatVersion}.");
+            }
+
+            header = JsonSerializer.Deserialize<CheckpointHeader>(reader.ReadString())
+                ?? throw new InvalidDataException($"Checkpoint '{path}' has an empty header.");
+            return reader;
+        }
+        catch (Exception e) when (e is EndOfStreamException or JsonException)
+        {
+            reader.Dispose();
+            throw new InvalidDataException($"Checkpoint '{path}' is truncated or corrupt: {e.Message}", e);
+        }
+        catch
+        {
+            reader.Dispose();
+            throw;
+        }
+    }
+}
