@@ -61,6 +61,12 @@ public sealed class ArchitectureControllingModule : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var pooled = input.mean(new long[] { 2, 3 });
+        return FromPooled(pooled);
+    }
+
+    /// <summary>The gate logits from the already pooled input GAP(X) [B, C].</summary>
+    public Tensor FromPooled(Tensor pooled)
+    {
         using var hidden = squeeze.forward(pooled);
         using var activated = nn.functional.relu(hidden);
         return excite.forward(activated);

@@ -48,10 +48,19 @@ internal sealed class ConvolutionUnit
     /// Y = [ReLU](BN(Conv(X))); for a gated unit, z from the gate reading X (paper Eq. 3), z and GAP(Y) are recorded and
     /// Y ⊙ z is returned. Tensors belong to the caller's dispose scope.
     /// </summary>
-    public Tensor Forward(Tensor x, bool training, List<Tensor> gates, List<Tensor> responses)
+    public Tensor Forward(Tensor x, bool training, List<Tensor> gates, List<Tensor> responses) =>
+        Forward(x, null, training, gates, responses, out _);
+
+    /// <summary>
+    /// As above; <paramref name="pooledInput"/> is GAP(X) when the caller already has it, and <paramref name="pooledOutput"/>
+    /// receives GAP(Y ⊙ z) = GAP(Y)·z of a gated unit (null otherwise), so that a gate reading this output need not pool
+    /// the whole feature map again: the same values, one pass over the activations less forward and backward.
+    /// </summary>
+    public Tensor Forward(Tensor x, Tensor? pooledInput, bool training, List<Tensor> gates, List<Tensor> responses, out Tensor? pooledOutput)
     {
+        pooledOutput = null;
         // The ACM reads the layer INPUT, before the conv runs.
-        Tensor? logits = Gate?.forward(x);
+        Tensor? logits = Gate is null ? null : pooledInput is null ? Gate.forward(x) : Gate.FromPooled(pooledInput);
         var y = Norm.forward(Convolution.forward(x));
         if (Relu)
         {
@@ -66,7 +75,9 @@ internal sealed class ConvolutionUnit
         var z = training ? SemanticHashing.Train(logits) : SemanticHashing.Evaluate(logits);
         gates.Add(z);
         // y = GAP(Y) before masking: the filter's own response, which Lkl compares with its gate.
-        responses.Add(y.mean(new long[] { 2, 3 }));
+        var response = y.mean(new long[] { 2, 3 });
+        responses.Add(response);
+        pooledOutput = response * z;
         return y * z.unsqueeze(-1).unsqueeze(-1);
     }
 }

@@ -78,6 +78,9 @@ public sealed class DecoupledNetwork : nn.Module<Tensor, DecoupledForwardResult>
 
     internal NetworkProgram Program => _program;
 
+    /// <summary>The device the network's parameters are on.</summary>
+    public Device Device => _program.Head.weight!.device;
+
     /// <summary>The gates in path order.</summary>
     internal IReadOnlyList<ArchitectureControllingModule> Gates => _program.Units.Where(u => u.Gate is not null).Select(u => u.Gate!).ToList();
 
@@ -93,13 +96,15 @@ public sealed class DecoupledNetwork : nn.Module<Tensor, DecoupledForwardResult>
 
         var maps = new Tensor[_program.FeatureMapCount];
         maps[NetworkBuilder.Image] = x;
+        // GAP of the gated feature maps, known from their gates' responses (see ConvolutionUnit.Forward).
+        var pooled = new Tensor?[_program.FeatureMapCount];
         var gates = new List<Tensor>();
         var responses = new List<Tensor>();
         foreach (var step in _program.Steps)
         {
             maps[step.Output] = step switch
             {
-                ConvolutionStep s => s.Unit.Forward(maps[s.Input], training, gates, responses),
+                ConvolutionStep s => s.Unit.Forward(maps[s.Input], pooled[s.Input], training, gates, responses, out pooled[s.Output]),
                 MaxPoolStep s => nn.functional.max_pool2d(maps[s.Input], s.KernelSize, s.Stride, s.Padding),
                 ResidualAddStep s => nn.functional.relu(maps[s.Main] + maps[s.Shortcut]),
                 ZeroPadShortcutStep s => ZeroPadShortcut(maps[s.Input], s.Stride, s.PadChannels),

@@ -5,6 +5,14 @@ namespace Microsoft.ML.Decoupling.Modules;
 /// <summary>Batched evaluation-mode inference of a decoupled network over in-memory images.</summary>
 public static class NetworkInference
 {
+    /// <summary>Runs the network in evaluation mode over <paramref name="data"/>; returns softmax scores (count×K) and paths (count×PathLength).</summary>
+    public static (float[] Scores, float[] Paths) Run(DecoupledNetwork network, Data.ImageDataset data, int batchSize = 256)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        Training.DecouplingTrainer.RequireShape(network, data);
+        return Run(network, data.Pixels, data.Count, batchSize);
+    }
+
     /// <summary>Runs the network in evaluation mode; returns softmax scores (count×K) and paths (count×PathLength).</summary>
     public static (float[] Scores, float[] Paths) Run(DecoupledNetwork network, float[] pixels, int count, int batchSize = 256)
     {
@@ -28,12 +36,12 @@ public static class NetworkInference
             {
                 int size = Math.Min(batchSize, count - start);
                 using var scope = NewDisposeScope();
-                var input = tensor(pixels.AsSpan(start * imageSize, size * imageSize).ToArray(), new long[] { size, imageSize });
+                var input = tensor(pixels.AsSpan(start * imageSize, size * imageSize).ToArray(), new long[] { size, imageSize }, device: network.Device);
                 var output = network.forward(input);
-                output.Logits.softmax(1).data<float>().CopyTo(scores, start * classes);
+                output.Logits.softmax(1).cpu().data<float>().CopyTo(scores, start * classes);
                 if (pathLength > 0)
                 {
-                    output.Path().data<float>().CopyTo(paths, start * pathLength);
+                    output.Path().cpu().data<float>().CopyTo(paths, start * pathLength);
                 }
             }
         }

@@ -22,6 +22,23 @@ public sealed class DecouplingTrainer
         _onProgress = onProgress;
     }
 
+    /// <summary>Runs the epochs on <paramref name="data"/> (see the other overload).</summary>
+    public IReadOnlyList<EpochReport> Train(DecoupledNetwork network, Data.ImageDataset data, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        RequireShape(network, data);
+        return Train(network, data.Pixels, data.Labels, cancellation);
+    }
+
+    internal static void RequireShape(DecoupledNetwork network, Data.ImageDataset data)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        if (data.Channels != network.Channels || data.Height != network.Height || data.Width != network.Width)
+        {
+            throw new ArgumentException($"The images are {data.Channels}×{data.Height}×{data.Width}; the network takes {network.Input}.", nameof(data));
+        }
+    }
+
     /// <summary>
     /// Runs the epochs (resuming from <see cref="TrainingSettings.CheckpointPath"/> when that file exists) and returns the
     /// report of every epoch of the run, resumed ones included. <paramref name="pixels"/> holds count×(C·H·W) values,

@@ -51,6 +51,34 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
     public long FlopsForPath(ReadOnlySpan<float> path) => FlopsCounter.ForPath(Network.Description, path);
 
     /// <summary>
+    /// Runs the transformer over <paramref name="data"/> and counts, per gated layer, the filters that are energetic (on
+    /// for every row), silent (never on) and dynamic (paper §4.2).
+    /// </summary>
+    /// <exception cref="ArgumentException">The data has no rows.</exception>
+    public IReadOnlyList<LayerFilterStates> AnalyzeFilterStates(IDataView data)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(data);
+        var transformed = Transform(data);
+        var column = transformed.Schema[Columns.Path];
+        var paths = new List<float>();
+        int rows = 0;
+        using (var cursor = transformed.GetRowCursor([column]))
+        {
+            var getter = cursor.GetGetter<VBuffer<float>>(column);
+            VBuffer<float> path = default;
+            while (cursor.MoveNext())
+            {
+                getter(ref path);
+                paths.AddRange(path.DenseValues());
+                rows++;
+            }
+        }
+
+        return FilterStateAnalysis.PerLayer(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(paths), rows, PathLayout);
+    }
+
+    /// <summary>
     /// Exports the network to ONNX (dynamic batch, layer table in metadata_props). Without options, the input and the
     /// outputs are named after <see cref="Columns"/>, as in the pipeline that <c>mlContext.Model.Save</c> writes.
     /// </summary>

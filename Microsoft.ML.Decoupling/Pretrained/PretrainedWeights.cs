@@ -1,0 +1,106 @@
+using Microsoft.ML.Decoupling.Modules;
+using Microsoft.ML.Decoupling.Training;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Decoupling.Pretrained;
+
+/// <summary>
+/// Where a network's initial (pretrained, usually dense) weights come from: a PyTorch state dict (<c>.pt</c>, <c>.pth</c>,
+/// <c>.bin</c>, <c>.safetensors</c>), a checkpoint of this package (<c>.ckpt</c>), or a network in memory. Applying them
+/// copies every conv, BatchNorm and linear tensor; the gates and per-layer path classifiers, which dense weights do not
+/// have, keep their initialisation (DESIGN.md §2: W1 = 0, biases 1). Any other missing, unexpected or mis-shaped entry
+/// fails with a <see cref="PretrainedWeightsMismatchException"/> that lists them all, and nothing is copied.
+/// </summary>
+public sealed class PretrainedWeights
+{
+    private readonly Func<DecoupledNetwork, PretrainedWeightsLoadReport> _apply;
+
+    private PretrainedWeights(string description, Func<DecoupledNetwork, PretrainedWeightsLoadReport> apply)
+    {
+        Description = description;
+        _apply = apply;
+    }
+
+    /// <summary>What the weights are, for logs.</summary>
+    public string Description { get; }
+
+    /// <summary>Weights from a file: a PyTorch state dict (<c>.pt</c>, <c>.pth</c>, <c>.bin</c>, <c>.safetensors</c>) or a checkpoint of this package (<c>.ckpt</c>).</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="naming">How the file's keys relate to ours.</param>
+    /// <param name="ignoredPrefixes">
+    /// Source key prefixes to skip, with their dot (e.g. <c>"fc."</c> for an ImageNet head when training on 10 classes); the
+    /// matching layers of the network keep their initialisation.
+    /// </param>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static PretrainedWeights FromFile(string path, StateDictNaming naming = StateDictNaming.Native, IEnumerable<string>? ignoredPrefixes = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Pretrained weights '{path}' do not exist.", path);
+        }
+
+        var ignored = (ignoredPrefixes ?? []).ToList();
+        bool checkpoint = Path.GetExtension(path).Equals(".ckpt", StringComparison.OrdinalIgnoreCase);
+        return new PretrainedWeights($"{path} ({naming})", network =>
+        {
+            using var scope = NewDisposeScope();
+            if (!checkpoint)
+            {
+                return Loader(naming, ignored).Load(network, StateDictFile.Read(path), Path.GetFileName(path));
+            }
+
+            var header = TrainingCheckpoint.ReadHeader(path).Header;
+            using var saved = NetworkArchitecture.Parse(header.Architecture).Build(header.Input, header.Classes, header.Gated);
+            TrainingCheckpoint.LoadNetwork(path, saved);
+            return Loader(naming, ignored).Load(network, saved.state_dict(), Path.GetFileName(path));
+        });
+    }
+
+    /// <summary>Weights of another network of the same architecture, typically the dense baseline trained by this package.</summary>
+    public static PretrainedWeights FromNetwork(DecoupledNetwork source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return new PretrainedWeights($"{(source.IsGated ? "gated" : "dense")} {source.Architecture} in memory", network =>
+        {
+            using var scope = NewDisposeScope();
+            return Loader(StateDictNaming.Native, []).Load(network, source.state_dict(), Description(source));
+        });
+
+        static string Description(DecoupledNetwork n) => $"{(n.IsGated ? "gated" : "dense")} {n.Architecture}";
+    }
+
+    /// <summary>Copies the weights into <paramref name="network"/>.</summary>
+    /// <exception cref="PretrainedWeightsMismatchException">Names or shapes do not match; the message lists every mismatched entry and nothing was copied.</exception>
+    public PretrainedWeightsLoadReport ApplyTo(DecoupledNetwork network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        return _apply(network);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => Description;
+
+    /// <summary>Whether a key of our networks belongs to the decoupling modules (absent from dense weights).</summary>
+    internal static bool IsDecouplingKey(string key) =>
+        key.StartsWith(NetworkBuilder.GatesModuleName + ".", StringComparison.Ordinal)
+        || key.StartsWith(NetworkBuilder.PathClassifiersModuleName + ".", StringComparison.Ordinal);
+
+    private static PretrainedWeightsLoader Loader(StateDictNaming naming, IReadOnlyList<string> ignoredPrefixes)
+    {
+        Func<string, string?> map = naming switch
+        {
+            StateDictNaming.NetworkSlimmingVgg => key => key.StartsWith("feature.", StringComparison.Ordinal) ? "features." + key["feature.".Length..] : key,
+            _ => key => key,
+        };
+        var ignored = naming == StateDictNaming.TorchvisionVgg ? [.. ignoredPrefixes, "classifier."] : ignoredPrefixes.ToList();
+        // Layers whose source entries are skipped keep their initialisation: their target keys are optional.
+        var optionalTargets = ignored.Select(p => map(p) ?? p).ToList();
+        return new PretrainedWeightsLoader
+        {
+            MapSourceKey = map,
+            IgnoredSourcePrefixes = ignored,
+            IsOptionalTargetKey = key => IsDecouplingKey(key) || optionalTargets.Any(p => key.StartsWith(p, StringComparison.Ordinal)),
+        };
+    }
+}

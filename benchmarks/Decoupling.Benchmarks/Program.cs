@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Decoupling.Benchmarks;
+using Microsoft.ML.Decoupling.Analysis;
+using Microsoft.ML.Decoupling.Data;
+using Microsoft.ML.Decoupling.Modules;
+using Microsoft.ML.Decoupling.Pretrained;
+using Microsoft.ML.Decoupling.Training;
+using static TorchSharp.torch;
+
+// Accuracy / FLOPs trade-off on Fashion-MNIST: a dense baseline, then decoupled networks initialised from it, for each
+// architecture and (λs, R) setting; plus the cost of a decoupled training step against a dense one of the same network.
+BenchmarkArguments arguments;
+try
+{
+    arguments = BenchmarkArguments.Parse(args);
+}
+catch (ArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
+
+if (FashionMnist.FindDirectory() is null)
+{
+    Console.Error.WriteLine($"Fashion-MNIST was not found (${FashionMnist.DirectoryEnvironmentVariable} or {FashionMnist.DefaultDirectory}); install it with `apt-get install dataset-fashion-mnist`.");
+    return 1;
+}
+
+var train = FashionMnist.Load(FashionMnistSplit.Train, limit: arguments.TrainLimit);
+var test = FashionMnist.Load(FashionMnistSplit.Test);
+var shape = new ImageShape(train.Channels, train.Height, train.Width);
+int classes = train.ClassNames.Count;
+var clock = Stopwatch.StartNew();
+void Log(string line) => Console.WriteLine($"[{clock.Elapsed:hh\\:mm\\:ss}] {line}");
+Log($"Fashion-MNIST: {train.Count} training and {test.Count} test images; torch threads {get_num_threads()}.");
+
+var rows = new List<string>();
+var stepRows = new List<string>();
+foreach (string name in arguments.Architectures)
+{
+    var architecture = NetworkArchitecture.Parse(name, "--architectures");
+    if (arguments.StepBatches > 0)
+    {
+        stepRows.Add(StepTiming.Compare(architecture, shape, classes, train, arguments, Log));
+    }
+
+    if (arguments.StepsOnly)
+    {
+        continue;
+    }
+
+    // 1. Dense baseline.
+    manual_seed(arguments.Seed);
+    using var dense = architecture.Build(shape, classes, gated: false);
+    var denseRun = Run(dense, Settings(arguments.DenseEpochs, 0.1, new LossWeights(0, 0, 0, 0)), $"{architecture} dense");
+    rows.Add(Row(architecture, "dense baseline", arguments.DenseEpochs, dense, denseRun));
+
+    // 2. The same budget without gates: the dense baseline trained on for the fine-tuning epochs.
+    manual_seed(arguments.Seed);
+    using (var denseMore = architecture.Build(shape, classes, gated: false))
+    {
+        PretrainedWeights.FromNetwork(dense).ApplyTo(denseMore);
+        var run = Run(denseMore, Settings(arguments.FineTuneEpochs, arguments.FineTuneLearningRate, new LossWeights(0, 0, 0, 0)), $"{architecture} dense, same budget");
+        rows.Add(Row(architecture, "dense, same budget", arguments.DenseEpochs + arguments.FineTuneEpochs, denseMore, run));
+    }
+
+    // 3. Decoupled from the dense baseline, for each (λs, R).
+    foreach (var (sparsity, ratio) in arguments.Settings)
+    {
+        manual_seed(arguments.Seed);
+        using var gated = architecture.Build(shape, classes, gated: true);
+        PretrainedWeights.FromNetwork(dense).ApplyTo(gated);
+        var weights = new LossWeights(arguments.MutualInformationWeight, 1, sparsity, ratio);
+        var run = Run(gated, Settings(arguments.FineTuneEpochs, arguments.FineTuneLearningRate, weights), $"{architecture} decoupled λs {sparsity} R {ratio}");
+        rows.Add(Row(architecture, string.Create(CultureInfo.InvariantCulture, $"decoupled λm {arguments.MutualInformationWeight} λs {sparsity} R {ratio}"), arguments.DenseEpochs + arguments.FineTuneEpochs, gated, run));
+    }
+}
+
+var report = new StringBuilder();
+report.AppendLine($"Command: `dotnet run -c Release --project benchmarks/Decoupling.Benchmarks -- {string.Join(' ', args)}`");
+report.AppendLine();
+report.AppendLine($"Fashion-MNIST, {train.Count} training / {test.Count} test images, seed {arguments.Seed}, torch threads {get_num_threads()}, total {clock.Elapsed:hh\\:mm\\:ss}.");
+report.AppendLine();
+report.AppendLine("| network | run | epochs | test accuracy | mean MACs / image | FLOPs reduction | energetic / silent / dynamic | s / epoch |");
+report.AppendLine("|---|---|---|---|---|---|---|---|");
+rows.ForEach(r => report.AppendLine(r));
+if (stepRows.Count > 0)
+{
+    report.AppendLine();
+    report.AppendLine($"Training step, batch 128, median of {StepTiming.Repeats} alternating runs of {arguments.StepBatches} batches each:");
+    report.AppendLine();
+    report.AppendLine("| network | dense ms / step | decoupled ms / step | decoupled / dense |");
+    report.AppendLine("|---|---|---|---|");
+    stepRows.ForEach(r => report.AppendLine(r));
+}
+
+Console.WriteLine();
+Console.WriteLine(report);
+if (arguments.Output is not null)
+{
+    File.WriteAllText(arguments.Output, report.ToString());
+    Log($"Wrote {arguments.Output}.");
+}
+
+return 0;
+
+TrainingSettings Settings(int epochs, double rate, LossWeights weights) =>
+    new(epochs, 128, rate, 0.9, 1e-4, weights, arguments.Seed);
+
+(IReadOnlyList<EpochReport> Reports, float[] Scores, float[] Paths) Run(DecoupledNetwork network, TrainingSettings settings, string title)
+{
+    Log($"{title}: training {settings.Epochs} epochs.");
+    var trainer = new DecouplingTrainer(settings, report => Log($"{title}: {report}"));
+    var reports = trainer.Train(network, train);
+    var (scores, paths) = NetworkInference.Run(network, test);
+    return (reports, scores, paths);
+}
+
+string Row(NetworkArchitecture architecture, string run, int epochs, DecoupledNetwork network, (IReadOnlyList<EpochReport> Reports, float[] Scores, float[] Paths) result)
+{
+    int correct = 0;
+    for (int i = 0; i < test.Count; i++)
+    {
+        var row = result.Scores.AsSpan(i * classes, classes);
+        correct += row.IndexOf(TensorPrimitivesMax(row)) == test.GetLabel(i) ? 1 : 0;
+    }
+
+    double accuracy = (double)correct / test.Count;
+    long denseFlops = FlopsCounter.Dense(network.Description);
+    var layout = network.Description.PathLayout;
+    double meanFlops = denseFlops;
+    string states = "—";
+    if (network.IsGated)
+    {
+        double sum = 0;
+        for (int i = 0; i < test.Count; i++)
+        {
+            sum += FlopsCounter.ForPath(network.Description, result.Paths.AsSpan(i * layout.PathLength, layout.PathLength));
+        }
+
+        meanFlops = sum / test.Count;
+        var total = FilterStateAnalysis.Total(FilterStateAnalysis.PerLayer(result.Paths, test.Count, layout));
+        double n = layout.PathLength;
+        states = string.Create(CultureInfo.InvariantCulture, $"{total.Energetic / n:P0} / {total.Silent / n:P0} / {total.Dynamic / n:P0}");
+    }
+
+    double seconds = result.Reports.Average(r => r.Seconds);
+    string line = string.Create(CultureInfo.InvariantCulture,
+        $"| {architecture} | {run} | {epochs} | {accuracy:F4} | {meanFlops / 1e6:F2} M | {denseFlops / meanFlops:F2}× | {states} | {seconds:F1} |");
+    Log(line);
+    return line;
+}
+
+static float TensorPrimitivesMax(ReadOnlySpan<float> values)
+{
+    float best = float.NegativeInfinity;
+    foreach (float v in values)
+    {
+        best = Math.Max(best, v);
+    }
+
+    return best;
+}
