@@ -64,7 +64,8 @@ internal sealed class ConvolutionUnit
         var y = Norm.forward(Convolution.forward(x));
         if (Relu)
         {
-            y = nn.functional.relu(y);
+            // In place: BatchNorm's backward needs its input, not its output, and ReLU's backward reads its result.
+            y = nn.functional.relu(y, inplace: true);
         }
 
         if (logits is null)
@@ -78,6 +79,6 @@ internal sealed class ConvolutionUnit
         var response = y.mean(new long[] { 2, 3 });
         responses.Add(response);
         pooledOutput = response * z;
-        return y * z.unsqueeze(-1).unsqueeze(-1);
+        return y * z.view(z.shape[0], z.shape[1], 1, 1);
     }
 }

@@ -106,7 +106,7 @@ public sealed class DecoupledNetwork : nn.Module<Tensor, DecoupledForwardResult>
             {
                 ConvolutionStep s => s.Unit.Forward(maps[s.Input], pooled[s.Input], training, gates, responses, out pooled[s.Output]),
                 MaxPoolStep s => nn.functional.max_pool2d(maps[s.Input], s.KernelSize, s.Stride, s.Padding),
-                ResidualAddStep s => nn.functional.relu(maps[s.Main] + maps[s.Shortcut]),
+                ResidualAddStep s => nn.functional.relu(maps[s.Main] + maps[s.Shortcut], inplace: true),
                 ZeroPadShortcutStep s => ZeroPadShortcut(maps[s.Input], s.Stride, s.PadChannels),
                 ConcatStep s => cat(s.Inputs.Select(i => maps[i]).ToArray(), 1),
                 _ => throw new InvalidOperationException($"Unknown step {step}."),

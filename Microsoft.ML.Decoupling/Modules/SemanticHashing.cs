@@ -26,10 +26,16 @@ public static class SemanticHashing
         using var scope = NewDisposeScope();
         var noisy = logits + noise;
         var soft = SaturatingSigmoid(noisy);
-        var hard = (noisy > 0).to_type(logits.dtype);
-        // Forward value of the hard branch is v2; its gradient is v1's.
-        var straightThrough = hard + soft - soft.detach();
-        return where(hardSamples, straightThrough, soft).MoveToOuterDisposeScope();
+        Tensor correction;
+        using (no_grad())
+        {
+            // z = v1 + hard·(v2 − v1), the correction computed without gradient: the forward value is v2 on the hard
+            // rows (up to one ulp) and v1 on the others, the gradient always v1's (straight-through). Written this way
+            // it takes five untracked ops and one tracked add per layer instead of a where over two tracked branches.
+            correction = ((noisy > 0).to_type(logits.dtype) - soft) * hardSamples.to_type(logits.dtype);
+        }
+
+        return (soft + correction).MoveToOuterDisposeScope();
     }
 
     /// <summary>Evaluation-time gate: z = 1(g &gt; 0). No noise, no gradient.</summary>

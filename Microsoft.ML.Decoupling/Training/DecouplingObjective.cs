@@ -1,4 +1,5 @@
 using Microsoft.ML.Decoupling.Modules;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Decoupling.Training;
@@ -16,14 +17,48 @@ internal static class DecouplingObjective
             return new LossTerms(crossEntropy, none, none, none, crossEntropy);
         }
 
-        var mutualInformation = MutualInformationLoss.Compute(network.ClassifyPaths(output.Gates), labels);
-        var kullbackLeibler = KullbackLeiblerLoss.Compute(output.Gates, output.Responses);
-        var sparsity = SparsityLoss.Compute(output.Gates, weights.TargetRatio);
+        var (mutualInformation, kullbackLeibler, sparsity) = GroupedTerms(network.Program.PathClassifiers, output.Gates, output.Responses, labels, weights.TargetRatio);
         var total = crossEntropy
             + (weights.MutualInformation * mutualInformation)
             + (weights.KullbackLeibler * kullbackLeibler)
             + (weights.Sparsity * sparsity);
         return new LossTerms(crossEntropy, mutualInformation, kullbackLeibler, sparsity, total);
+    }
+
+    /// <summary>
+    /// Lmi, Lkl and Ls exactly as <see cref="MutualInformationLoss"/>, <see cref="KullbackLeiblerLoss"/> and
+    /// <see cref="SparsityLoss"/> define them (sums over layers of per-layer means), evaluated for all layers of the same
+    /// width at once on stacked [layers, B, N] tensors: a ResNet-20 has 18 gated layers but three widths, and every tensor
+    /// op costs the same fixed overhead in TorchSharp whatever its size.
+    /// </summary>
+    internal static (Tensor MutualInformation, Tensor KullbackLeibler, Tensor Sparsity) GroupedTerms(
+        IReadOnlyList<Linear> classifiers, IReadOnlyList<Tensor> gates, IReadOnlyList<Tensor> responses, Tensor labels, double targetRatio)
+    {
+        var device = labels.device;
+        var mutualInformation = zeros(1, device: device).squeeze();
+        var kullbackLeibler = zeros(1, device: device).squeeze();
+        var sparsity = zeros(1, device: device).squeeze();
+        long batch = labels.shape[0];
+        foreach (var group in Enumerable.Range(0, gates.Count).GroupBy(l => gates[l].shape[1]))
+        {
+            int[] layers = group.ToArray();
+            long count = layers.Length;
+            var z = stack(layers.Select(l => gates[l]), 0);
+            var y = stack(layers.Select(l => responses[l]), 0);
+            // W_cla^l z^l for every layer of the group (the path classifiers have no bias).
+            var weight = stack(layers.Select(l => classifiers[l].weight!), 0);
+            var logProbabilities = bmm(z, weight.transpose(1, 2)).log_softmax(-1);
+            var picked = logProbabilities.gather(2, labels.view(1, batch, 1).expand(count, batch, 1));
+            mutualInformation = mutualInformation - (picked.mean() * count);
+
+            var logP = z.log_softmax(-1);
+            var logQ = y.log_softmax(-1);
+            kullbackLeibler = kullbackLeibler + (logP.exp() * (logP - logQ)).mean(new long[] { 1, 2 }).sum();
+
+            sparsity = sparsity + (z.sum(-1).mean(new long[] { 1 }) - (targetRatio * group.Key)).abs().sum();
+        }
+
+        return (mutualInformation, kullbackLeibler, sparsity);
     }
 }
 

@@ -120,29 +120,13 @@ public sealed class DecouplingTrainer
             int size = Math.Min(_settings.BatchSize, count - start);
             Gather(network.Input, pixels, labels, order.AsSpan(start, size), batchPixels, batchLabels, augmentation, random);
 
-            using var scope = NewDisposeScope();
-            var input = tensor(batchPixels.AsSpan(0, size * imageSize).ToArray(), new long[] { size, imageSize }, device: device);
-            var target = tensor(batchLabels.AsSpan(0, size).ToArray(), new long[] { size }, device: device);
-            optimizer.zero_grad();
-            var output = network.forward(input);
-            var terms = DecouplingObjective.Compute(network, output, target, _settings.Weights);
-            terms.Total.backward();
-            optimizer.step();
-
-            using (no_grad())
+            var stats = Step(network, optimizer, batchPixels.AsSpan(0, size * imageSize), batchLabels.AsSpan(0, size), _settings.Weights, device);
+            for (int i = 0; i < 6; i++)
             {
-                // One host transfer per batch for all statistics.
-                var stats = stack(new[] {
-                    terms.CrossEntropy, terms.MutualInformation, terms.KullbackLeibler, terms.Sparsity, terms.Total,
-                    output.Gates.Count == 0 ? ones(1, device: device).squeeze() : output.Path().mean(),
-                    output.Logits.argmax(1).eq(target).sum().to_type(ScalarType.Float32) }).cpu().data<float>().ToArray();
-                for (int i = 0; i < 6; i++)
-                {
-                    sums[i] += stats[i] * size;
-                }
-
-                correct += (long)stats[6];
+                sums[i] += stats[i] * size;
             }
+
+            correct += (long)stats[6];
 
             if (_onProgress is not null && (b + 1) % Math.Max(1, batches / 10) == 0 && b + 1 < batches)
             {
@@ -154,6 +138,30 @@ public sealed class DecouplingTrainer
             epoch + 1, _settings.Epochs, rate,
             sums[0] / count, sums[1] / count, sums[2] / count, sums[3] / count, sums[4] / count,
             (double)correct / count, sums[5] / count, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// One training step in its own dispose scope: forward, objective, backward, SGD update. Returns Lce, Lmi, Lkl, Ls, the
+    /// total, the mean gate value and the number of correct predictions of the batch.
+    /// </summary>
+    internal static float[] Step(DecoupledNetwork network, TorchSharp.Modules.SGD optimizer, ReadOnlySpan<float> pixels, ReadOnlySpan<long> labels, LossWeights weights, Device device)
+    {
+        using var scope = NewDisposeScope();
+        int size = labels.Length;
+        var input = tensor(pixels.ToArray(), new long[] { size, network.Input.Size }, device: device);
+        var target = tensor(labels.ToArray(), new long[] { size }, device: device);
+        optimizer.zero_grad();
+        var output = network.forward(input);
+        var terms = DecouplingObjective.Compute(network, output, target, weights);
+        terms.Total.backward();
+        optimizer.step();
+
+        using var noGrad = no_grad();
+        // One host transfer per batch for all statistics.
+        return stack(new[] {
+            terms.CrossEntropy, terms.MutualInformation, terms.KullbackLeibler, terms.Sparsity, terms.Total,
+            output.Gates.Count == 0 ? ones(1, device: device).squeeze() : output.Path().mean(),
+            output.Logits.argmax(1).eq(target).sum().to_type(ScalarType.Float32) }).cpu().data<float>().ToArray();
     }
 
     private CheckpointHeader Header(DecoupledNetwork network, int completedEpochs, int count, IReadOnlyList<EpochReport> history) => new(

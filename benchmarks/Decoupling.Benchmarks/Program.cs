@@ -89,7 +89,7 @@ rows.ForEach(r => report.AppendLine(r));
 if (stepRows.Count > 0)
 {
     report.AppendLine();
-    report.AppendLine($"Training step, batch 128, median of {StepTiming.Repeats} alternating runs of {arguments.StepBatches} batches each:");
+    report.AppendLine($"Training step (forward, losses, backward, SGD update), batch 128, mean over runs of {arguments.StepBatches} batches, median of {StepTiming.Runs} runs per network, dense and decoupled runs alternating:");
     report.AppendLine();
     report.AppendLine("| network | dense ms / step | decoupled ms / step | decoupled / dense |");
     report.AppendLine("|---|---|---|---|");
