@@ -1,4 +1,5 @@
 using Microsoft.ML.Decoupling.Modules;
+using Microsoft.ML.Decoupling.Pretrained;
 using Microsoft.ML.Decoupling.Training;
 
 namespace Microsoft.ML.Decoupling.Transforms;
@@ -39,6 +40,13 @@ public sealed partial class DecoupleNetworkEstimator
         /// <see cref="VggLayout.Default"/>.
         /// </summary>
         public NetworkArchitecture Architecture { get; set; } = NetworkArchitecture.Parse(DecoupleNetworkDefaults.Architecture);
+
+        /// <summary>
+        /// Initial weights, usually those of a dense network trained before (paper: decoupling starts from pretrained weights):
+        /// <see cref="PretrainedWeights.FromFile"/> (PyTorch <c>.pt</c>/<c>.safetensors</c> state dicts, checkpoints of this
+        /// package) or <see cref="PretrainedWeights.FromNetwork"/>. Gates keep their own initialisation. Null: random init.
+        /// </summary>
+        public PretrainedWeights? InitialWeights { get; set; }
 
         /// <summary>Per-channel input normalisation applied inside the network (and its ONNX model); null for none unless <see cref="NormalizeFromData"/>.</summary>
         public InputNormalization? Normalization { get; set; }

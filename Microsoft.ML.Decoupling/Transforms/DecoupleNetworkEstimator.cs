@@ -98,6 +98,12 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
         var network = _options.Architecture.Build(shape, classes, _options.UseGates, _options.GateReduction, normalization);
         try
         {
+            if (_options.InitialWeights is { } weights)
+            {
+                var loaded = weights.ApplyTo(network);
+                channel.Info(MessageSensitivity.None, $"Initial weights from {weights}: {loaded.LoadedCount} tensors loaded, {loaded.KeptInitialCount} kept their initialisation, {loaded.IgnoredSourceCount} source entries skipped.");
+            }
+
             // Export the untrained network once: a clash between the output names and the graph's own names is
             // reported now, not after the training.
             _ = DecoupledNetworkOnnxExporter.Export(network, ExportOptions());

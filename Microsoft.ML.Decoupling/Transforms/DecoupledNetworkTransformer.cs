@@ -2,6 +2,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Decoupling.Analysis;
 using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Onnx;
+using Microsoft.ML.Decoupling.Pretrained;
 using Microsoft.ML.Decoupling.Training;
 
 namespace Microsoft.ML.Decoupling.Transforms;
@@ -76,6 +77,17 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
         }
 
         return FilterStateAnalysis.PerLayer(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(paths), rows, PathLayout);
+    }
+
+    /// <summary>
+    /// Writes the network's parameters and buffers as a PyTorch state dict (<c>.pt</c>, <c>.pth</c>, <c>.bin</c>) or a
+    /// <c>.safetensors</c> file, with the keys of the usual PyTorch implementation of the architecture: PyTorch loads it,
+    /// and <see cref="PretrainedWeights.FromFile"/> turns a dense one into the initial weights of a decoupled network.
+    /// </summary>
+    public void SaveWeights(string path)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        StateDictFile.Write(path, Network);
     }
 
     /// <summary>
