@@ -165,6 +165,76 @@ public sealed class ArchitectureTests
     }
 
     [TestMethod]
+    [DataRow("resnet20", ".pt")]
+    [DataRow("googlenet", ".safetensors")]
+    [DataRow("vgg16", ".pth")]
+    [DataRow("resnet18", ".safetensors")]
+    public void PyTorchStateDict_WrittenAndLoaded_GivesIdenticalOutputs(string name, string extension)
+    {
+        var shape = new ImageShape(3, 32, 32);
+        var architecture = NetworkArchitecture.Parse(name);
+        string folder = Path.Combine(Path.GetTempPath(), $"decoupling-statedict-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        try
+        {
+            manual_seed(11);
+            using var source = architecture.Build(shape, 10);
+            RandomizeGatesAndStatistics(source);
+            string file = Path.Combine(folder, "weights" + extension);
+            Pretrained.StateDictFile.Write(file, source);
+
+            manual_seed(12);
+            using var target = architecture.Build(shape, 10);
+            var report = Pretrained.PretrainedWeights.FromFile(file).ApplyTo(target);
+            Assert.AreEqual(source.state_dict().Count, report.LoadedCount, "every parameter and buffer, gates included");
+
+            var pixels = Enumerable.Range(0, 2 * shape.Size).Select(i => (float)((i * 7919 % 1000) / 1000.0)).ToArray();
+            var (expectedScores, expectedPaths) = NetworkInference.Run(source, pixels, 2);
+            var (scores, paths) = NetworkInference.Run(target, pixels, 2);
+            CollectionAssert.AreEqual(expectedScores, scores);
+            CollectionAssert.AreEqual(expectedPaths, paths);
+
+            // A dense file initialises the gated network: gates keep their initialisation (W1 = 0).
+            using var dense = architecture.Build(shape, 10, gated: false);
+            string denseFile = Path.Combine(folder, "dense" + extension);
+            Pretrained.StateDictFile.Write(denseFile, dense);
+            using var gated = architecture.Build(shape, 10);
+            var denseReport = Pretrained.PretrainedWeights.FromFile(denseFile).ApplyTo(gated);
+            Assert.AreEqual(dense.state_dict().Count, denseReport.LoadedCount);
+            Assert.IsTrue(denseReport.KeptInitialKeys.All(k => k.StartsWith("gates.") || k.StartsWith("path_classifiers.")));
+            Assert.IsTrue(gated.Gates.All(g => g.Squeeze.weight!.abs().max().item<float>() == 0f));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void PretrainedWeights_OtherArchitecture_ListsTheMismatches()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), $"decoupling-statedict-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        try
+        {
+            using var resnet = NetworkArchitecture.CifarResNet(20).Build(new ImageShape(3, 32, 32), 10, gated: false);
+            string file = Path.Combine(folder, "resnet20.pt");
+            Pretrained.StateDictFile.Write(file, resnet);
+            using var deeper = NetworkArchitecture.CifarResNet(32).Build(new ImageShape(3, 32, 32), 10);
+            using var before = NewDisposeScope();
+            var weight = deeper.state_dict()["conv1.weight"].clone();
+            var ex = Assert.ThrowsExactly<Pretrained.PretrainedWeightsMismatchException>(() => Pretrained.PretrainedWeights.FromFile(file).ApplyTo(deeper));
+            StringAssert.Contains(ex.Message, "layer1.3.conv1.weight", "a block the file does not have is listed");
+            Assert.IsTrue(ex.MissingTargetKeys.Contains("layer3.4.bn2.running_var"));
+            Assert.IsTrue(deeper.state_dict()["conv1.weight"].equal(weight).all().item<bool>(), "nothing is loaded on a mismatch");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
     public void Build_TooSmallInputOrBadName_IsRejected()
     {
         var small = Assert.ThrowsExactly<ArgumentException>(() => NetworkArchitecture.Vgg(VggLayout.Vgg16).Build(new ImageShape(3, 8, 8), 10));

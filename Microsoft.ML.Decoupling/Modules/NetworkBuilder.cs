@@ -63,8 +63,8 @@ internal sealed class NetworkBuilder
             padding = kernelSize / 2;
         }
 
-        int height = ((source.Height + (2 * padding) - kernelSize) / stride) + 1;
-        int width = ((source.Width + (2 * padding) - kernelSize) / stride) + 1;
+        int height = OutputSize(source.Height, kernelSize, stride, padding);
+        int width = OutputSize(source.Width, kernelSize, stride, padding);
         if (height < 1 || width < 1)
         {
             throw new ArgumentException($"Conv '{convName}' ({kernelSize}×{kernelSize}, stride {stride}) gets a {source.Height}×{source.Width} feature map; the input {Input} is too small for this architecture.");
@@ -106,8 +106,8 @@ internal sealed class NetworkBuilder
     public int MaxPool(int input, int kernelSize, int stride, int padding = 0)
     {
         var source = _maps[input];
-        int height = ((source.Height + (2 * padding) - kernelSize) / stride) + 1;
-        int width = ((source.Width + (2 * padding) - kernelSize) / stride) + 1;
+        int height = OutputSize(source.Height, kernelSize, stride, padding);
+        int width = OutputSize(source.Width, kernelSize, stride, padding);
         if (height < 1 || width < 1)
         {
             throw new ArgumentException($"A {kernelSize}×{kernelSize} max-pool gets a {source.Height}×{source.Width} feature map; the input {Input} is too small for this architecture.");
@@ -178,6 +178,13 @@ internal sealed class NetworkBuilder
         var children = _root.named_children().Select(c => (c.name, c.module)).ToList();
         var program = new NetworkProgram(_steps, _units, _maps.Count, output, head, _classifiers);
         return new DecoupledNetwork(architecture, Input, _classes, IsGated, normalization, children, program, description);
+    }
+
+    /// <summary>floor((size + 2·padding − kernel) / stride) + 1, or 0 when the kernel does not fit.</summary>
+    private static int OutputSize(int size, int kernelSize, int stride, int padding)
+    {
+        int span = size + (2 * padding) - kernelSize;
+        return span < 0 ? 0 : (span / stride) + 1;
     }
 
     private int AddStep(FeatureMap map, Func<int, NetworkStep> step)
