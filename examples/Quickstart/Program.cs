@@ -9,6 +9,7 @@ using Microsoft.ML.Decoupling;
 using Microsoft.ML.Decoupling.Adversarial;
 using Microsoft.ML.Decoupling.Analysis;
 using Microsoft.ML.Decoupling.Data;
+using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Transforms;
 using Quickstart;
 
@@ -70,6 +71,7 @@ options.TargetRatio = arguments.TargetRatio ?? options.TargetRatio;
 DecoupleNetworkEstimator estimator;
 try
 {
+    options.Architecture = NetworkArchitecture.Parse(arguments.Architecture, "--architecture");
     estimator = mlContext.Transforms.DecoupleNetwork(options);
 }
 catch (ArgumentException ex)
