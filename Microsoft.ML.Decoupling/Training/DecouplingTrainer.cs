@@ -65,8 +65,9 @@ public sealed class DecouplingTrainer
         int firstEpoch = 0;
         if (_settings.CheckpointPath is { } checkpoint && File.Exists(checkpoint))
         {
+            // Check the run before anything is loaded: a refused checkpoint leaves the network as it was.
+            TrainingCheckpoint.RequireSameRun(checkpoint, TrainingCheckpoint.ReadHeader(checkpoint).Header, _settings, count);
             var header = TrainingCheckpoint.Load(checkpoint, network, optimizer);
-            TrainingCheckpoint.RequireSameRun(checkpoint, header, _settings, count);
             firstEpoch = header.CompletedEpochs;
             reports.AddRange(header.History);
             _onProgress?.Invoke($"resumed from checkpoint '{checkpoint}' after epoch {firstEpoch}/{_settings.Epochs}");

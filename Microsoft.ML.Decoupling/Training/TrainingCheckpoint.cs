@@ -34,7 +34,7 @@ public sealed class TrainingCheckpoint
     {
         using var reader = Open(path, out var header);
         RequireSameNetwork(path, header, network);
-        network.load(reader, strict: true);
+        ReadTensors(path, () => network.load(reader, strict: true));
         return header;
     }
 
@@ -42,8 +42,11 @@ public sealed class TrainingCheckpoint
     {
         using var reader = Open(path, out var header);
         RequireSameNetwork(path, header, network);
-        network.load(reader, strict: true);
-        optimizer.load_state_dict(reader);
+        ReadTensors(path, () =>
+        {
+            network.load(reader, strict: true);
+            optimizer.load_state_dict(reader);
+        });
         return header;
     }
 
@@ -112,6 +115,23 @@ public sealed class TrainingCheckpoint
             throw new InvalidDataException(
                 $"Checkpoint '{path}' holds a {(header.Gated ? "gated" : "dense")} {header.Architecture} for {header.Input} images and {header.Classes} classes; "
                 + $"the network is a {(network.IsGated ? "gated" : "dense")} {network.Architecture} for {network.Input} images and {network.Classes} classes.");
+        }
+    }
+
+    /// <summary>
+    /// Runs TorchSharp's readers of the tensors after the header. They report a truncated file as an
+    /// <see cref="EndOfStreamException"/> and entries that do not fit the network or optimizer (corrupt bytes, or another
+    /// network under the same architecture name, e.g. a VGG with conv biases) as an <see cref="ArgumentException"/>.
+    /// </summary>
+    private static void ReadTensors(string path, Action read)
+    {
+        try
+        {
+            read();
+        }
+        catch (Exception e) when (e is EndOfStreamException or ArgumentException)
+        {
+            throw new InvalidDataException($"Checkpoint '{path}' is truncated or corrupt, or holds other tensors than the network: {e.Message}", e);
         }
     }
 

@@ -133,7 +133,7 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
         var stages = new List<ITransformer>();
         try
         {
-            var data = Append(stages, _catalog.ApplyOnnxModel([_options.ScoreColumnName, _options.PathColumnName], [_options.FeatureColumnName], modelFile.Path), input);
+            var data = Append(stages, OnnxCatalog().ApplyOnnxModel([_options.ScoreColumnName, _options.PathColumnName], [_options.FeatureColumnName], modelFile.Path), input);
             data = Append(stages, _catalog.CopyColumns(ScorerInputColumn, _options.ScoreColumnName), data);
 
             // ML.NET's scorer always writes a column named "Score" (softmax of its input here): it reads a copy of the
@@ -160,6 +160,20 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
             modelFile.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The catalog that builds the ONNX stage. ML.NET runs it on MLContext.GpuDeviceId and falls back to the CPU only on
+    /// ONNX Runtime errors, but the CPU build of ONNX Runtime has no CUDA entry point at all, so with it ML.NET fails with an
+    /// EntryPointNotFoundException even when FallbackToCpu is set (dotnet/machinelearning#4656). In that case a context
+    /// without a GPU builds the stage.
+    /// </summary>
+    private TransformsCatalog OnnxCatalog()
+    {
+        var (gpu, fallback) = CatalogEnvironment.GpuSettings(_environment);
+        return gpu is not null && fallback && !Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider")
+            ? new MLContext().Transforms
+            : _catalog;
     }
 
     private OnnxExportOptions ExportOptions() => new()
