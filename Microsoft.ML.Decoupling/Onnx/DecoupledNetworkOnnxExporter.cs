@@ -16,11 +16,13 @@ namespace Microsoft.ML.Decoupling.Onnx;
 /// </summary>
 /// <remarks>
 /// Each BatchNorm is folded into its conv in double precision (w' = w·γ/√(σ²+ε), b' = β − μ·γ/√(σ²+ε)) using the running
-/// statistics, so the graph holds Conv → Relu per layer whatever the network's training/eval mode. A gated layer adds,
+/// statistics, so the graph holds Conv (→ Relu) per layer whatever the network's training/eval mode. The graph follows the
+/// network's forward program step by step (convs, max-pools, residual Add → Relu, option-A shortcuts as Slice → Pad,
+/// inception Concat), after an optional per-channel Sub → Div normalisation. A gated layer adds,
 /// read from the conv's input: GlobalAveragePool → Flatten → Gemm → Relu → Gemm → Greater(0) → Cast, and the layer output
 /// is multiplied by the resulting 0/1 mask. Closed filters are still computed: the model reproduces the paths, it does not
-/// skip work. Initializers and values are named after the layers of <see cref="CalculationPathLayout"/> (<c>conv1.weight</c>,
-/// <c>conv1.gate.squeeze.weight</c>, …), and the layer table is stored in <c>metadata_props</c>.
+/// skip work. Initializers and values are named after the layers of <see cref="CalculationPathLayout"/> (<c>features.3.weight</c>,
+/// <c>layer1.0.conv1.gate.squeeze.weight</c>, …), and the layer table is stored in <c>metadata_props</c>.
 /// </remarks>
 public static class DecoupledNetworkOnnxExporter
 {
