@@ -10,7 +10,7 @@ namespace Microsoft.ML.Decoupling.Modules;
 /// </summary>
 internal sealed class ConvolutionUnit
 {
-    public ConvolutionUnit(string name, Conv2d convolution, BatchNorm2d norm, ArchitectureControllingModule? gate, int gateIndex, bool relu, int kernelSize, int stride, int padding)
+    public ConvolutionUnit(string name, Conv2d convolution, BatchNorm2d norm, ArchitectureControllingModule? gate, int gateIndex, bool relu, int stride, int padding)
     {
         Name = name;
         Convolution = convolution;
@@ -18,7 +18,6 @@ internal sealed class ConvolutionUnit
         Gate = gate;
         GateIndex = gateIndex;
         Relu = relu;
-        KernelSize = kernelSize;
         Stride = stride;
         Padding = padding;
     }
@@ -38,21 +37,13 @@ internal sealed class ConvolutionUnit
     /// <summary>Whether ReLU follows the BatchNorm (false for the second conv of a residual block and for projection shortcuts).</summary>
     public bool Relu { get; }
 
-    public int KernelSize { get; }
-
     public int Stride { get; }
 
     public int Padding { get; }
 
     /// <summary>
     /// Y = [ReLU](BN(Conv(X))); for a gated unit, z from the gate reading X (paper Eq. 3), z and GAP(Y) are recorded and
-    /// Y ⊙ z is returned. Tensors belong to the caller's dispose scope.
-    /// </summary>
-    public Tensor Forward(Tensor x, bool training, List<Tensor> gates, List<Tensor> responses) =>
-        Forward(x, null, training, gates, responses, out _);
-
-    /// <summary>
-    /// As above; <paramref name="pooledInput"/> is GAP(X) when the caller already has it, and <paramref name="pooledOutput"/>
+    /// Y ⊙ z is returned. Tensors belong to the caller's dispose scope. <paramref name="pooledInput"/> is GAP(X) when the caller already has it, and <paramref name="pooledOutput"/>
     /// receives GAP(Y ⊙ z) = GAP(Y)·z of a gated unit (null otherwise), so that a gate reading this output need not pool
     /// the whole feature map again: the same values, one pass over the activations less forward and backward.
     /// </summary>

@@ -97,7 +97,7 @@ internal sealed class NetworkBuilder
             _pathOffset += filters;
         }
 
-        var unit = new ConvolutionUnit(convName, conv, norm, acm, gateIndex, relu, kernelSize, stride, padding);
+        var unit = new ConvolutionUnit(convName, conv, norm, acm, gateIndex, relu, stride, padding);
         _units.Add(unit);
         return AddStep(new FeatureMap(filters, height, width, [new ChannelSegment(filters, gateIndex)]), output => new ConvolutionStep(input, output, unit));
     }

@@ -89,7 +89,7 @@ public sealed class TrainingCheckpoint
         {
             if (!EqualityComparer<T>.Default.Equals(saved, now))
             {
-                differences.Add($"{name}: checkpoint {saved}, now {now}");
+                differences.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{name}: checkpoint {saved}, now {now}"));
             }
         }
 

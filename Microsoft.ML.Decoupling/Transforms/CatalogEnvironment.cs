@@ -36,18 +36,14 @@ internal static class CatalogEnvironment
     }
 
     /// <summary>
-    /// <c>MLContext.GpuDeviceId</c> and <c>MLContext.FallbackToCpu</c> of the environment (null and false when it has none).
+    /// <c>MLContext.GpuDeviceId</c> and <c>MLContext.FallbackToCpu</c> of the environment (null and false when it has none), read by
+    /// property name from whatever environment the catalog holds.
     /// An MLContext gives its catalogs its internal LocalEnvironment, not itself; that environment holds the two settings
     /// (ML.NET's internal IHostEnvironmentInternal, which its own ONNX catalog reads), so they are read
     /// by reflection.
     /// </summary>
     public static (int? GpuDeviceId, bool FallbackToCpu) GpuSettings(IHostEnvironment environment)
     {
-        if (environment is MLContext context)
-        {
-            return (context.GpuDeviceId, context.FallbackToCpu);
-        }
-
         const BindingFlags Flags = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
         var type = environment.GetType();
         var gpu = type.GetProperty(nameof(MLContext.GpuDeviceId), Flags)?.GetValue(environment) as int?;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Numerics.Tensors;
 using System.Text;
 using Decoupling.Benchmarks;
 using Microsoft.ML.Decoupling.Analysis;
@@ -124,7 +125,7 @@ string Row(NetworkArchitecture architecture, string run, int epochs, DecoupledNe
     for (int i = 0; i < test.Count; i++)
     {
         var row = result.Scores.AsSpan(i * classes, classes);
-        correct += row.IndexOf(TensorPrimitivesMax(row)) == test.GetLabel(i) ? 1 : 0;
+        correct += TensorPrimitives.IndexOfMax(row) == test.GetLabel(i) ? 1 : 0;
     }
 
     double accuracy = (double)correct / test.Count;
@@ -151,15 +152,4 @@ string Row(NetworkArchitecture architecture, string run, int epochs, DecoupledNe
         $"| {architecture} | {run} | {epochs} | {accuracy:F4} | {meanFlops / 1e6:F2} M | {denseFlops / meanFlops:F2}× | {states} | {seconds:F1} |");
     Log(line);
     return line;
-}
-
-static float TensorPrimitivesMax(ReadOnlySpan<float> values)
-{
-    float best = float.NegativeInfinity;
-    foreach (float v in values)
-    {
-        best = Math.Max(best, v);
-    }
-
-    return best;
 }
