@@ -32,6 +32,7 @@ public static class FastGradientSignMethod
             throw new ArgumentException($"Expected {labels.Length}×{imageSize} pixel values, got {pixels.Length}.", nameof(pixels));
         }
 
+        Native.ConvolutionSelfCheck.EnsureCorrectFor(network.Device);
         var adversarial = new float[pixels.Length];
         bool wasTraining = network.training;
         network.eval();

@@ -23,6 +23,7 @@ public static class NetworkInference
             throw new ArgumentException($"Expected {count}×{imageSize} pixel values, got {pixels.Length}.", nameof(pixels));
         }
 
+        Native.ConvolutionSelfCheck.EnsureCorrectFor(network.Device);
         int classes = network.Classes;
         int pathLength = network.Description.PathLayout.PathLength;
         var scores = new float[(long)count * classes];

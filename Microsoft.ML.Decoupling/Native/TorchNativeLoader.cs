@@ -48,6 +48,16 @@ public static class TorchNativeLoader
     {
         try
         {
+            // Before libtorch is loaded: oneDNN reads its instruction-set limit once, at its first convolution.
+            ConvolutionSelfCheck.ApplyCachedWorkaround();
+        }
+        catch (Exception)
+        {
+            // Never fail assembly load; the self-check runs (and reports) before training.
+        }
+
+        try
+        {
             EnsureLoadable();
         }
         catch (Exception)
@@ -152,6 +162,16 @@ public static class TorchNativeLoader
         return candidates.Where(File.Exists).Select(Path.GetFullPath).FirstOrDefault();
     }
 
+    /// <summary>The file of native library <paramref name="baseName"/> (e.g. "libtorch_cpu") that TorchSharp will load, if found.</summary>
+    internal static string? FindNativeLibrary(string baseName)
+    {
+        string fileName = OperatingSystem.IsWindows() ? baseName.Replace("lib", string.Empty, StringComparison.Ordinal) + ".dll"
+            : OperatingSystem.IsMacOS() ? baseName + ".dylib"
+            : baseName + ".so";
+        string? bridge = FindBridge();
+        return bridge is null ? FindNextTo(Path.Combine(AppContext.BaseDirectory, BridgeFileName), fileName) : FindNextTo(bridge, fileName);
+    }
+
     private static string? FindNextTo(string bridge, string fileName)
     {
         string dir = Path.GetDirectoryName(bridge)!;
@@ -181,9 +201,7 @@ public static class TorchNativeLoader
         }
 
         Directory.CreateDirectory(directory);
-        string temporary = Path.Combine(directory, $"{BridgeFileName}.{Environment.ProcessId}.tmp");
-        File.WriteAllBytes(temporary, bytes);
-        File.Move(temporary, target, overwrite: true); // Atomic on one file system: no partial file is ever visible.
+        IO.AtomicFile.WriteAllBytes(target, bytes);
         return target;
     }
 }

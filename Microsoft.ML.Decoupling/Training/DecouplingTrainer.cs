@@ -59,6 +59,8 @@ public sealed class DecouplingTrainer
         }
 
         var device = _settings.Device ?? CPU;
+        Native.ConvolutionSelfCheck.EnsureCorrectFor(device, _onProgress);
+
         network.to(device);
         var reports = new List<EpochReport>();
         using var optimizer = optim.SGD(network.parameters(), _settings.LearningRate, momentum: _settings.Momentum, weight_decay: _settings.WeightDecay);

@@ -87,6 +87,8 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
             channel.Warning(MessageSensitivity.None, deviceWarning);
         }
 
+        ConvolutionSelfCheck.EnsureCorrectFor(device, warning => channel.Warning(MessageSensitivity.None, warning));
+
         var shape = new ImageShape(geometry.Channels, geometry.Height, geometry.Width);
         var normalization = _options.Normalization
             ?? (_options.NormalizeFromData ? InputNormalization.Measure(pixels, labels.Length, shape) : null);
