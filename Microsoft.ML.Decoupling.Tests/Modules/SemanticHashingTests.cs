@@ -64,6 +64,28 @@ public sealed class SemanticHashingTests
     }
 
     [TestMethod]
+    [DoNotParallelize] // reads and seeds torch's process-wide generator
+    public void Train_WithAGenerator_DrawsFromItAlone()
+    {
+        using var scope = NewDisposeScope();
+        var logits = randn(64, 8);
+        manual_seed(11);
+        var firstDraws = rand(4).data<float>().ToArray();
+        manual_seed(11);
+        var fromGlobal = SemanticHashing.Train(logits).data<float>().ToArray();
+
+        // Seeded alike, the fit's generator draws the same noise and hard rows; the process-wide one does not move.
+        manual_seed(11);
+        using var generator = SeededGenerator.Create(11);
+        var fromOwned = SemanticHashing.Train(logits, generator).data<float>().ToArray();
+        using var other = SeededGenerator.Create(12);
+        var fromOther = SemanticHashing.Train(logits, other).data<float>().ToArray();
+        CollectionAssert.AreEqual(fromGlobal, fromOwned);
+        CollectionAssert.AreNotEqual(fromGlobal, fromOther);
+        CollectionAssert.AreEqual(firstDraws, rand(4).data<float>().ToArray(), "the process-wide generator moved");
+    }
+
+    [TestMethod]
     public void Evaluate_IsTheSignOfTheLogits()
     {
         using var logits = tensor(new float[] { 0.1f, -0.1f, 0f, 5f });

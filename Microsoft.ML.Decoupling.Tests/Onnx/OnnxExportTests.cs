@@ -420,7 +420,7 @@ public sealed class OnnxExportTests
                 case ConvolutionStep { Unit.GateIndex: var gate } s when gate == wanted:
                     return s.Unit.Gate!.forward(maps[s.Input]);
                 case ConvolutionStep s:
-                    maps[s.Output] = s.Unit.Forward(maps[s.Input], null, training: false, gates, responses, out _);
+                    maps[s.Output] = s.Unit.Forward(maps[s.Input], null, training: false, gateNoise: null, gates, responses, out _);
                     break;
                 case MaxPoolStep s:
                     maps[s.Output] = nn.functional.max_pool2d(maps[s.Input], s.KernelSize, s.Stride, s.Padding);

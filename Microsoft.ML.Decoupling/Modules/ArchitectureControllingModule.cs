@@ -18,13 +18,21 @@ public sealed class ArchitectureControllingModule : nn.Module<Tensor, Tensor>
     /// <param name="filters">N, filters of the layer.</param>
     /// <param name="reduction">γ, the hidden size is max(1, C/γ).</param>
     public ArchitectureControllingModule(string name, int inputChannels, int filters, int reduction)
+        : this(name, inputChannels, filters, reduction, null)
+    {
+    }
+
+    /// <summary>As the public constructor, W2 drawn from <paramref name="generator"/> (null: torch's process-wide generator).</summary>
+    internal ArchitectureControllingModule(string name, int inputChannels, int filters, int reduction, Generator? generator)
         : base(name)
     {
         HiddenSize = Math.Max(1, inputChannels / reduction);
         InputChannels = inputChannels;
         Filters = filters;
-        squeeze = nn.Linear(inputChannels, HiddenSize, hasBias: true);
-        excite = nn.Linear(HiddenSize, filters, hasBias: true);
+        // Drawn as nn.Linear draws, W1 and the biases too although they are overwritten below, so that a seed gives the
+        // W2 that torch.manual_seed(seed) and nn.Linear give.
+        squeeze = ParameterInitialization.Linear(inputChannels, HiddenSize, bias: true, generator);
+        excite = ParameterInitialization.Linear(HiddenSize, filters, bias: true, generator);
         // Initialisation of the authors' release (DESIGN.md §2): W1 = 0 and both biases = 1, W2 keeps its default
         // (uniform) initialisation. The gates start independent of the input with g = 1 + Σ W2[n,:], whose standard
         // deviation is about 0.58 whatever the width, so most (about 96%) start open, not all. W2 must stay random:

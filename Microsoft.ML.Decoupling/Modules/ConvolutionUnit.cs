@@ -46,8 +46,9 @@ internal sealed class ConvolutionUnit
     /// Y ⊙ z is returned. Tensors belong to the caller's dispose scope. <paramref name="pooledInput"/> is GAP(X) when the caller already has it, and <paramref name="pooledOutput"/>
     /// receives GAP(Y ⊙ z) = GAP(Y)·z of a gated unit (null otherwise), so that a gate reading this output need not pool
     /// the whole feature map again: the same values, one pass over the activations less forward and backward.
+    /// <paramref name="gateNoise"/> draws the training-time gate noise (null: torch's process-wide generator).
     /// </summary>
-    public Tensor Forward(Tensor x, Tensor? pooledInput, bool training, List<Tensor> gates, List<Tensor> responses, out Tensor? pooledOutput)
+    public Tensor Forward(Tensor x, Tensor? pooledInput, bool training, Generator? gateNoise, List<Tensor> gates, List<Tensor> responses, out Tensor? pooledOutput)
     {
         pooledOutput = null;
         // The ACM reads the layer INPUT, before the conv runs.
@@ -64,7 +65,7 @@ internal sealed class ConvolutionUnit
             return y;
         }
 
-        var z = training ? SemanticHashing.Train(logits) : SemanticHashing.Evaluate(logits);
+        var z = training ? SemanticHashing.Train(logits, gateNoise) : SemanticHashing.Evaluate(logits);
         gates.Add(z);
         // y = GAP(Y) before masking: the filter's own response, which Lkl compares with its gate.
         var response = y.mean(new long[] { 2, 3 });

@@ -85,7 +85,14 @@ public sealed class DecoupledNetwork : nn.Module<Tensor, DecoupledForwardResult>
     internal IReadOnlyList<ArchitectureControllingModule> Gates => _program.Units.Where(u => u.Gate is not null).Select(u => u.Gate!).ToList();
 
     /// <summary>Runs the network on [B, C·H·W] or [B, C, H, W] images in [0, 1].</summary>
-    public override DecoupledForwardResult forward(Tensor input)
+    /// <remarks>In training mode the gates draw their noise from torch's process-wide generator.</remarks>
+    public override DecoupledForwardResult forward(Tensor input) => Forward(input, null);
+
+    /// <summary>
+    /// <see cref="forward"/>, the training-time gate noise drawn from <paramref name="gateNoise"/> (null: torch's
+    /// process-wide generator), so that a fit draws from a generator of its own.
+    /// </summary>
+    internal DecoupledForwardResult Forward(Tensor input, Generator? gateNoise)
     {
         var x = input.dim() == 2 ? input.view(input.shape[0], Channels, Height, Width) : input;
         if (_mean is not null)
@@ -104,7 +111,7 @@ public sealed class DecoupledNetwork : nn.Module<Tensor, DecoupledForwardResult>
         {
             maps[step.Output] = step switch
             {
-                ConvolutionStep s => s.Unit.Forward(maps[s.Input], pooled[s.Input], training, gates, responses, out pooled[s.Output]),
+                ConvolutionStep s => s.Unit.Forward(maps[s.Input], pooled[s.Input], training, gateNoise, gates, responses, out pooled[s.Output]),
                 MaxPoolStep s => nn.functional.max_pool2d(maps[s.Input], s.KernelSize, s.Stride, s.Padding),
                 ResidualAddStep s => nn.functional.relu(maps[s.Main] + maps[s.Shortcut], inplace: true),
                 ZeroPadShortcutStep s => ZeroPadShortcut(maps[s.Input], s.Stride, s.PadChannels),

@@ -16,14 +16,18 @@ public abstract class NetworkArchitecture
     {
     }
 
-    /// <summary>Builds the network. Parameters are initialised from torch's generator (seed it with <c>torch.manual_seed</c>).</summary>
+    /// <summary>Builds the network with PyTorch's default initialisation (the gates keep their own, DESIGN.md §2).</summary>
     /// <param name="input">Input image shape.</param>
     /// <param name="classes">Number of classes K (at least 2).</param>
     /// <param name="gated">Whether to add gates (false: the dense baseline of the same architecture).</param>
     /// <param name="gateReduction">γ of the gates' hidden layer (paper: 4).</param>
     /// <param name="normalization">Optional per-channel input normalisation, applied inside the network.</param>
+    /// <param name="seed">
+    /// Seed of the initialisation, drawn from a generator of the network's own (the values that
+    /// <c>torch.manual_seed(seed)</c> then a build without a seed give). Null: drawn from torch's process-wide generator.
+    /// </param>
     /// <exception cref="ArgumentException">The input is too small for the architecture, or the arguments are out of range.</exception>
-    public DecoupledNetwork Build(ImageShape input, int classes, bool gated = true, int gateReduction = 4, InputNormalization? normalization = null)
+    public DecoupledNetwork Build(ImageShape input, int classes, bool gated = true, int gateReduction = 4, InputNormalization? normalization = null, int? seed = null)
     {
         ArgumentNullException.ThrowIfNull(input);
         if (input.Channels < 1 || input.Height < 1 || input.Width < 1)
@@ -33,7 +37,8 @@ public abstract class NetworkArchitecture
 
         ArgumentOutOfRangeException.ThrowIfLessThan(classes, 2);
         ArgumentOutOfRangeException.ThrowIfLessThan(gateReduction, 1);
-        var builder = new NetworkBuilder(input, classes, gated, gateReduction);
+        using var generator = seed is { } value ? SeededGenerator.Create(value) : null;
+        var builder = new NetworkBuilder(input, classes, gated, gateReduction, generator);
         var (output, head) = Define(builder);
         return builder.Build(ToString(), output, head, normalization);
     }

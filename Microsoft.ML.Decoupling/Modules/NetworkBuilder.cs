@@ -27,9 +27,11 @@ internal sealed class NetworkBuilder
     private readonly List<Linear> _classifiers = new();
     private readonly int _classes;
     private readonly int _gateReduction;
+    private readonly Generator? _generator;
     private int _pathOffset;
 
-    public NetworkBuilder(ImageShape input, int classes, bool gated, int gateReduction)
+    /// <summary>Starts a network; <paramref name="generator"/> draws the parameters (null: torch's process-wide generator).</summary>
+    public NetworkBuilder(ImageShape input, int classes, bool gated, int gateReduction, Generator? generator)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(classes, 2);
         ArgumentOutOfRangeException.ThrowIfLessThan(gateReduction, 1);
@@ -37,6 +39,7 @@ internal sealed class NetworkBuilder
         _classes = classes;
         IsGated = gated;
         _gateReduction = gateReduction;
+        _generator = generator;
         _maps.Add(new FeatureMap(input.Channels, input.Height, input.Width, [new ChannelSegment(input.Channels, -1)]));
     }
 
@@ -70,8 +73,8 @@ internal sealed class NetworkBuilder
             throw new ArgumentException($"Conv '{convName}' ({kernelSize}×{kernelSize}, stride {stride}) gets a {source.Height}×{source.Width} feature map; the input {Input} is too small for this architecture.");
         }
 
-        var conv = nn.Conv2d(source.Channels, filters, kernel_size: kernelSize, stride: stride, padding: padding, bias: bias);
-        var norm = nn.BatchNorm2d(filters);
+        var conv = ParameterInitialization.Conv2d(source.Channels, filters, kernelSize, stride, padding, bias, _generator);
+        var norm = nn.BatchNorm2d(filters); // weight 1, bias 0: nothing random
         Register(convName, conv);
         Register(normName, norm);
 
@@ -81,10 +84,10 @@ internal sealed class NetworkBuilder
         {
             gateIndex = _gatedLayers.Count;
             string key = convName.Replace('.', '_');
-            acm = new ArchitectureControllingModule(key, source.Channels, filters, _gateReduction);
+            acm = new ArchitectureControllingModule(key, source.Channels, filters, _gateReduction, _generator);
             _gates.Add(key, acm);
             // One classifier per gated layer for Lmi (Eq. 9); the authors' release has no bias here.
-            var classifier = nn.Linear(filters, _classes, hasBias: false);
+            var classifier = ParameterInitialization.Linear(filters, _classes, bias: false, _generator);
             _pathClassifiers.Add(key, classifier);
             _classifiers.Add(classifier);
         }
@@ -161,7 +164,7 @@ internal sealed class NetworkBuilder
     public DecoupledNetwork Build(string architecture, int output, string headName, InputNormalization? normalization)
     {
         var final = _maps[output];
-        var head = nn.Linear(final.Channels, _classes);
+        var head = ParameterInitialization.Linear(final.Channels, _classes, bias: true, _generator);
         Register(headName, head);
         if (_gatedLayers.Count > 0)
         {

@@ -13,11 +13,16 @@ public static class SemanticHashing
     /// half of the samples and v1 for the rest; the gradient is always v1's (straight-through for the hard half).
     /// </summary>
     /// <param name="logits">Gate logits g, shape [B, N].</param>
-    public static Tensor Train(Tensor logits)
+    /// <param name="generator">Draws the noise, then the hard rows; null: torch's process-wide generator.</param>
+    public static Tensor Train(Tensor logits, Generator? generator = null)
     {
-        using var noise = randn_like(logits);
-        using var hardSamples = rand(new long[] { logits.shape[0], 1 }, device: logits.device) < 0.5;
-        return Train(logits, noise, hardSamples);
+        using var scope = NewDisposeScope();
+        // A generator of TorchSharp 0.107 is always a CPU one (see SeededGenerator): its draws are made on the CPU and
+        // copied. The process-wide generator draws on the logits' device, as before.
+        var device = generator is null ? logits.device : CPU;
+        var noise = randn(logits.shape, logits.dtype, device, generator: generator);
+        var hardSamples = rand(new long[] { logits.shape[0], 1 }, device: device, generator: generator) < 0.5;
+        return Train(logits, noise.to(logits.device), hardSamples.to(logits.device)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Training-time gate with explicit noise [B, N] and hard-sample selector [B, 1] (bool); used by tests.</summary>

@@ -51,7 +51,8 @@ public sealed class PretrainedWeights
             }
 
             var header = TrainingCheckpoint.ReadHeader(path).Header;
-            using var saved = NetworkArchitecture.Parse(header.Architecture).Build(header.Input, header.Classes, header.Gated);
+            // Every value is loaded next; a seed keeps the build off torch's process-wide generator.
+            using var saved = NetworkArchitecture.Parse(header.Architecture).Build(header.Input, header.Classes, header.Gated, seed: 0);
             TrainingCheckpoint.LoadNetwork(path, saved);
             return Loader(naming, ignored).Load(network, saved.state_dict(), Path.GetFileName(path));
         });

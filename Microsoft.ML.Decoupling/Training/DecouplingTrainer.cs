@@ -104,8 +104,10 @@ public sealed class DecouplingTrainer
         }
 
         // Everything random in an epoch derives from (seed, epoch): resuming at an epoch boundary replays it exactly.
+        // The gate noise comes from a generator of the epoch's own, never torch's process-wide one, so fits running
+        // side by side in one process draw what they would alone.
         int epochSeed = _settings.EpochSeed(epoch);
-        manual_seed(epochSeed);
+        using var gateNoise = SeededGenerator.Create(epochSeed);
         var random = new Random(epochSeed);
         var order = Enumerable.Range(0, count).ToArray();
         random.Shuffle(order);
@@ -123,7 +125,7 @@ public sealed class DecouplingTrainer
             int size = Math.Min(_settings.BatchSize, count - start);
             Gather(network.Input, pixels, labels, order.AsSpan(start, size), batchPixels, batchLabels, augmentation, random);
 
-            var stats = Step(network, optimizer, batchPixels.AsSpan(0, size * imageSize), batchLabels.AsSpan(0, size), _settings.Weights, device);
+            var stats = Step(network, optimizer, batchPixels.AsSpan(0, size * imageSize), batchLabels.AsSpan(0, size), _settings.Weights, device, gateNoise);
             for (int i = 0; i < 6; i++)
             {
                 sums[i] += stats[i] * size;
@@ -145,16 +147,17 @@ public sealed class DecouplingTrainer
 
     /// <summary>
     /// One training step in its own dispose scope: forward, objective, backward, SGD update. Returns Lce, Lmi, Lkl, Ls, the
-    /// total, the mean gate value and the number of correct predictions of the batch.
+    /// total, the mean gate value and the number of correct predictions of the batch. <paramref name="gateNoise"/> draws
+    /// the gate noise (null: torch's process-wide generator).
     /// </summary>
-    internal static float[] Step(DecoupledNetwork network, TorchSharp.Modules.SGD optimizer, ReadOnlySpan<float> pixels, ReadOnlySpan<long> labels, LossWeights weights, Device device)
+    internal static float[] Step(DecoupledNetwork network, TorchSharp.Modules.SGD optimizer, ReadOnlySpan<float> pixels, ReadOnlySpan<long> labels, LossWeights weights, Device device, Generator? gateNoise)
     {
         using var scope = NewDisposeScope();
         int size = labels.Length;
         var input = tensor(pixels.ToArray(), new long[] { size, network.Input.Size }, device: device);
         var target = tensor(labels.ToArray(), new long[] { size }, device: device);
         optimizer.zero_grad();
-        var output = network.forward(input);
+        var output = network.Forward(input, gateNoise);
         var terms = DecouplingObjective.Compute(network, output, target, weights);
         terms.Total.backward();
         optimizer.step();

@@ -10,9 +10,10 @@ namespace Microsoft.ML.Decoupling.Training;
 /// <param name="WeightDecay">L2 weight decay on every parameter, gates included (authors' release).</param>
 /// <param name="Weights">Decoupling loss weights (a weight of 0 switches its loss off).</param>
 /// <param name="Seed">
-/// Seed of the shuffling, the augmentation, the gate noise and the hard/soft choice. Each epoch reseeds torch's generator
-/// and its shuffling from (seed, epoch), so a run resumed from a checkpoint continues exactly like an uninterrupted one.
-/// Parameter initialisation is seeded by whoever builds the network.
+/// Seed of the shuffling, the augmentation, the gate noise and the hard/soft choice. Each epoch draws them from generators
+/// of its own seeded from (seed, epoch), never from torch's process-wide generator, so a run resumed from a checkpoint
+/// continues exactly like an uninterrupted one and runs side by side do not disturb each other. Parameter initialisation
+/// is seeded by whoever builds the network (see <see cref="Modules.NetworkArchitecture.Build"/>).
 /// </param>
 public sealed record TrainingSettings(int Epochs, int BatchSize, double LearningRate, double Momentum, double WeightDecay, LossWeights Weights, int Seed)
 {

@@ -96,8 +96,9 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
             $"Decoupling a {(_options.UseGates ? "gated" : "dense")} {_options.Architecture} on {labels.Length} images of {shape}, {classes} classes, {_options.Epochs} epochs, seed {seed}, device {device}"
             + (normalization is null ? "." : $", normalisation {normalization}."));
 
-        manual_seed(seed);
-        var network = _options.Architecture.Build(shape, classes, _options.UseGates, _options.GateReduction, normalization);
+        // The fit's own generators draw the initialisation and, per epoch, the gate noise (see DecouplingTrainer):
+        // fits side by side in one process give what they give alone, and torch's process-wide generator is not used.
+        var network = _options.Architecture.Build(shape, classes, _options.UseGates, _options.GateReduction, normalization, seed);
         try
         {
             if (_options.InitialWeights is { } weights)

@@ -53,14 +53,12 @@ foreach (string name in arguments.Architectures)
     }
 
     // 1. Dense baseline.
-    manual_seed(arguments.Seed);
-    using var dense = architecture.Build(shape, classes, gated: false);
+    using var dense = architecture.Build(shape, classes, gated: false, seed: arguments.Seed);
     var denseRun = Run(dense, Settings(arguments.DenseEpochs, 0.1, new LossWeights(0, 0, 0, 0)), $"{architecture} dense");
     rows.Add(Row(architecture, "dense baseline", arguments.DenseEpochs, dense, denseRun));
 
     // 2. The same budget without gates: the dense baseline trained on for the fine-tuning epochs.
-    manual_seed(arguments.Seed);
-    using (var denseMore = architecture.Build(shape, classes, gated: false))
+    using (var denseMore = architecture.Build(shape, classes, gated: false, seed: arguments.Seed))
     {
         PretrainedWeights.FromNetwork(dense).ApplyTo(denseMore);
         var run = Run(denseMore, Settings(arguments.FineTuneEpochs, arguments.FineTuneLearningRate, new LossWeights(0, 0, 0, 0)), $"{architecture} dense, same budget");
@@ -70,8 +68,7 @@ foreach (string name in arguments.Architectures)
     // 3. Decoupled from the dense baseline, for each (λs, R).
     foreach (var (sparsity, ratio) in arguments.Settings)
     {
-        manual_seed(arguments.Seed);
-        using var gated = architecture.Build(shape, classes, gated: true);
+        using var gated = architecture.Build(shape, classes, gated: true, seed: arguments.Seed);
         PretrainedWeights.FromNetwork(dense).ApplyTo(gated);
         var weights = new LossWeights(arguments.MutualInformationWeight, 1, sparsity, ratio);
         var run = Run(gated, Settings(arguments.FineTuneEpochs, arguments.FineTuneLearningRate, weights), $"{architecture} decoupled λs {sparsity} R {ratio}");

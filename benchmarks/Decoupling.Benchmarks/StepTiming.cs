@@ -19,16 +19,15 @@ internal static class StepTiming
 
     public static string Compare(NetworkArchitecture architecture, ImageShape shape, int classes, ImageDataset train, BenchmarkArguments arguments, Action<string> log)
     {
-        manual_seed(arguments.Seed);
-        using var dense = architecture.Build(shape, classes, gated: false);
-        manual_seed(arguments.Seed);
-        using var gated = architecture.Build(shape, classes, gated: true);
+        using var dense = architecture.Build(shape, classes, gated: false, seed: arguments.Seed);
+        using var gated = architecture.Build(shape, classes, gated: true, seed: arguments.Seed);
         dense.train();
         gated.train();
         using var denseOptimizer = optim.SGD(dense.parameters(), 0.01, momentum: 0.9, weight_decay: 1e-4);
         using var gatedOptimizer = optim.SGD(gated.parameters(), 0.01, momentum: 0.9, weight_decay: 1e-4);
         var denseWeights = new LossWeights(0, 0, 0, 0);
         var gatedWeights = new LossWeights(arguments.MutualInformationWeight, 1, 0.05, 0.5);
+        using var gateNoise = SeededGenerator.Create(arguments.Seed);
 
         // Whole runs alternate (dense run, decoupled run, …), as training runs one network at a time: alternating single
         // steps would make each network pay for the other's memory traffic and allocator state.
@@ -37,8 +36,8 @@ internal static class StepTiming
         var gatedTimes = new List<double>();
         for (int run = 0; run <= Runs; run++)
         {
-            double denseRun = TimeRun(dense, denseOptimizer, batches, denseWeights);
-            double gatedRun = TimeRun(gated, gatedOptimizer, batches, gatedWeights);
+            double denseRun = TimeRun(dense, denseOptimizer, batches, denseWeights, gateNoise);
+            double gatedRun = TimeRun(gated, gatedOptimizer, batches, gatedWeights, gateNoise);
             if (run > 0)
             {
                 // Run 0 warms both up.
@@ -68,12 +67,12 @@ internal static class StepTiming
     }
 
     /// <summary>Mean milliseconds per step over one run through <paramref name="batches"/>.</summary>
-    private static double TimeRun(DecoupledNetwork network, TorchSharp.Modules.SGD optimizer, List<(float[] Pixels, long[] Labels)> batches, LossWeights weights)
+    private static double TimeRun(DecoupledNetwork network, TorchSharp.Modules.SGD optimizer, List<(float[] Pixels, long[] Labels)> batches, LossWeights weights, Generator gateNoise)
     {
         var clock = Stopwatch.StartNew();
         foreach (var (pixels, labels) in batches)
         {
-            DecouplingTrainer.Step(network, optimizer, pixels, labels, weights, CPU);
+            DecouplingTrainer.Step(network, optimizer, pixels, labels, weights, CPU, gateNoise);
         }
 
         return clock.Elapsed.TotalMilliseconds / batches.Count;
