@@ -154,14 +154,7 @@ public sealed class ArchitectureTests
         using var results = session.Run([NamedOnnxValue.CreateFromTensor(session.InputMetadata.Keys.Single(), input)]);
         var onnxScores = results.Single(r => r.Name == "Score").AsEnumerable<float>().ToArray();
         var onnxPaths = results.Single(r => r.Name == "Path").AsEnumerable<float>().ToArray();
-        Assert.AreEqual(scores.Length, onnxScores.Length);
-        for (int i = 0; i < scores.Length; i++)
-        {
-            Assert.AreEqual(scores[i], onnxScores[i], 1e-4, $"score {i}");
-        }
-
-        int differing = paths.Zip(onnxPaths).Count(p => p.First != p.Second);
-        Assert.IsTrue(differing <= paths.Length / 1000, $"{differing} of {paths.Length} path bits differ");
+        TorchOnnxParity.Assert(network, pixels, count, onnxScores, onnxPaths, scoreTolerance: 1e-4f);
     }
 
     [TestMethod]

@@ -20,7 +20,6 @@ public sealed class OnnxExportTests
     private const int TrainCount = 1000;
     private const int TestCount = 256;
     private const float ScoreTolerance = 1e-4f;
-    private const double MinimumPathAgreement = 0.999;
     private const string Layers = "8,16,M,16,32";
 
     private static DecoupledNetwork _network = null!;
@@ -60,11 +59,9 @@ public sealed class OnnxExportTests
 
         var (scores, paths) = RunOnnx(session, _test.Pixels, _test.Count, batchSize: 64);
 
-        float maxDifference = MaxAbsDifference(_expectedScores, scores);
-        double agreement = Agreement(_expectedPaths, paths);
-        TestContext.WriteLine($"Score max abs diff {maxDifference:E2}; path bits equal {agreement:P3} of {paths.Length}.");
-        Assert.IsLessThanOrEqualTo(ScoreTolerance, maxDifference, "Score differs from NetworkInference.Run.");
-        Assert.IsGreaterThanOrEqualTo(MinimumPathAgreement, agreement, "Path bits differ from NetworkInference.Run.");
+        TestContext.WriteLine($"Score max abs diff {MaxAbsDifference(_expectedScores, scores):E2}; path bits equal {Agreement(_expectedPaths, paths):P3} of {paths.Length}.");
+        int compared = TorchOnnxParity.Assert(_network, _test.Pixels, _test.Count, scores, paths, ScoreTolerance);
+        Assert.IsGreaterThanOrEqualTo(_test.Count * 0.95, compared, "Nearly every image takes the same path in both runtimes.");
     }
 
     [TestMethod]
@@ -75,9 +72,7 @@ public sealed class OnnxExportTests
 
         var (scores, paths) = RunOnnx(session, _test.Pixels.AsSpan(0, count * _test.ImageSize).ToArray(), count, batchSize: 1);
 
-        int classes = _network.Classes, pathLength = _network.Description.PathLayout.PathLength;
-        Assert.IsLessThanOrEqualTo(ScoreTolerance, MaxAbsDifference(_expectedScores.AsSpan(0, count * classes).ToArray(), scores));
-        Assert.IsGreaterThanOrEqualTo(MinimumPathAgreement, Agreement(_expectedPaths.AsSpan(0, count * pathLength).ToArray(), paths));
+        TorchOnnxParity.Assert(_network, _test.Pixels.AsSpan(0, count * _test.ImageSize).ToArray(), count, scores, paths, ScoreTolerance);
     }
 
     [TestMethod]
@@ -98,7 +93,12 @@ public sealed class OnnxExportTests
             module.Excite.weight!.normal_(0, 1); // W2 starts at zero (all gates open); randomise it too
             module.Squeeze.bias!.zero_();
             module.Excite.bias!.zero_();
-            module.Excite.bias.sub_(GateLogits(network, _test.Pixels, gate).mean([0]));
+            var logits = network.forward(tensor(_test.Pixels).view(_test.Count, -1)).GateLogits[gate];
+            module.Excite.bias.sub_(logits.mean([0]));
+            // A filter whose logit does not depend on the image (all its hidden units dead) would sit exactly at 0 after
+            // centring, a coin toss in either runtime: open it instead.
+            var constant = (logits.amax([0]) - logits.amin([0])) < 10 * TorchOnnxParity.GateMargin;
+            module.Excite.bias.add_(constant.to_type(ScalarType.Float32));
         }
 
         var (expectedScores, expectedPaths) = NetworkInference.Run(network, _test.Pixels, _test.Count);
@@ -114,8 +114,7 @@ public sealed class OnnxExportTests
             + $"path bits equal {agreement:P3}.");
         Assert.IsGreaterThanOrEqualTo(pathLength / 2, dynamicBits, "Most path bits should depend on the image.");
         Assert.IsGreaterThanOrEqualTo(8, distinct, "The images should take several paths.");
-        Assert.IsLessThanOrEqualTo(ScoreTolerance, MaxAbsDifference(expectedScores, scores));
-        Assert.IsGreaterThanOrEqualTo(MinimumPathAgreement, agreement);
+        TorchOnnxParity.Assert(network, _test.Pixels, _test.Count, scores, paths, ScoreTolerance);
     }
 
     [TestMethod]
@@ -190,10 +189,8 @@ public sealed class OnnxExportTests
 
         var (scores, paths) = RunOnnx(session, _test.Pixels.AsSpan(0, count * _test.ImageSize).ToArray(), count, batchSize: count);
 
-        int classes = _network.Classes, pathLength = _network.Description.PathLayout.PathLength;
         Assert.AreEqual((long)opset, global::Onnx.ModelProto.Parser.ParseFrom(model).OpsetImport[0].Version);
-        Assert.IsLessThanOrEqualTo(ScoreTolerance, MaxAbsDifference(_expectedScores.AsSpan(0, count * classes).ToArray(), scores));
-        Assert.IsGreaterThanOrEqualTo(MinimumPathAgreement, Agreement(_expectedPaths.AsSpan(0, count * pathLength).ToArray(), paths));
+        TorchOnnxParity.Assert(_network, _test.Pixels.AsSpan(0, count * _test.ImageSize).ToArray(), count, scores, paths, ScoreTolerance);
     }
 
     [TestMethod]
@@ -404,33 +401,6 @@ public sealed class OnnxExportTests
         }
 
         return best;
-    }
-
-    /// <summary>The logits of gate <paramref name="wanted"/> for the given images, following the network's evaluation forward pass.</summary>
-    private static Tensor GateLogits(DecoupledNetwork network, float[] pixels, int wanted)
-    {
-        var maps = new Tensor[network.Program.FeatureMapCount];
-        maps[0] = tensor(pixels).view(-1, network.Channels, network.Height, network.Width);
-        var gates = new List<Tensor>();
-        var responses = new List<Tensor>();
-        foreach (var step in network.Program.Steps)
-        {
-            switch (step)
-            {
-                case ConvolutionStep { Unit.GateIndex: var gate } s when gate == wanted:
-                    return s.Unit.Gate!.forward(maps[s.Input]);
-                case ConvolutionStep s:
-                    maps[s.Output] = s.Unit.Forward(maps[s.Input], null, training: false, gateNoise: null, gates, responses, out _);
-                    break;
-                case MaxPoolStep s:
-                    maps[s.Output] = nn.functional.max_pool2d(maps[s.Input], s.KernelSize, s.Stride, s.Padding);
-                    break;
-                default:
-                    throw new NotSupportedException($"This helper follows VGG networks only; got {step}.");
-            }
-        }
-
-        throw new ArgumentOutOfRangeException(nameof(wanted), wanted, "No such gate.");
     }
 
     private static string DescribePaths(float[] paths, DecoupledNetwork network)

@@ -279,14 +279,7 @@ public sealed class AugmentationAndNormalizationTests
         var output = model.Transform(test.ToDataView(ml));
         float[] onnxScores = output.GetColumn<VBuffer<float>>(DecouplingColumnNames.Score).SelectMany(v => v.DenseValues()).ToArray();
         float[] onnxPaths = output.GetColumn<VBuffer<float>>(DecouplingColumnNames.Path).SelectMany(v => v.DenseValues()).ToArray();
-        var (torchScores, torchPaths) = NetworkInference.Run(model.Network, test);
-        Assert.HasCount(torchScores.Length, onnxScores);
-        for (int i = 0; i < torchScores.Length; i++)
-        {
-            Assert.AreEqual(torchScores[i], onnxScores[i], 1e-4f, $"score {i}");
-        }
-
-        CollectionAssert.AreEqual(torchPaths, onnxPaths);
+        TorchOnnxParity.Assert(model.Network, test.Pixels, test.Count, onnxScores, onnxPaths, scoreTolerance: 1e-4f);
 
         // The comparison is sensitive: without the normalisation the same weights give other scores.
         using var plain = options.Architecture.Build(new ImageShape(3, 16, 16), test.ClassNames.Count);

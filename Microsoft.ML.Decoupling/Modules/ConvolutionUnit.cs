@@ -48,7 +48,7 @@ internal sealed class ConvolutionUnit
     /// the whole feature map again: the same values, one pass over the activations less forward and backward.
     /// <paramref name="gateNoise"/> draws the training-time gate noise (null: torch's process-wide generator).
     /// </summary>
-    public Tensor Forward(Tensor x, Tensor? pooledInput, bool training, Generator? gateNoise, List<Tensor> gates, List<Tensor> responses, out Tensor? pooledOutput)
+    public Tensor Forward(Tensor x, Tensor? pooledInput, bool training, Generator? gateNoise, DecoupledForwardResult.Recorder record, out Tensor? pooledOutput)
     {
         pooledOutput = null;
         // The ACM reads the layer INPUT, before the conv runs.
@@ -66,10 +66,9 @@ internal sealed class ConvolutionUnit
         }
 
         var z = training ? SemanticHashing.Train(logits, gateNoise) : SemanticHashing.Evaluate(logits);
-        gates.Add(z);
         // y = GAP(Y) before masking: the filter's own response, which Lkl compares with its gate.
         var response = y.mean(new long[] { 2, 3 });
-        responses.Add(response);
+        record.Add(logits, z, response);
         pooledOutput = response * z;
         return y * z.view(z.shape[0], z.shape[1], 1, 1);
     }

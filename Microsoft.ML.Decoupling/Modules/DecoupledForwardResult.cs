@@ -6,8 +6,28 @@ namespace Microsoft.ML.Decoupling.Modules;
 /// <param name="Logits">Class logits [B, K].</param>
 /// <param name="Gates">Per gated layer, the gate values z [B, N] (0/1 at evaluation; mixed hard/soft in training).</param>
 /// <param name="Responses">Per gated layer, GAP of the layer output before masking, y = GAP(Y) [B, N] (for Lkl).</param>
-public sealed record DecoupledForwardResult(Tensor Logits, IReadOnlyList<Tensor> Gates, IReadOnlyList<Tensor> Responses)
+/// <param name="GateLogits">Per gated layer, the gate logits g [B, N] the gates were made from (at evaluation z = 1(g &gt; 0)).</param>
+public sealed record DecoupledForwardResult(Tensor Logits, IReadOnlyList<Tensor> Gates, IReadOnlyList<Tensor> Responses, IReadOnlyList<Tensor> GateLogits)
 {
+    /// <summary>Collects what the gated layers of one forward pass produce, in path order.</summary>
+    internal sealed class Recorder
+    {
+        public List<Tensor> GateLogits { get; } = [];
+
+        public List<Tensor> Gates { get; } = [];
+
+        public List<Tensor> Responses { get; } = [];
+
+        public void Add(Tensor logits, Tensor gate, Tensor response)
+        {
+            GateLogits.Add(logits);
+            Gates.Add(gate);
+            Responses.Add(response);
+        }
+
+        public DecoupledForwardResult Result(Tensor logits) => new(logits, Gates, Responses, GateLogits);
+    }
+
     /// <summary>The calculation path: all gates concatenated in forward order [B, PathLength].</summary>
     public Tensor Path() => Gates.Count == 0 ? zeros(new long[] { Logits.shape[0], 0 }) : cat(Gates.ToArray(), 1);
 }

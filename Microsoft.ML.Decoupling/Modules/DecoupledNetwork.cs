@@ -105,13 +105,12 @@ public sealed class DecoupledNetwork : nn.Module<Tensor, DecoupledForwardResult>
         maps[NetworkBuilder.Image] = x;
         // GAP of the gated feature maps, known from their gates' responses (see ConvolutionUnit.Forward).
         var pooled = new Tensor?[_program.FeatureMapCount];
-        var gates = new List<Tensor>();
-        var responses = new List<Tensor>();
+        var record = new DecoupledForwardResult.Recorder();
         foreach (var step in _program.Steps)
         {
             maps[step.Output] = step switch
             {
-                ConvolutionStep s => s.Unit.Forward(maps[s.Input], pooled[s.Input], training, gateNoise, gates, responses, out pooled[s.Output]),
+                ConvolutionStep s => s.Unit.Forward(maps[s.Input], pooled[s.Input], training, gateNoise, record, out pooled[s.Output]),
                 MaxPoolStep s => nn.functional.max_pool2d(maps[s.Input], s.KernelSize, s.Stride, s.Padding),
                 ResidualAddStep s => nn.functional.relu(maps[s.Main] + maps[s.Shortcut], inplace: true),
                 ZeroPadShortcutStep s => ZeroPadShortcut(maps[s.Input], s.Stride, s.PadChannels),
@@ -121,7 +120,7 @@ public sealed class DecoupledNetwork : nn.Module<Tensor, DecoupledForwardResult>
         }
 
         var logits = _program.Head.forward(maps[_program.Output].mean(new long[] { 2, 3 }));
-        return new DecoupledForwardResult(logits, gates, responses);
+        return record.Result(logits);
     }
 
     /// <summary>Applies the per-layer path classifiers W_cla^l to the gates (for Lmi).</summary>
