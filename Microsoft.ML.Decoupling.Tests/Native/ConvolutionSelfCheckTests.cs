@@ -68,7 +68,7 @@ public sealed class ConvolutionSelfCheckTests
     {
         bool disabled = false;
         var cache = Cache();
-        var guard = new ConvolutionFaultGuard(() => disabled ? [] : [Failure()], () => disabled = true, cache, isaLimit: null, isaLimitIsOurs: false);
+        var guard = new ConvolutionFaultGuard(() => disabled ? [] : [Failure()], () => disabled = true, cache, restriction: null, restrictionIsOurs: false);
         var result = guard.Ensure(ConvolutionSelfCheckMode.Auto);
         Assert.IsTrue(disabled);
         Assert.AreEqual(ConvolutionSelfCheckVerdict.FaultAvoided, result.Verdict);
@@ -116,14 +116,14 @@ public sealed class ConvolutionSelfCheckTests
     {
         var cache = Cache();
         cache.Write(faulty: true, "found earlier");
-        var ours = new ConvolutionFaultGuard(() => [], () => throw new AssertFailedException("the limit passes"), cache, "SSE41", isaLimitIsOurs: true);
+        var ours = new ConvolutionFaultGuard(() => [], () => throw new AssertFailedException("the limit passes"), cache, "DNNL_MAX_CPU_ISA=SSE41", restrictionIsOurs: true);
         var result = ours.Ensure(ConvolutionSelfCheckMode.Auto);
         Assert.AreEqual(ConvolutionSelfCheckVerdict.FaultAvoided, result.Verdict);
         StringAssert.Contains(result.Summary, "found earlier");
         StringAssert.Contains(result.Summary, ConvolutionSelfCheck.ModeVariable + "=force");
         Assert.IsTrue(cache.Read() is { Faulty: true }, "a pass under a limit says nothing about the full instruction set");
 
-        var users = new ConvolutionFaultGuard(() => [], () => false, Cache(), "AVX2", isaLimitIsOurs: false);
+        var users = new ConvolutionFaultGuard(() => [], () => false, Cache(), "DNNL_MAX_CPU_ISA=AVX2", restrictionIsOurs: false);
         Assert.AreEqual(ConvolutionSelfCheckVerdict.Passed, users.Ensure(ConvolutionSelfCheckMode.Auto).Verdict);
     }
 

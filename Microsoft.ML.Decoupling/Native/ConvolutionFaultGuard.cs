@@ -8,14 +8,17 @@ namespace Microsoft.ML.Decoupling.Native;
 /// <param name="check">Runs the comparison; returns what differs from the reference.</param>
 /// <param name="disableOneDnn">Turns oneDNN off for the process; false when that is impossible.</param>
 /// <param name="cache">This machine's stored verdict.</param>
-/// <param name="isaLimit">The oneDNN instruction-set limit this process started with (ours or the user's), or null.</param>
-/// <param name="isaLimitIsOurs">True when the limit was set by this package from a cached faulty verdict.</param>
+/// <param name="restriction">
+/// The non-default convolution configuration this process runs with, e.g. "DNNL_MAX_CPU_ISA=SSE41" (ours or the user's)
+/// or "oneDNN switched off", or null for libtorch's defaults. Only a check of the defaults is cached.
+/// </param>
+/// <param name="restrictionIsOurs">True when the restriction was set by this package from a cached faulty verdict.</param>
 internal sealed class ConvolutionFaultGuard(
     Func<IReadOnlyList<ConvolutionCheckFailure>> check,
     Func<bool> disableOneDnn,
     ConvolutionVerdictCache cache,
-    string? isaLimit,
-    bool isaLimitIsOurs)
+    string? restriction,
+    bool restrictionIsOurs)
 {
     /// <summary>Where the fault and its workaround are described for users.</summary>
     internal const string ReadmeSection = "README, 'CPU convolution fault'";
@@ -39,25 +42,25 @@ internal sealed class ConvolutionFaultGuard(
         var failures = check();
         if (failures.Count == 0)
         {
-            if (isaLimit is null)
+            if (restriction is null)
             {
                 cache.Write(faulty: false, "all cases passed");
                 return new(ConvolutionSelfCheckVerdict.Passed, $"CPU convolution self-check passed ({ConvolutionCheck.Cases.Length} convolutions, forward and backward).", IsWarning: false);
             }
 
-            // A limited instruction set passing says nothing about the full one: the stored verdict stays as it is.
-            return isaLimitIsOurs
+            // A restricted configuration passing says nothing about the defaults: the stored verdict stays as it is.
+            return restrictionIsOurs
                 ? new(ConvolutionSelfCheckVerdict.FaultAvoided,
                     $"libtorch's CPU convolutions are wrong on this machine (found {cached?.CheckedUtc:yyyy-MM-dd}: {cached?.Details}). " +
-                    $"This process runs oneDNN with DNNL_MAX_CPU_ISA={isaLimit}, which passes the self-check; convolutions are slower (see {ReadmeSection}). " +
+                    $"This process runs with {restriction}, which passes the self-check; convolutions are slower (see {ReadmeSection}). " +
                     $"Delete '{cache.FilePath}' or start with {ConvolutionSelfCheck.ModeVariable}=force to test the full instruction set again.",
                     IsWarning: true)
                 : new(ConvolutionSelfCheckVerdict.Passed,
-                    $"CPU convolution self-check passed with DNNL_MAX_CPU_ISA={isaLimit} (set outside this package).", IsWarning: false);
+                    $"CPU convolution self-check passed with {restriction} (set outside this package's self-check).", IsWarning: false);
         }
 
         string found = Describe(failures);
-        if (isaLimit is null)
+        if (restriction is null)
         {
             cache.Write(faulty: true, found);
         }
@@ -77,9 +80,9 @@ internal sealed class ConvolutionFaultGuard(
                 $"Training on this CPU would give wrong results (see {ReadmeSection}).");
         }
 
-        string next = isaLimit is null
+        string next = restriction is null
             ? $"Later processes on this machine start with DNNL_MAX_CPU_ISA={ConvolutionSelfCheck.SafeInstructionSet} (cheaper; verdict cached in '{cache.FilePath}')."
-            : $"DNNL_MAX_CPU_ISA={isaLimit} did not avoid the fault.";
+            : $"{restriction} did not avoid the fault.";
         return new(ConvolutionSelfCheckVerdict.FaultAvoided,
             $"libtorch's CPU convolutions are wrong on this machine: {found}. oneDNN is now switched off in this process, so convolutions run on libtorch's " +
             $"own kernels (correct, slower; see {ReadmeSection}). {next}",

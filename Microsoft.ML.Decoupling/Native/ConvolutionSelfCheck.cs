@@ -61,8 +61,10 @@ public static class ConvolutionSelfCheck
             if (_result is null)
             {
                 TorchNativeLoader.EnsureTorch();
+                string? restriction = _isaLimit is not null ? $"DNNL_MAX_CPU_ISA={_isaLimit}"
+                    : OneDnnSwitch.IsEnabled == false ? "oneDNN switched off" : null;
                 var guard = new ConvolutionFaultGuard(
-                    ConvolutionCheck.Run, () => OneDnnSwitch.TrySet(false), ConvolutionVerdictCache.ForThisMachine(), _isaLimit, _isaLimitIsOurs);
+                    ConvolutionCheck.Run, () => OneDnnSwitch.TrySet(false), ConvolutionVerdictCache.ForThisMachine(), restriction, _isaLimitIsOurs);
                 _result = guard.Ensure(Mode);
             }
 

@@ -36,6 +36,16 @@ int classes = train.ClassNames.Count;
 var clock = Stopwatch.StartNew();
 void Log(string line) => Console.WriteLine($"[{clock.Elapsed:hh\\:mm\\:ss}] {line}");
 Log($"Fashion-MNIST: {train.Count} training and {test.Count} test images; torch threads {get_num_threads()}.");
+Microsoft.ML.Decoupling.Native.TorchNativeLoader.EnsureTorch();
+if (!arguments.OneDnn && !Microsoft.ML.Decoupling.Native.OneDnnSwitch.TrySet(false))
+{
+    Console.Error.WriteLine("--onednn off: libtorch's oneDNN switch cannot be reached on this platform.");
+    return 1;
+}
+
+// The timed steps below call the trainer's step directly: make (and report) the convolution verdict first.
+var check = Microsoft.ML.Decoupling.Native.ConvolutionSelfCheck.EnsureCorrect(Log);
+Log($"convolution self-check: {check.Verdict}; oneDNN {(Microsoft.ML.Decoupling.Native.OneDnnSwitch.IsEnabled == false ? "off" : "on")}, DNNL_MAX_CPU_ISA={Environment.GetEnvironmentVariable("DNNL_MAX_CPU_ISA") ?? "(default)"}.");
 
 var rows = new List<string>();
 var stepRows = new List<string>();
