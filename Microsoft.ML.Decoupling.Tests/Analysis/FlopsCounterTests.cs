@@ -7,7 +7,7 @@ namespace Microsoft.ML.Decoupling.Tests;
 public sealed class FlopsCounterTests
 {
     // Network "4,8,M,6" on 1×8×8, 3 classes: conv0 1→4 @8×8, conv1 4→8 @8×8 (gated), pool, conv2 8→6 @4×4, head 6→3.
-    private static DecoupledNetwork Tiny(bool gated) => NetworkArchitecture.Vgg("4,8,M,6").Build(new ImageShape(1, 8, 8), 3, gated);
+    private static DecoupledNetwork Tiny(bool gated) => NetworkArchitecture.Vgg("4,8,M,6").Build(new ImageShape(1, 8, 8), 3, gated, seed: 1);
 
     [TestMethod]
     public void Dense_EqualsHandCount()
@@ -36,7 +36,7 @@ public sealed class FlopsCounterTests
     [TestMethod]
     public void ForPath_AllOn_IsDensePlusGates()
     {
-        using var network = NetworkArchitecture.Vgg(VggLayout.Default).Build(new ImageShape(1, 28, 28), 10);
+        using var network = NetworkArchitecture.Vgg(VggLayout.Default).Build(new ImageShape(1, 28, 28), 10, seed: 1);
         var path = Enumerable.Repeat(1f, network.Description.PathLayout.PathLength).ToArray();
         long gates = network.Description.PathLayout.Layers.Sum(l => l.GateFlops);
         Assert.AreEqual(FlopsCounter.Dense(network.Description) + gates, FlopsCounter.ForPath(network.Description, path));
@@ -46,7 +46,7 @@ public sealed class FlopsCounterTests
     [TestMethod]
     public void PathLayout_GatesEveryConvButTheFirstAndTheLast_AndRoundTripsThroughJson()
     {
-        using var network = NetworkArchitecture.Vgg("8,16,M,16,32,M,32").Build(new ImageShape(1, 28, 28), 10);
+        using var network = NetworkArchitecture.Vgg("8,16,M,16,32,M,32").Build(new ImageShape(1, 28, 28), 10, seed: 1);
         var layout = network.Description.PathLayout;
         CollectionAssert.AreEqual(new[] { "features.3", "features.7", "features.10" }, layout.Layers.Select(l => l.Name).ToArray());
         CollectionAssert.AreEqual(new[] { 0, 16, 32 }, layout.Layers.Select(l => l.PathOffset).ToArray());

@@ -27,13 +27,13 @@ public sealed class ArchitectureTests
     {
         var architecture = NetworkArchitecture.Parse(name);
         var shape = new ImageShape(channels, height, width);
-        manual_seed(1);
-        using var gated = architecture.Build(shape, 7);
-        using var dense = architecture.Build(shape, 7, gated: false);
+        using var gated = architecture.Build(shape, 7, seed: 1);
+        using var dense = architecture.Build(shape, 7, gated: false, seed: 2);
         using var scope = NewDisposeScope();
-        var input = rand(2, shape.Size);
+        using var draws = SeededGenerator.Create(3);
+        var input = rand([2, shape.Size], generator: draws);
         gated.train();
-        var output = gated.forward(input);
+        var output = gated.Forward(input, draws);
         CollectionAssert.AreEqual(new long[] { 2, 7 }, output.Logits.shape);
         var layout = gated.Description.PathLayout;
         Assert.AreEqual(layout.Layers.Count, output.Gates.Count);
@@ -60,7 +60,7 @@ public sealed class ArchitectureTests
     [TestMethod]
     public void ResNet56_DenseFlops_MatchHandCountAndPaper()
     {
-        using var network = NetworkArchitecture.CifarResNet(56).Build(new ImageShape(3, 32, 32), 10, gated: false);
+        using var network = NetworkArchitecture.CifarResNet(56).Build(new ImageShape(3, 32, 32), 10, gated: false, seed: 1);
         long stem = 9L * 3 * 16 * 32 * 32;
         long stage1 = 18 * (9L * 16 * 16 * 32 * 32);
         long stage2 = (9L * 16 * 32 * 16 * 16) + (17 * (9L * 32 * 32 * 16 * 16));
@@ -73,7 +73,7 @@ public sealed class ArchitectureTests
     [TestMethod]
     public void ResNet18_DenseFlopsAt224_MatchHandCount()
     {
-        using var network = NetworkArchitecture.ResNet18().Build(new ImageShape(3, 224, 224), 1000, gated: false);
+        using var network = NetworkArchitecture.ResNet18().Build(new ImageShape(3, 224, 224), 1000, gated: false, seed: 1);
         long stem = 49L * 3 * 64 * 112 * 112;
         long stage1 = 4 * (9L * 64 * 64 * 56 * 56);
         long Stage(long inputs, long width, long side) =>
@@ -86,10 +86,10 @@ public sealed class ArchitectureTests
     [TestMethod]
     public void GoogLeNetAndVgg16_DenseFlops_MatchPublishedCounts()
     {
-        using var googlenet = NetworkArchitecture.CifarGoogLeNet().Build(new ImageShape(3, 32, 32), 10, gated: false);
+        using var googlenet = NetworkArchitecture.CifarGoogLeNet().Build(new ImageShape(3, 32, 32), 10, gated: false, seed: 1);
         // Paper Table 2: GoogLeNet on CIFAR-10, 1.52B FLOPs.
         Assert.AreEqual(1.52e9, FlopsCounter.Dense(googlenet.Description), 0.01e9);
-        using var vgg = NetworkArchitecture.Vgg(VggLayout.Vgg16).Build(new ImageShape(3, 32, 32), 10, gated: false);
+        using var vgg = NetworkArchitecture.Vgg(VggLayout.Vgg16).Build(new ImageShape(3, 32, 32), 10, gated: false, seed: 1);
         // Network slimming's VGG-16 on CIFAR-10: 3.13e8 FLOPs. Hand count: 3×3 convs at 32, 16, 8, 4 and 2 pixels.
         long hand = 9L * ((3 * 64 * 1024) + (64 * 64 * 1024) + (64 * 128 * 256) + (128 * 128 * 256) + (128 * 256 * 64) + (2 * 256 * 256 * 64)
             + (256 * 512 * 16) + (2 * 512 * 512 * 16) + (3 * 512 * 512 * 4)) + (512 * 10);
@@ -100,7 +100,7 @@ public sealed class ArchitectureTests
     [TestMethod]
     public void ForPath_SkipsClosedFiltersThroughResidualsAndConcatenations()
     {
-        using var resnet = NetworkArchitecture.CifarResNet(20).Build(new ImageShape(3, 32, 32), 10);
+        using var resnet = NetworkArchitecture.CifarResNet(20).Build(new ImageShape(3, 32, 32), 10, seed: 1);
         var layout = resnet.Description.PathLayout;
         long gates = layout.Layers.Sum(l => l.GateFlops);
         long stem = 9L * 3 * 16 * 1024;
@@ -114,7 +114,7 @@ public sealed class ArchitectureTests
         one.AsSpan(conv1.PathOffset, conv1.Filters).Fill(1f);
         Assert.AreEqual(stem + gates + 640 + (9L * 16 * 16 * 1024), FlopsCounter.ForPath(resnet.Description, one));
 
-        using var googlenet = NetworkArchitecture.CifarGoogLeNet().Build(new ImageShape(3, 32, 32), 10);
+        using var googlenet = NetworkArchitecture.CifarGoogLeNet().Build(new ImageShape(3, 32, 32), 10, seed: 1);
         var g = googlenet.Description.PathLayout;
         var path = new float[g.PathLength];
         foreach (string name in new[] { "a3.b1.0", "b3.b1.0" })
@@ -135,9 +135,8 @@ public sealed class ArchitectureTests
     public void OnnxExport_MatchesTorchScoresAndPaths(string name, int channels, int height, int width)
     {
         var shape = new ImageShape(channels, height, width);
-        manual_seed(7);
-        using var network = NetworkArchitecture.Parse(name).Build(shape, 5, normalization: new InputNormalization(Enumerable.Repeat(0.4f, channels).ToArray(), Enumerable.Repeat(0.3f, channels).ToArray()));
-        RandomizeGatesAndStatistics(network);
+        using var network = NetworkArchitecture.Parse(name).Build(shape, 5, normalization: new InputNormalization(Enumerable.Repeat(0.4f, channels).ToArray(), Enumerable.Repeat(0.3f, channels).ToArray()), seed: 7);
+        RandomizeGatesAndStatistics(network, seed: 8);
         network.eval();
         const int count = 6;
         var pixels = new float[count * shape.Size];
@@ -170,14 +169,12 @@ public sealed class ArchitectureTests
         Directory.CreateDirectory(folder);
         try
         {
-            manual_seed(11);
-            using var source = architecture.Build(shape, 10);
-            RandomizeGatesAndStatistics(source);
+            using var source = architecture.Build(shape, 10, seed: 11);
+            RandomizeGatesAndStatistics(source, seed: 13);
             string file = Path.Combine(folder, "weights" + extension);
             Pretrained.StateDictFile.Write(file, source);
 
-            manual_seed(12);
-            using var target = architecture.Build(shape, 10);
+            using var target = architecture.Build(shape, 10, seed: 12);
             var report = Pretrained.PretrainedWeights.FromFile(file).ApplyTo(target);
             Assert.AreEqual(source.state_dict().Count, report.LoadedCount, "every parameter and buffer, gates included");
 
@@ -188,10 +185,10 @@ public sealed class ArchitectureTests
             CollectionAssert.AreEqual(expectedPaths, paths);
 
             // A dense file initialises the gated network: gates keep their initialisation (W1 = 0).
-            using var dense = architecture.Build(shape, 10, gated: false);
+            using var dense = architecture.Build(shape, 10, gated: false, seed: 14);
             string denseFile = Path.Combine(folder, "dense" + extension);
             Pretrained.StateDictFile.Write(denseFile, dense);
-            using var gated = architecture.Build(shape, 10);
+            using var gated = architecture.Build(shape, 10, seed: 15);
             var denseReport = Pretrained.PretrainedWeights.FromFile(denseFile).ApplyTo(gated);
             Assert.AreEqual(dense.state_dict().Count, denseReport.LoadedCount);
             Assert.IsTrue(denseReport.KeptInitialKeys.All(k => k.StartsWith("gates.") || k.StartsWith("path_classifiers.")));
@@ -210,10 +207,10 @@ public sealed class ArchitectureTests
         Directory.CreateDirectory(folder);
         try
         {
-            using var resnet = NetworkArchitecture.CifarResNet(20).Build(new ImageShape(3, 32, 32), 10, gated: false);
+            using var resnet = NetworkArchitecture.CifarResNet(20).Build(new ImageShape(3, 32, 32), 10, gated: false, seed: 1);
             string file = Path.Combine(folder, "resnet20.pt");
             Pretrained.StateDictFile.Write(file, resnet);
-            using var deeper = NetworkArchitecture.CifarResNet(32).Build(new ImageShape(3, 32, 32), 10);
+            using var deeper = NetworkArchitecture.CifarResNet(32).Build(new ImageShape(3, 32, 32), 10, seed: 2);
             using var before = NewDisposeScope();
             var weight = deeper.state_dict()["conv1.weight"].clone();
             var ex = Assert.ThrowsExactly<Pretrained.PretrainedWeightsMismatchException>(() => Pretrained.PretrainedWeights.FromFile(file).ApplyTo(deeper));
@@ -230,7 +227,7 @@ public sealed class ArchitectureTests
     [TestMethod]
     public void Build_TooSmallInputOrBadName_IsRejected()
     {
-        var small = Assert.ThrowsExactly<ArgumentException>(() => NetworkArchitecture.Vgg(VggLayout.Vgg16).Build(new ImageShape(3, 8, 8), 10));
+        var small = Assert.ThrowsExactly<ArgumentException>(() => NetworkArchitecture.Vgg(VggLayout.Vgg16).Build(new ImageShape(3, 8, 8), 10, seed: 1));
         StringAssert.Contains(small.Message, "3×8×8");
         var depth = Assert.ThrowsExactly<ArgumentException>(() => NetworkArchitecture.Parse("resnet21", "Architecture"));
         Assert.AreEqual("Architecture", depth.ParamName);
@@ -249,27 +246,28 @@ public sealed class ArchitectureTests
     }
 
     /// <summary>Random gate weights centred so that some filters open, and non-trivial BatchNorm statistics.</summary>
-    private static void RandomizeGatesAndStatistics(DecoupledNetwork network)
+    private static void RandomizeGatesAndStatistics(DecoupledNetwork network, int seed)
     {
+        using var draws = SeededGenerator.Create(seed);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         foreach (var gate in network.Gates)
         {
-            gate.Squeeze.weight!.normal_(0, 1);
-            gate.Excite.weight!.normal_(0, 1);
+            gate.Squeeze.weight!.normal_(0, 1, draws);
+            gate.Excite.weight!.normal_(0, 1, draws);
             gate.Squeeze.bias!.zero_();
-            gate.Excite.bias!.normal_(0, 0.5);
+            gate.Excite.bias!.normal_(0, 0.5, draws);
         }
 
         foreach (var (key, value) in network.state_dict())
         {
             if (key.EndsWith("running_mean"))
             {
-                value.normal_(0, 0.1);
+                value.normal_(0, 0.1, draws);
             }
             else if (key.EndsWith("running_var"))
             {
-                value.uniform_(0.5, 1.5);
+                value.uniform_(0.5, 1.5, draws);
             }
         }
     }

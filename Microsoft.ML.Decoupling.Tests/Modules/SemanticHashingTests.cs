@@ -53,9 +53,9 @@ public sealed class SemanticHashingTests
     public void Train_AddsNoiseAndMixesHardAndSoftHalves()
     {
         using var scope = NewDisposeScope();
-        manual_seed(7);
+        using var generator = SeededGenerator.Create(7);
         var logits = zeros(4000, 8);
-        var z = SemanticHashing.Train(logits);
+        var z = SemanticHashing.Train(logits, generator);
         var values = z.data<float>().ToArray();
         // Without noise every gate at g = 0 would be 0.5 (soft) or 0 (hard); the noise spreads them over [0, 1].
         Assert.IsTrue(values.Distinct().Count() > 100, "noise must make soft gates vary");
@@ -64,11 +64,12 @@ public sealed class SemanticHashingTests
     }
 
     [TestMethod]
-    [DoNotParallelize] // reads and seeds torch's process-wide generator
+    [DoNotParallelize] // compares the default path, which draws from torch's process-wide generator, and checks that generator
     public void Train_WithAGenerator_DrawsFromItAlone()
     {
         using var scope = NewDisposeScope();
-        var logits = randn(64, 8);
+        using var logitDraws = SeededGenerator.Create(10);
+        var logits = randn([64, 8], generator: logitDraws);
         manual_seed(11);
         var firstDraws = rand(4).data<float>().ToArray();
         manual_seed(11);

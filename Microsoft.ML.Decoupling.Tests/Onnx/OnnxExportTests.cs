@@ -32,10 +32,9 @@ public sealed class OnnxExportTests
     public static void TrainAndExport(TestContext context)
     {
         TorchNativeLoader.EnsureTorch();
-        random.manual_seed(11);
         ImageDataset train = TestDatasets.LoadFashionMnistSubset(FashionMnistSplit.Train, TrainCount);
         _test = TestDatasets.LoadFashionMnistSubset(FashionMnistSplit.Test, TestCount);
-        _network = NetworkArchitecture.Vgg(Layers).Build(new ImageShape(train.Channels, train.Height, train.Width), train.ClassNames.Count);
+        _network = NetworkArchitecture.Vgg(Layers).Build(new ImageShape(train.Channels, train.Height, train.Width), train.ClassNames.Count, seed: 11);
         // Three short epochs (~3 s on 2 cores) and a sparsity target of one half close some gates for some inputs only.
         var settings = new TrainingSettings(
             Epochs: 3, BatchSize: 32, LearningRate: 0.1, Momentum: 0.9, WeightDecay: 1e-4,
@@ -76,21 +75,20 @@ public sealed class OnnxExportTests
     }
 
     [TestMethod]
-    [DoNotParallelize]
     public void Export_InputDependentGates_MatchTorchPathPerImage()
     {
         // Training leaves few gates input-dependent. Random gate weights, each gate's logits then centred on the test images,
         // make every path bit input-dependent: this checks that each image's mask reaches that image's channels.
-        random.manual_seed(5);
-        using var network = NetworkArchitecture.Vgg(Layers).Build(new ImageShape(1, 28, 28), 10);
+        using var network = NetworkArchitecture.Vgg(Layers).Build(new ImageShape(1, 28, 28), 10, seed: 5);
+        using var draws = SeededGenerator.Create(6);
         network.eval();
         for (int gate = 0; gate < network.Gates.Count; gate++)
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             ArchitectureControllingModule module = network.Gates[gate];
-            module.Squeeze.weight!.normal_(0, 1);
-            module.Excite.weight!.normal_(0, 1); // W2 starts at zero (all gates open); randomise it too
+            module.Squeeze.weight!.normal_(0, 1, draws);
+            module.Excite.weight!.normal_(0, 1, draws); // W2 starts at zero (all gates open); randomise it too
             module.Squeeze.bias!.zero_();
             module.Excite.bias!.zero_();
             var logits = network.forward(tensor(_test.Pixels).view(_test.Count, -1)).GateLogits[gate];
@@ -324,7 +322,7 @@ public sealed class OnnxExportTests
     public void Export_DenseNetwork_HasEmptyPath()
     {
         const int count = 16;
-        using var dense = NetworkArchitecture.Vgg(Layers).Build(new ImageShape(1, 28, 28), 10, gated: false);
+        using var dense = NetworkArchitecture.Vgg(Layers).Build(new ImageShape(1, 28, 28), 10, gated: false, seed: 7);
         float[] pixels = _test.Pixels.AsSpan(0, count * _test.ImageSize).ToArray();
         var (expectedScores, _) = NetworkInference.Run(dense, pixels, count);
         using var session = new InferenceSession(DecoupledNetworkOnnxExporter.Export(dense));

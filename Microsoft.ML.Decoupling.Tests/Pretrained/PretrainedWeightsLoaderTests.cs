@@ -1,3 +1,4 @@
+using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Pretrained;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -44,8 +45,8 @@ public sealed class PretrainedWeightsLoaderTests
 
         trained.eval();
         fresh.eval();
-        manual_seed(9);
-        var input = randn(4, 3, SmallConvNet.Side, SmallConvNet.Side);
+        using var draws = SeededGenerator.Create(9);
+        var input = randn([4, 3, SmallConvNet.Side, SmallConvNet.Side], generator: draws);
         using (no_grad())
         {
             TensorAssert.AreIdentical(trained.forward(input), fresh.forward(input), "eval output");

@@ -1,3 +1,4 @@
+using Microsoft.ML.Decoupling.Modules;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -18,19 +19,22 @@ internal sealed class SmallConvNet : Module<Tensor, Tensor>
     private readonly Parameter? _gate;
     private readonly Linear? _pathClassifier;
 
-    public SmallConvNet(long seed, int classes = 5, bool gated = false) : base(nameof(SmallConvNet))
+    /// <summary>Every draw of this network (initialisation, statistics inputs): a generator of its own, not torch's process-wide one.</summary>
+    private readonly Generator _draws;
+
+    public SmallConvNet(int seed, int classes = 5, bool gated = false) : base(nameof(SmallConvNet))
     {
-        manual_seed(seed);
-        _conv = Conv2d(3, 4, 3, padding: 1);
+        _draws = SeededGenerator.Create(seed);
+        _conv = ParameterInitialization.Conv2d(3, 4, 3, stride: 1, padding: 1, bias: true, _draws);
         _bn = BatchNorm2d(4);
-        _fc = Linear(4 * Side * Side, classes);
+        _fc = ParameterInitialization.Linear(4 * Side * Side, classes, bias: true, _draws);
         register_module("conv", _conv);
         register_module("bn", _bn);
         register_module("fc", _fc);
         if (gated)
         {
-            _gate = Parameter(randn(4));
-            _pathClassifier = Linear(4, classes);
+            _gate = Parameter(randn([4], generator: _draws));
+            _pathClassifier = ParameterInitialization.Linear(4, classes, bias: true, _draws);
             register_parameter("gate", _gate);
             register_module("path_classifier", _pathClassifier);
         }
@@ -44,7 +48,7 @@ internal sealed class SmallConvNet : Module<Tensor, Tensor>
         using var noGrad = no_grad();
         for (int i = 0; i < passes; i++)
         {
-            forward((randn(8, 3, Side, Side) * 2) + 0.5);
+            forward((randn([8, 3, Side, Side], generator: _draws) * 2) + 0.5);
         }
 
         return this;
@@ -75,6 +79,7 @@ internal sealed class SmallConvNet : Module<Tensor, Tensor>
             _fc.Dispose();
             _gate?.Dispose();
             _pathClassifier?.Dispose();
+            _draws.Dispose();
         }
 
         base.Dispose(disposing);

@@ -21,8 +21,7 @@ public sealed class AblationTests
 
     private static DecoupledNetwork Network(bool gated)
     {
-        manual_seed(1);
-        var network = NetworkArchitecture.Vgg(SmallLayout).Build(_shape, ShapesGenerator.ClassNames.Count, gated);
+        var network = NetworkArchitecture.Vgg(SmallLayout).Build(_shape, ShapesGenerator.ClassNames.Count, gated, seed: 1);
         network.train();
         return network;
     }
@@ -37,8 +36,8 @@ public sealed class AblationTests
         using var scope = NewDisposeScope();
         var (input, labels) = FixedBatch();
         using var network = Network(gated: true);
-        manual_seed(2);
-        var output = network.forward(input);
+        using var gateNoise = SeededGenerator.Create(2);
+        var output = network.Forward(input, gateNoise);
         Assert.HasCount(2, output.Gates, "conv1 and conv2 of the small VGG are gated");
 
         float[] full = Values(DecouplingObjective.Compute(network, output, labels, _full));
@@ -85,8 +84,8 @@ public sealed class AblationTests
         Assert.AreEqual(0, network.Description.PathLayout.PathLength);
         Assert.IsFalse(network.state_dict().Keys.Any(k => k.StartsWith("gates.", StringComparison.Ordinal) || k.StartsWith("path_classifiers.", StringComparison.Ordinal)));
 
-        manual_seed(2);
-        var output = network.forward(input);
+        using var gateNoise = SeededGenerator.Create(2);
+        var output = network.Forward(input, gateNoise);
         Assert.IsEmpty(output.Gates);
         Assert.IsEmpty(output.Responses);
         CollectionAssert.AreEqual(new long[] { Batch, 0 }, output.Path().shape);
@@ -110,8 +109,8 @@ public sealed class AblationTests
         {
             using var step = NewDisposeScope();
             network.zero_grad();
-            manual_seed(2);
-            var output = network.forward(input);
+            using var gateNoise = SeededGenerator.Create(2);
+            var output = network.Forward(input, gateNoise);
             DecouplingObjective.Compute(network, output, labels, weights).Total.backward();
             return network.Program.PathClassifiers.Select(c => c.weight!.grad is { } g ? g.abs().max().item<float>() : 0f).ToArray();
         }
@@ -129,22 +128,21 @@ public sealed class AblationTests
     public void GroupedTerms_EqualThePerLayerLossClasses_OnAResNet20(double targetRatio)
     {
         using var scope = NewDisposeScope();
-        manual_seed(3);
-        using var network = NetworkArchitecture.CifarResNet(20).Build(_shape, 10);
+        using var network = NetworkArchitecture.CifarResNet(20).Build(_shape, 10, seed: 3);
         network.train();
+        using var draws = SeededGenerator.Create(4);
         // Random gate weights so that the gates and thus every term differ between layers.
         using (no_grad())
         {
             foreach (var gate in network.Gates)
             {
-                gate.Squeeze.weight!.normal_(0, 1);
+                gate.Squeeze.weight!.normal_(0, 1, draws);
             }
         }
 
-        var input = rand(4, 1, 16, 16);
+        var input = rand([4, 1, 16, 16], generator: draws);
         var labels = tensor(new long[] { 0, 3, 7, 9 });
-        manual_seed(4);
-        var output = network.forward(input);
+        var output = network.Forward(input, draws);
         Assert.HasCount(17, output.Gates, "every conv of a ResNet-20 but the first and the last is gated");
         Assert.AreEqual(3, output.Gates.Select(g => g.shape[1]).Distinct().Count(), "three widths: layers are grouped");
 

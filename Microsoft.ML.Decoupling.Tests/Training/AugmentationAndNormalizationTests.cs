@@ -131,8 +131,7 @@ public sealed class AugmentationAndNormalizationTests
         var data = ShapesGenerator.Generate(count: 64, seed: 62, imageSize: 16).Images;
         EpochReport[] Run(ImageAugmentation? augmentation)
         {
-            manual_seed(5);
-            using var network = NetworkArchitecture.Vgg(SmallLayout).Build(new ImageShape(1, 16, 16), data.ClassNames.Count);
+            using var network = NetworkArchitecture.Vgg(SmallLayout).Build(new ImageShape(1, 16, 16), data.ClassNames.Count, seed: 5);
             var settings = new TrainingSettings(1, 32, 0.05, 0.9, 1e-4, new LossWeights(0.04, 1, 2e-4, 0), 3) { Augmentation = augmentation };
             return new DecouplingTrainer(settings).Train(network, data.Pixels, data.Labels).Select(r => r with { Seconds = 0 }).ToArray();
         }
@@ -212,7 +211,7 @@ public sealed class AugmentationAndNormalizationTests
         Assert.AreEqual("standardDeviation", counts.ParamName);
         Assert.ThrowsExactly<ArgumentException>(() => new InputNormalization([], []));
         var channels = Assert.ThrowsExactly<ArgumentException>(
-            () => NetworkArchitecture.Vgg(SmallLayout).Build(new ImageShape(3, 16, 16), 4, normalization: new InputNormalization([0.5f], [1f])));
+            () => NetworkArchitecture.Vgg(SmallLayout).Build(new ImageShape(3, 16, 16), 4, normalization: new InputNormalization([0.5f], [1f]), seed: 1));
         Assert.AreEqual("normalization", channels.ParamName);
     }
 
@@ -222,10 +221,9 @@ public sealed class AugmentationAndNormalizationTests
         using var scope = NewDisposeScope();
         var shape = new ImageShape(3, 16, 16);
         var normalization = new InputNormalization([0.2f, 0.5f, 0.7f], [0.25f, 0.5f, 2f]);
-        manual_seed(3);
-        using var normalized = NetworkArchitecture.Vgg(SmallLayout).Build(shape, 4, normalization: normalization);
-        manual_seed(4);
-        using var plain = NetworkArchitecture.Vgg(SmallLayout).Build(shape, 4);
+        using var normalized = NetworkArchitecture.Vgg(SmallLayout).Build(shape, 4, normalization: normalization, seed: 3);
+        using var plain = NetworkArchitecture.Vgg(SmallLayout).Build(shape, 4, seed: 4);
+        using var draws = SeededGenerator.Create(5);
         CollectionAssert.AreEquivalent(normalized.state_dict().Keys.ToArray(), plain.state_dict().Keys.ToArray(), "the normalisation adds no state");
         PretrainedWeights.FromNetwork(normalized).ApplyTo(plain);
         // Gate weights that make the paths input-dependent, copied too.
@@ -233,15 +231,14 @@ public sealed class AugmentationAndNormalizationTests
         {
             for (int g = 0; g < normalized.Gates.Count; g++)
             {
-                normalized.Gates[g].Squeeze.weight!.normal_(0, 1);
+                normalized.Gates[g].Squeeze.weight!.normal_(0, 1, draws);
                 plain.Gates[g].Squeeze.weight!.copy_(normalized.Gates[g].Squeeze.weight!);
             }
         }
 
         normalized.eval();
         plain.eval();
-        manual_seed(5);
-        var x = rand(8, 3, 16, 16);
+        var x = rand([8, 3, 16, 16], generator: draws);
         var channelShape = new long[] { 1, 3, 1, 1 };
         var byHand = (x - tensor(normalization.Mean.ToArray(), channelShape)) / tensor(normalization.StandardDeviation.ToArray(), channelShape);
         using (no_grad())
@@ -282,7 +279,7 @@ public sealed class AugmentationAndNormalizationTests
         TorchOnnxParity.Assert(model.Network, test.Pixels, test.Count, onnxScores, onnxPaths, scoreTolerance: 1e-4f);
 
         // The comparison is sensitive: without the normalisation the same weights give other scores.
-        using var plain = options.Architecture.Build(new ImageShape(3, 16, 16), test.ClassNames.Count);
+        using var plain = options.Architecture.Build(new ImageShape(3, 16, 16), test.ClassNames.Count, seed: 5);
         PretrainedWeights.FromNetwork(model.Network).ApplyTo(plain);
         var (plainScores, _) = NetworkInference.Run(plain, test);
         Assert.IsGreaterThan(1e-3f, plainScores.Zip(onnxScores, (a, b) => Math.Abs(a - b)).Max());

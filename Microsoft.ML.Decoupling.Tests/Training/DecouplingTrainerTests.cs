@@ -3,7 +3,6 @@ using Microsoft.ML.Decoupling.Data;
 using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Training;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Microsoft.ML.Decoupling.Tests;
 
@@ -19,8 +18,7 @@ public sealed class DecouplingTrainerTests
     public void Train_OnShapes_LossFallsAndAccuracyRises()
     {
         var data = ShapesGenerator.Generate(count: 1200, seed: 11, imageSize: 16).Images;
-        manual_seed(3);
-        using var network = NetworkArchitecture.Vgg(SmallLayout).Build(new ImageShape(1, 16, 16), data.ClassNames.Count);
+        using var network = NetworkArchitecture.Vgg(SmallLayout).Build(new ImageShape(1, 16, 16), data.ClassNames.Count, seed: 3);
         var reports = new DecouplingTrainer(Settings(4)).Train(network, data.Pixels, data.Labels);
         Assert.AreEqual(4, reports.Count);
         Assert.IsTrue(reports[^1].Total < 0.7 * reports[0].Total, $"loss {reports[0].Total:F3} → {reports[^1].Total:F3}");
@@ -33,8 +31,7 @@ public sealed class DecouplingTrainerTests
     public void Train_WithMutualInformation_MakesSomeFiltersDynamic()
     {
         var data = ShapesGenerator.Generate(count: 1200, seed: 12, imageSize: 16).Images;
-        manual_seed(4);
-        using var network = NetworkArchitecture.Vgg(SmallLayout).Build(new ImageShape(1, 16, 16), data.ClassNames.Count);
+        using var network = NetworkArchitecture.Vgg(SmallLayout).Build(new ImageShape(1, 16, 16), data.ClassNames.Count, seed: 4);
         // A short run: a strong λm, and Ls with R = 0.5 to pull the gates from "all open" towards choosing.
         new DecouplingTrainer(Settings(4, mutualInformation: 0.5, sparsity: 0.05, targetRatio: 0.5)).Train(network, data.Pixels, data.Labels);
         var test = ShapesGenerator.Generate(count: 300, seed: 99, imageSize: 16).Images;
@@ -52,8 +49,7 @@ public sealed class DecouplingTrainerTests
         var data = ShapesGenerator.Generate(count: 256, seed: 13, imageSize: 16).Images;
         double[] Run()
         {
-            manual_seed(5);
-            using var network = NetworkArchitecture.Vgg(SmallLayout).Build(new ImageShape(1, 16, 16), data.ClassNames.Count);
+            using var network = NetworkArchitecture.Vgg(SmallLayout).Build(new ImageShape(1, 16, 16), data.ClassNames.Count, seed: 5);
             return new DecouplingTrainer(Settings(2)).Train(network, data.Pixels, data.Labels).Select(r => r.Total).ToArray();
         }
 
@@ -64,8 +60,7 @@ public sealed class DecouplingTrainerTests
     public void TrainingEpoch_LeaksNoTensors()
     {
         var data = ShapesGenerator.Generate(count: 256, seed: 14, imageSize: 16).Images;
-        manual_seed(6);
-        using var network = NetworkArchitecture.Vgg(SmallLayout).Build(new ImageShape(1, 16, 16), data.ClassNames.Count);
+        using var network = NetworkArchitecture.Vgg(SmallLayout).Build(new ImageShape(1, 16, 16), data.ClassNames.Count, seed: 6);
         var trainer = new DecouplingTrainer(Settings(1));
         trainer.Train(network, data.Pixels, data.Labels); // warm-up: lazily created state is not a leak
         DisposeScopeManager.Statistics.Reset();

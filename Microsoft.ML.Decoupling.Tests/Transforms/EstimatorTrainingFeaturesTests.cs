@@ -55,11 +55,8 @@ public sealed class EstimatorTrainingFeaturesTests
         return log;
     }
 
-    private static DecoupledNetwork Build(int seed, bool gated, string layout = SmallLayout, bool convolutionBias = false)
-    {
-        manual_seed(seed);
-        return NetworkArchitecture.Vgg(layout, convolutionBias).Build(_shape, ShapesGenerator.ClassNames.Count, gated);
-    }
+    private static DecoupledNetwork Build(int seed, bool gated, string layout = SmallLayout, bool convolutionBias = false) =>
+        NetworkArchitecture.Vgg(layout, convolutionBias).Build(_shape, ShapesGenerator.ClassNames.Count, gated, seed: seed);
 
     [TestMethod]
     public void DenseThenDecoupled_ThroughThePublicApi_StartsFromTheDenseWeights()
@@ -141,7 +138,7 @@ public sealed class EstimatorTrainingFeaturesTests
             StateDictFile.Write(path, source);
         }
 
-        using (var resnet = NetworkArchitecture.CifarResNet(20).Build(_shape, ShapesGenerator.ClassNames.Count))
+        using (var resnet = NetworkArchitecture.CifarResNet(20).Build(_shape, ShapesGenerator.ClassNames.Count, seed: 3))
         {
             var before = StateDictSnapshot.Of(resnet);
             var error = Assert.ThrowsExactly<PretrainedWeightsMismatchException>(() => PretrainedWeights.FromFile(path).ApplyTo(resnet));
@@ -212,12 +209,13 @@ public sealed class EstimatorTrainingFeaturesTests
             Assert.IsTrue(stateDict.ContainsKey("features.0.bias"), "torchvision's convs have biases");
             features = StateDictSnapshot.Of(stateDict);
             // torchvision's three-layer head (sizes scaled down): no counterpart in our GAP + linear head.
-            stateDict["classifier.0.weight"] = randn(64, 32 * 4);
-            stateDict["classifier.0.bias"] = randn(64);
-            stateDict["classifier.3.weight"] = randn(64, 64);
-            stateDict["classifier.3.bias"] = randn(64);
-            stateDict["classifier.6.weight"] = randn(1000, 64);
-            stateDict["classifier.6.bias"] = randn(1000);
+            using var draws = SeededGenerator.Create(3);
+            stateDict["classifier.0.weight"] = randn([64, 32 * 4], generator: draws);
+            stateDict["classifier.0.bias"] = randn([64], generator: draws);
+            stateDict["classifier.3.weight"] = randn([64, 64], generator: draws);
+            stateDict["classifier.3.bias"] = randn([64], generator: draws);
+            stateDict["classifier.6.weight"] = randn([1000, 64], generator: draws);
+            stateDict["classifier.6.bias"] = randn([1000], generator: draws);
             StateDictFile.Write(path, stateDict);
         }
 
