@@ -16,7 +16,7 @@ public sealed class DecouplingTrainer
     public DecouplingTrainer(TrainingSettings settings, Action<EpochReport>? onEpoch = null, Action<string>? onProgress = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        settings.Augmentation?.Validate(nameof(TrainingSettings.Augmentation));
+        settings.Validate();
         _settings = settings;
         _onEpoch = onEpoch;
         _onProgress = onProgress;

@@ -29,8 +29,9 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
         _catalog = catalog;
         _environment = CatalogEnvironment.Get(catalog);
         _host = _environment.Register(nameof(DecoupleNetworkEstimator));
-        _options = options;
-        options.Validate();
+        // The estimator validates and keeps its own copy: changing the caller's object later cannot bypass the checks.
+        _options = options.Clone();
+        _options.Validate();
     }
 
     /// <summary>Checks the input schema and returns the schema the transformer will produce.</summary>
