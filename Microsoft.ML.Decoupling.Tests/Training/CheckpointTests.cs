@@ -144,6 +144,7 @@ public sealed class CheckpointTests
             ("batch size: checkpoint 32, now 64", same with { BatchSize = 64 }, _data.Count),
             ("loss weights:", same with { Weights = same.Weights with { Sparsity = 0.1 } }, _data.Count),
             ("augmentation:", same with { Augmentation = null }, _data.Count),
+            ("gradient clip norm: checkpoint none, now 2.5", same with { GradientClipNorm = 2.5 }, _data.Count),
             ("training images: checkpoint 64, now 48", same, 48),
         };
         foreach (var (field, settings, count) in cases)

@@ -77,6 +77,9 @@ public sealed class DecouplingTrainerTests
             ("Weights.KullbackLeibler", good with { Weights = good.Weights with { KullbackLeibler = double.NaN } }),
             ("Weights.Sparsity", good with { Weights = good.Weights with { Sparsity = 2e6 } }),
             ("Weights.TargetRatio", good with { Weights = good.Weights with { TargetRatio = 1.5 } }),
+            ("GradientClipNorm", good with { GradientClipNorm = 0 }),
+            ("GradientClipNorm", good with { GradientClipNorm = double.NaN }),
+            ("GradientClipNorm", good with { GradientClipNorm = double.PositiveInfinity }),
         };
         foreach (var (setting, settings) in cases)
         {
@@ -88,6 +91,7 @@ public sealed class DecouplingTrainerTests
         Assert.AreEqual("Weights", Assert.ThrowsExactly<ArgumentNullException>(() => new DecouplingTrainer(good with { Weights = null! })).ParamName);
         Assert.AreEqual("CheckpointPath", Assert.ThrowsExactly<ArgumentException>(() => new DecouplingTrainer(good with { CheckpointPath = Path.GetTempPath() })).ParamName);
         Assert.AreEqual("CheckpointPath", Assert.ThrowsExactly<ArgumentException>(() => new DecouplingTrainer(good with { CheckpointPath = " " })).ParamName);
+        _ = new DecouplingTrainer(good with { GradientClipNorm = 1 });
     }
 
     [TestMethod]

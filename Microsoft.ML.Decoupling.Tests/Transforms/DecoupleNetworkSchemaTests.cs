@@ -64,6 +64,8 @@ public sealed class DecoupleNetworkSchemaTests
     [DataRow("KullbackLeiblerWeight", double.NaN)]
     [DataRow("SparsityWeight", 2e6)]
     [DataRow("Momentum", 1.0)]
+    [DataRow("GradientClipNorm", 0.0)]
+    [DataRow("GradientClipNorm", double.PositiveInfinity)]
     public void Options_OutOfRange_AreRejectedAtConstruction(string option, double value)
     {
         var options = new DecoupleNetworkEstimator.Options();

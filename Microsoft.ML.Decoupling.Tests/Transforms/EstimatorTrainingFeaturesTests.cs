@@ -81,6 +81,7 @@ public sealed class EstimatorTrainingFeaturesTests
             options.BatchSize = 0;
             options.Epochs = 0;
             options.LearningRate = double.NaN;
+            options.GradientClipNorm = -1;
             options.Architecture = null!;
             options.FeatureColumnName = "NoSuchColumn";
             return estimator;

@@ -16,8 +16,9 @@ namespace Microsoft.ML.Decoupling.Training;
 /// <param name="Weights">Loss weights.</param>
 /// <param name="Seed">The run's seed.</param>
 /// <param name="Augmentation">Train-time augmentation, or null.</param>
+/// <param name="GradientClipNorm">The gradient clipping norm, or null for none.</param>
 /// <param name="SampleCount">Number of training images.</param>
-/// <param name="History">Reports of the finished epochs.</param>
+/// <param name="History">Reports of the finished epochs (values may be NaN or infinite).</param>
 public sealed record CheckpointHeader(
     string Architecture,
     ImageShape Input,
@@ -32,5 +33,6 @@ public sealed record CheckpointHeader(
     LossWeights Weights,
     int Seed,
     ImageAugmentation? Augmentation,
+    double? GradientClipNorm,
     int SampleCount,
     IReadOnlyList<EpochReport> History);

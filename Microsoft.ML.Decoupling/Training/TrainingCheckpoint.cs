@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.ML.Decoupling.Modules;
 
 namespace Microsoft.ML.Decoupling.Training;
@@ -14,6 +16,9 @@ public sealed class TrainingCheckpoint
 {
     private const string Magic = "MLDECKPT";
     private const int FormatVersion = 1;
+
+    // A diverged epoch's averages are NaN or infinite; the header must still be written and read back.
+    private static readonly JsonSerializerOptions _headerJson = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     private TrainingCheckpoint(CheckpointHeader header) => Header = header;
 
@@ -63,7 +68,7 @@ public sealed class TrainingCheckpoint
             {
                 writer.Write(Encoding.ASCII.GetBytes(Magic));
                 writer.Write(FormatVersion);
-                writer.Write(JsonSerializer.Serialize(header));
+                writer.Write(JsonSerializer.Serialize(header, _headerJson));
                 network.save(writer);
                 optimizer.save_state_dict(writer);
                 writer.Flush();
@@ -89,7 +94,7 @@ public sealed class TrainingCheckpoint
         {
             if (!EqualityComparer<T>.Default.Equals(saved, now))
             {
-                differences.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{name}: checkpoint {saved}, now {now}"));
+                differences.Add(string.Create(CultureInfo.InvariantCulture, $"{name}: checkpoint {saved}, now {now}"));
             }
         }
 
@@ -101,12 +106,15 @@ public sealed class TrainingCheckpoint
         Compare("loss weights", header.Weights, settings.Weights);
         Compare("seed", header.Seed, settings.Seed);
         Compare("augmentation", header.Augmentation, settings.Augmentation);
+        Compare("gradient clip norm", Describe(header.GradientClipNorm), Describe(settings.GradientClipNorm));
         Compare("training images", header.SampleCount, sampleCount);
         if (differences.Count > 0)
         {
             throw new InvalidDataException($"Checkpoint '{path}' belongs to another run and cannot be resumed: {string.Join("; ", differences)}. Delete it or use another checkpoint path.");
         }
     }
+
+    private static string Describe(double? clipNorm) => clipNorm?.ToString("R", CultureInfo.InvariantCulture) ?? "none";
 
     private static void RequireSameNetwork(string path, CheckpointHeader header, DecoupledNetwork network)
     {
@@ -157,7 +165,7 @@ public sealed class TrainingCheckpoint
                 throw new InvalidDataException($"Checkpoint '{path}' has format version {version}; this version of the package reads version {FormatVersion}.");
             }
 
-            header = JsonSerializer.Deserialize<CheckpointHeader>(reader.ReadString())
+            header = JsonSerializer.Deserialize<CheckpointHeader>(reader.ReadString(), _headerJson)
                 ?? throw new InvalidDataException($"Checkpoint '{path}' has an empty header.");
             return reader;
         }

@@ -29,6 +29,12 @@ public sealed record TrainingSettings(int Epochs, int BatchSize, double Learning
     /// <summary>The device to train on; null for the CPU.</summary>
     public Device? Device { get; init; }
 
+    /// <summary>
+    /// When set, gradients are rescaled before each update so that their global L2 norm is at most this value
+    /// (<c>torch.nn.utils.clip_grad_norm_</c>); weight decay is added after clipping, inside the SGD step. Null: no clipping.
+    /// </summary>
+    public double? GradientClipNorm { get; init; }
+
     /// <summary>The learning rate of 0-based <paramref name="epoch"/>: ÷10 from ceil(0.5·E) and again from ceil(0.75·E).</summary>
     public double LearningRateAt(int epoch)
     {
@@ -69,6 +75,11 @@ public sealed record TrainingSettings(int Epochs, int BatchSize, double Learning
         SettingChecks.RequireRange(Weights.KullbackLeibler, 0, 1e6, Name(WeightName(nameof(LossWeights.KullbackLeibler))));
         SettingChecks.RequireRange(Weights.Sparsity, 0, 1e6, Name(WeightName(nameof(LossWeights.Sparsity))));
         SettingChecks.RequireRange(Weights.TargetRatio, 0, 1, Name(WeightName(nameof(LossWeights.TargetRatio))));
+        if (GradientClipNorm is { } clip)
+        {
+            SettingChecks.RequirePositive(clip, Name(nameof(GradientClipNorm)));
+        }
+
         Augmentation?.Validate(Name(nameof(Augmentation)));
         if (CheckpointPath is not null && (string.IsNullOrWhiteSpace(CheckpointPath) || Directory.Exists(CheckpointPath)))
         {

@@ -90,6 +90,12 @@ public sealed partial class DecoupleNetworkEstimator
         /// <summary>R, target ratio of active filters in Ls; 0 learns the sparsity (plain L1).</summary>
         public double TargetRatio { get; set; } = DecoupleNetworkDefaults.TargetRatio;
 
+        /// <summary>
+        /// When set, gradients are rescaled before each update so that their global L2 norm is at most this value (a guard
+        /// against divergence at high learning rates); null, the default, does not clip.
+        /// </summary>
+        public double? GradientClipNorm { get; set; }
+
         /// <summary>γ, reduction of the gates' hidden layer (paper: 4).</summary>
         public int GateReduction { get; set; } = DecoupleNetworkDefaults.GateReduction;
 
@@ -155,6 +161,7 @@ public sealed partial class DecoupleNetworkEstimator
         {
             Augmentation = Augmentation,
             CheckpointPath = CheckpointPath,
+            GradientClipNorm = GradientClipNorm,
             Device = device,
         };
 

@@ -68,6 +68,8 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
     /// the training between two batches with an <see cref="OperationCanceledException"/> (the checkpoint, if any, keeps the
     /// last finished epoch, and nothing else is left behind).
     /// </summary>
+    /// <exception cref="TrainingDivergedException">The training diverged (a NaN or infinite loss or weight); the checkpoint,
+    /// if any, keeps the last finished epoch.</exception>
     public DecoupledNetworkTransformer Fit(IDataView input, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(input);
