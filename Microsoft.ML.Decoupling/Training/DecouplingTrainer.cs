@@ -48,6 +48,7 @@ public sealed class DecouplingTrainer
     /// weights of the last finished batch and the checkpoint those of the last finished epoch.</exception>
     /// <exception cref="TrainingDivergedException">A loss term, the gradient norm or a weight became NaN or infinite; the
     /// checkpoint keeps the last finished epoch.</exception>
+    /// <exception cref="InvalidDataException">The checkpoint is corrupt or belongs to another run (settings, data or normalisation).</exception>
     public IReadOnlyList<EpochReport> Train(DecoupledNetwork network, float[] pixels, int[] labels, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -65,10 +66,11 @@ public sealed class DecouplingTrainer
         var reports = new List<EpochReport>();
         using var optimizer = optim.SGD(network.parameters(), _settings.LearningRate, momentum: _settings.Momentum, weight_decay: _settings.WeightDecay);
         int firstEpoch = 0;
+        string? dataHash = _settings.CheckpointPath is null ? null : TrainingCheckpoint.HashData(pixels, labels);
         if (_settings.CheckpointPath is { } checkpoint && File.Exists(checkpoint))
         {
             // Check the run before anything is loaded: a refused checkpoint leaves the network as it was.
-            TrainingCheckpoint.RequireSameRun(checkpoint, TrainingCheckpoint.ReadHeader(checkpoint).Header, _settings, count);
+            TrainingCheckpoint.RequireSameRun(checkpoint, TrainingCheckpoint.ReadHeader(checkpoint).Header, _settings, count, dataHash!, network.Normalization);
             var header = TrainingCheckpoint.Load(checkpoint, network, optimizer);
             firstEpoch = header.CompletedEpochs;
             reports.AddRange(header.History);
@@ -83,7 +85,7 @@ public sealed class DecouplingTrainer
             reports.Add(report);
             if (_settings.CheckpointPath is { } path)
             {
-                TrainingCheckpoint.Save(path, network, optimizer, Header(network, epoch + 1, count, reports));
+                TrainingCheckpoint.Save(path, network, optimizer, Header(network, epoch + 1, count, dataHash, reports));
             }
 
             _onEpoch?.Invoke(report);
@@ -224,10 +226,10 @@ public sealed class DecouplingTrainer
         return statistics;
     }
 
-    private CheckpointHeader Header(DecoupledNetwork network, int completedEpochs, int count, IReadOnlyList<EpochReport> history) => new(
+    private CheckpointHeader Header(DecoupledNetwork network, int completedEpochs, int count, string? dataHash, IReadOnlyList<EpochReport> history) => new(
         network.Architecture, network.Input, network.Classes, network.IsGated, completedEpochs,
         _settings.Epochs, _settings.BatchSize, _settings.LearningRate, _settings.Momentum, _settings.WeightDecay,
-        _settings.Weights, _settings.Seed, _settings.Augmentation, _settings.GradientClipNorm, count, history.ToArray());
+        _settings.Weights, _settings.Seed, _settings.Augmentation, _settings.GradientClipNorm, count, dataHash, network.Normalization, history.ToArray());
 
     private static void Gather(ImageShape shape, float[] pixels, int[] labels, ReadOnlySpan<int> indices, float[] batchPixels, long[] batchLabels, ImageAugmentation? augmentation, Random random)
     {
