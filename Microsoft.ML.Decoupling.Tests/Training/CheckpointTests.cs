@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using Microsoft.ML.Decoupling.Data;
 using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Training;
@@ -27,8 +28,8 @@ public sealed class CheckpointTests
             Augmentation = new ImageAugmentation(2, HorizontalFlip: true),
         };
 
-    private static DecoupledNetwork NewNetwork(int initSeed, string layout = SmallLayout, bool gated = true) =>
-        NetworkArchitecture.Vgg(layout).Build(_shape, _data.ClassNames.Count, gated, seed: initSeed);
+    private static DecoupledNetwork NewNetwork(int initSeed, string layout = SmallLayout, bool gated = true, InputNormalization? normalization = null) =>
+        NetworkArchitecture.Vgg(layout).Build(_shape, _data.ClassNames.Count, gated, normalization: normalization, seed: initSeed);
 
     private static EpochReport[] WithoutTime(IEnumerable<EpochReport> reports) => reports.Select(r => r with { Seconds = 0 }).ToArray();
 
@@ -140,6 +141,7 @@ public sealed class CheckpointTests
             ("batch size: checkpoint 32, now 64", same with { BatchSize = 64 }, _data.Count),
             ("loss weights:", same with { Weights = same.Weights with { Sparsity = 0.1 } }, _data.Count),
             ("augmentation:", same with { Augmentation = null }, _data.Count),
+            ("gradient clip norm: checkpoint none, now 2.5", same with { GradientClipNorm = 2.5 }, _data.Count),
             ("training images: checkpoint 64, now 48", same, 48),
         };
         foreach (var (field, settings, count) in cases)
@@ -153,6 +155,141 @@ public sealed class CheckpointTests
         }
 
         Assert.AreEqual(2, TrainingCheckpoint.ReadHeader(path).Header.CompletedEpochs, "a rejected run leaves the checkpoint alone");
+    }
+
+    [TestMethod]
+    public void CheckpointOfOtherData_SameCount_IsRejectedNamingTheData()
+    {
+        string path = Path.Combine(_folder, "run.ckpt");
+        using (var network = NewNetwork(7))
+        {
+            new DecouplingTrainer(Settings(path, epochs: 1)).Train(network, _data.Pixels, _data.Labels);
+        }
+
+        byte[] file = File.ReadAllBytes(path);
+        var onePixel = (float[])_data.Pixels.Clone();
+        onePixel[100] = 1f - onePixel[100];
+        var oneLabel = (int[])_data.Labels.Clone();
+        oneLabel[5] = (oneLabel[5] + 1) % _data.ClassNames.Count;
+        foreach (var (pixels, labels) in new[] { (onePixel, _data.Labels), (_data.Pixels, oneLabel) })
+        {
+            using var network = NewNetwork(7);
+            var before = StateDictSnapshot.Of(network);
+            var error = Assert.ThrowsExactly<InvalidDataException>(() => new DecouplingTrainer(Settings(path, epochs: 1)).Train(network, pixels, labels));
+            StringAssert.Contains(error.Message, "training data: checkpoint sha256:");
+            StringAssert.Contains(error.Message, path);
+            Assert.AreEqual(1, error.Message.Split(", now ").Length - 1, $"only the data is named: {error.Message}");
+            StateDictSnapshot.AssertIdentical(before, StateDictSnapshot.Of(network), "a refused checkpoint loads nothing");
+        }
+
+        CollectionAssert.AreEqual(file, File.ReadAllBytes(path), "a refused run leaves the checkpoint alone");
+    }
+
+    [TestMethod]
+    public void CheckpointOfOtherNormalization_IsRejectedNamingIt()
+    {
+        var normalization = new InputNormalization([0.25f], [0.5f]);
+        string path = Path.Combine(_folder, "normalized.ckpt");
+        IReadOnlyList<EpochReport> history;
+        using (var network = NewNetwork(7, normalization: normalization))
+        {
+            history = new DecouplingTrainer(Settings(path, epochs: 1)).Train(network, _data.Pixels, _data.Labels);
+        }
+
+        var cases = new (InputNormalization? Normalization, string Expected)[]
+        {
+            (null, "input normalisation: checkpoint mean [0.25], std [0.5], now none"),
+            (new InputNormalization([0.25f], [0.5000001f]), "now mean [0.25], std [0.5000001]"),
+        };
+        foreach (var (other, expected) in cases)
+        {
+            using var network = NewNetwork(7, normalization: other);
+            var error = Assert.ThrowsExactly<InvalidDataException>(() => new DecouplingTrainer(Settings(path, epochs: 1)).Train(network, _data.Pixels, _data.Labels));
+            StringAssert.Contains(error.Message, expected);
+            Assert.AreEqual(1, error.Message.Split(", now ").Length - 1, $"only the normalisation is named: {error.Message}");
+        }
+
+        // The same normalisation (another instance) is the same run: the finished checkpoint is taken as it is.
+        using (var network = NewNetwork(8, normalization: new InputNormalization([0.25f], [0.5f])))
+        {
+            var again = new DecouplingTrainer(Settings(path, epochs: 1)).Train(network, _data.Pixels, _data.Labels);
+            CollectionAssert.AreEqual(history.ToArray(), again.ToArray());
+        }
+
+        // And a checkpoint without normalisation refuses a network that has one.
+        string plain = Path.Combine(_folder, "plain.ckpt");
+        using (var network = NewNetwork(7))
+        {
+            new DecouplingTrainer(Settings(plain, epochs: 1)).Train(network, _data.Pixels, _data.Labels);
+        }
+
+        using (var network = NewNetwork(7, normalization: normalization))
+        {
+            var error = Assert.ThrowsExactly<InvalidDataException>(() => new DecouplingTrainer(Settings(plain, epochs: 1)).Train(network, _data.Pixels, _data.Labels));
+            StringAssert.Contains(error.Message, "input normalisation: checkpoint none, now mean [0.25], std [0.5]");
+        }
+    }
+
+    [TestMethod]
+    public void HeaderWithNonFiniteHistory_RoundTrips()
+    {
+        string path = Path.Combine(_folder, "nan.ckpt");
+        var report = new EpochReport(1, 2, 0.1, double.NaN, double.PositiveInfinity, double.NegativeInfinity, 0, double.NaN, 0.5, 1, 2.5);
+        using var network = NewNetwork(7, normalization: new InputNormalization([0.25f], [0.5f]));
+        using var optimizer = TorchSharp.torch.optim.SGD(network.parameters(), 0.1);
+        var settings = Settings(path) with { GradientClipNorm = 2.5 };
+        var header = new CheckpointHeader(
+            network.Architecture, network.Input, network.Classes, network.IsGated, 1, settings.Epochs, settings.BatchSize, settings.LearningRate,
+            settings.Momentum, settings.WeightDecay, settings.Weights, settings.Seed, settings.Augmentation, settings.GradientClipNorm,
+            _data.Count, TrainingCheckpoint.HashData(_data.Pixels, _data.Labels), network.Normalization, [report]);
+        TrainingCheckpoint.Save(path, network, optimizer, header);
+
+        var read = TrainingCheckpoint.ReadHeader(path).Header;
+        Assert.AreEqual(report, read.History.Single(), "NaN and infinities come back as they were");
+        Assert.IsTrue(double.IsNaN(read.History[0].CrossEntropy) && double.IsPositiveInfinity(read.History[0].MutualInformation));
+        Assert.AreEqual(2.5, read.GradientClipNorm);
+        Assert.AreEqual(header.DataHash, read.DataHash);
+        StringAssert.StartsWith(read.DataHash, "sha256:");
+        CollectionAssert.AreEqual(new[] { 0.25f }, read.Normalization!.Mean.ToArray());
+        CollectionAssert.AreEqual(new[] { 0.5f }, read.Normalization.StandardDeviation.ToArray());
+        TrainingCheckpoint.RequireSameRun(path, read, settings, _data.Count, header.DataHash!, network.Normalization);
+    }
+
+    [TestMethod]
+    public void FormatVersion1Checkpoint_LoadsAsWeightsButIsNotResumed()
+    {
+        string current = Path.Combine(_folder, "current.ckpt");
+        StateDictSnapshot trained;
+        using (var network = NewNetwork(7))
+        {
+            new DecouplingTrainer(Settings(current, epochs: 1)).Train(network, _data.Pixels, _data.Labels);
+            trained = StateDictSnapshot.Of(network);
+        }
+
+        // Rewrite it as version 1 wrote it: the same tensors after a header without the fields version 2 added.
+        string old = Path.Combine(_folder, "old.ckpt");
+        using (var reader = new BinaryReader(File.OpenRead(current), Encoding.UTF8))
+        using (var writer = new BinaryWriter(File.Create(old), Encoding.UTF8))
+        {
+            writer.Write(reader.ReadBytes(8));
+            Assert.AreEqual(2, reader.ReadInt32());
+            writer.Write(1);
+            var header = JsonNode.Parse(reader.ReadString())!.AsObject();
+            header.Remove("GradientClipNorm");
+            header.Remove("DataHash");
+            header.Remove("Normalization");
+            writer.Write(header.ToJsonString());
+            reader.BaseStream.CopyTo(writer.BaseStream);
+        }
+
+        Assert.AreEqual(1, TrainingCheckpoint.ReadHeader(old).Header.CompletedEpochs);
+        using (var network = NewNetwork(8))
+        {
+            TrainingCheckpoint.LoadNetwork(old, network);
+            StateDictSnapshot.AssertIdentical(trained, StateDictSnapshot.Of(network), "weights of a version 1 checkpoint");
+            var error = Assert.ThrowsExactly<InvalidDataException>(() => new DecouplingTrainer(Settings(old, epochs: 1)).Train(network, _data.Pixels, _data.Labels));
+            StringAssert.Contains(error.Message, "training data: checkpoint not recorded (format version 1)");
+        }
     }
 
     [TestMethod]

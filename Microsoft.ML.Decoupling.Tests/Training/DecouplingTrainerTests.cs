@@ -57,6 +57,40 @@ public sealed class DecouplingTrainerTests
     }
 
     [TestMethod]
+    public void Settings_OutOfRange_AreRejectedByTheTrainerNamingTheSetting()
+    {
+        var good = Settings(1);
+        var cases = new (string Setting, TrainingSettings Settings)[]
+        {
+            ("Epochs", good with { Epochs = 0 }),
+            ("BatchSize", good with { BatchSize = 0 }),
+            ("LearningRate", good with { LearningRate = double.NaN }),
+            ("LearningRate", good with { LearningRate = double.PositiveInfinity }),
+            ("LearningRate", good with { LearningRate = 0 }),
+            ("Momentum", good with { Momentum = 1 }),
+            ("WeightDecay", good with { WeightDecay = -1e-4 }),
+            ("Weights.MutualInformation", good with { Weights = good.Weights with { MutualInformation = -1 } }),
+            ("Weights.KullbackLeibler", good with { Weights = good.Weights with { KullbackLeibler = double.NaN } }),
+            ("Weights.Sparsity", good with { Weights = good.Weights with { Sparsity = 2e6 } }),
+            ("Weights.TargetRatio", good with { Weights = good.Weights with { TargetRatio = 1.5 } }),
+            ("GradientClipNorm", good with { GradientClipNorm = 0 }),
+            ("GradientClipNorm", good with { GradientClipNorm = double.NaN }),
+            ("GradientClipNorm", good with { GradientClipNorm = double.PositiveInfinity }),
+        };
+        foreach (var (setting, settings) in cases)
+        {
+            var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new DecouplingTrainer(settings), setting);
+            Assert.AreEqual(setting, error.ParamName);
+            StringAssert.Contains(error.Message, setting);
+        }
+
+        Assert.AreEqual("Weights", Assert.ThrowsExactly<ArgumentNullException>(() => new DecouplingTrainer(good with { Weights = null! })).ParamName);
+        Assert.AreEqual("CheckpointPath", Assert.ThrowsExactly<ArgumentException>(() => new DecouplingTrainer(good with { CheckpointPath = Path.GetTempPath() })).ParamName);
+        Assert.AreEqual("CheckpointPath", Assert.ThrowsExactly<ArgumentException>(() => new DecouplingTrainer(good with { CheckpointPath = " " })).ParamName);
+        _ = new DecouplingTrainer(good with { GradientClipNorm = 1 });
+    }
+
+    [TestMethod]
     public void TrainingEpoch_LeaksNoTensors()
     {
         var data = ShapesGenerator.Generate(count: 256, seed: 14, imageSize: 16).Images;

@@ -61,6 +61,11 @@ public sealed class DecoupleNetworkSchemaTests
     [DataRow("BatchSize", -1)]
     [DataRow("LearningRate", 0.0)]
     [DataRow("MutualInformationWeight", -0.1)]
+    [DataRow("KullbackLeiblerWeight", double.NaN)]
+    [DataRow("SparsityWeight", 2e6)]
+    [DataRow("Momentum", 1.0)]
+    [DataRow("GradientClipNorm", 0.0)]
+    [DataRow("GradientClipNorm", double.PositiveInfinity)]
     public void Options_OutOfRange_AreRejectedAtConstruction(string option, double value)
     {
         var options = new DecoupleNetworkEstimator.Options();

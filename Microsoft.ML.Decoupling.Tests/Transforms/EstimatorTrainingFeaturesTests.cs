@@ -59,6 +59,38 @@ public sealed class EstimatorTrainingFeaturesTests
         NetworkArchitecture.Vgg(layout, convolutionBias).Build(_shape, ShapesGenerator.ClassNames.Count, gated, seed: seed);
 
     [TestMethod]
+    public void OptionsChangedAfterConstruction_DoNotReachTheEstimator()
+    {
+        static EpochReport[] Fit(Func<MLContext, DecoupleNetworkEstimator> makeEstimator)
+        {
+            var ml = new MLContext(seed: 1);
+            var estimator = makeEstimator(ml);
+            using var model = estimator.Fit(_train.ToDataView(ml));
+            return model.TrainingHistory.Select(r => r with { Seconds = 0 }).ToArray();
+        }
+
+        var expected = Fit(ml => ml.Transforms.DecoupleNetwork(Options(gated: true)));
+        var actual = Fit(ml =>
+        {
+            var options = Options(gated: true);
+            var estimator = ml.Transforms.DecoupleNetwork(options);
+            // Values that validation refuses (zero division, no epoch, NaN updates) and a missing column.
+            options.BatchSize = 0;
+            options.Epochs = 0;
+            options.LearningRate = double.NaN;
+            options.GradientClipNorm = -1;
+            options.Architecture = null!;
+            options.FeatureColumnName = "NoSuchColumn";
+            return estimator;
+        });
+
+        Assert.HasCount(1, actual);
+        Assert.AreEqual(0.05, actual[0].LearningRate);
+        Assert.IsTrue(double.IsFinite(actual[0].Total));
+        CollectionAssert.AreEqual(expected, actual, "trained exactly as with the options it was made with");
+    }
+
+    [TestMethod]
     public void DenseThenDecoupled_ThroughThePublicApi_StartsFromTheDenseWeights()
     {
         var ml = new MLContext(seed: 1);

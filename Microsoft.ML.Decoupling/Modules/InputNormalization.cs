@@ -31,8 +31,9 @@ public sealed class InputNormalization
             }
         }
 
-        Mean = mean.ToArray();
-        StandardDeviation = standardDeviation.ToArray();
+        // Read-only wrappers over private copies: options and networks share an instance, so it must never change.
+        Mean = Array.AsReadOnly(mean.ToArray());
+        StandardDeviation = Array.AsReadOnly(standardDeviation.ToArray());
     }
 
     /// <summary>Mean of each channel.</summary>

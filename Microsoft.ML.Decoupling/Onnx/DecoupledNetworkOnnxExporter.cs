@@ -85,21 +85,7 @@ public static class DecoupledNetworkOnnxExporter
 
         // Build first: invalid options or an unreadable network must not touch the file system.
         byte[] bytes = Export(network, options);
-        string temporary = Path.Combine(folder, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        finally
-        {
-            DeleteQuietly(temporary);
-        }
+        IO.AtomicFile.WriteAllBytes(fullPath, bytes);
     }
 
     private static ModelProto BuildModel(DecoupledNetwork network, OnnxExportOptions options)
@@ -365,21 +351,6 @@ public static class DecoupledNetworkOnnxExporter
 
     private static void AddMetadata(ModelProto model, string key, string value) =>
         model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
-
-    private static void DeleteQuietly(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-            // The original failure, if any, is the one worth reporting.
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
 
     /// <summary>Adds nodes, initializers, inputs and outputs to a graph, refusing to define a value name twice.</summary>
     private sealed class GraphWriter

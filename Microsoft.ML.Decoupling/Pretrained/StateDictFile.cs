@@ -104,37 +104,19 @@ public static class StateDictFile
         ArgumentNullException.ThrowIfNull(stateDict);
         var format = FormatOf(path);
         string fullPath = Path.GetFullPath(path);
-        string folder = Path.GetDirectoryName(fullPath)!;
-        string temporary = Path.Combine(folder, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
-        try
+        IO.AtomicFile.Write(fullPath, stream =>
         {
-            using (var scope = NewDisposeScope())
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            using var scope = NewDisposeScope();
+            var plain = ToPlainCpuTensors(stateDict, format);
+            if (format == Format.Pickle)
             {
-                var plain = ToPlainCpuTensors(stateDict, format);
-                if (format == Format.Pickle)
-                {
-                    PyTorchPickler.PickleStateDict(stream, plain, leaveOpen: true);
-                }
-                else
-                {
-                    Safetensors.SaveStateDict(stream, plain, leaveOpen: true);
-                }
-
-                stream.Flush(flushToDisk: true);
+                PyTorchPickler.PickleStateDict(stream, plain, leaveOpen: true);
             }
-
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        catch
-        {
-            if (File.Exists(temporary))
+            else
             {
-                File.Delete(temporary);
+                Safetensors.SaveStateDict(stream, plain, leaveOpen: true);
             }
-
-            throw;
-        }
+        });
     }
 
     /// <summary>

@@ -16,8 +16,11 @@ namespace Microsoft.ML.Decoupling.Training;
 /// <param name="Weights">Loss weights.</param>
 /// <param name="Seed">The run's seed.</param>
 /// <param name="Augmentation">Train-time augmentation, or null.</param>
+/// <param name="GradientClipNorm">The gradient clipping norm, or null for none.</param>
 /// <param name="SampleCount">Number of training images.</param>
-/// <param name="History">Reports of the finished epochs.</param>
+/// <param name="DataHash">SHA-256 of the training pixels and labels (<c>sha256:</c> and hex digits); null in checkpoints of format version 1.</param>
+/// <param name="Normalization">The network's input normalisation, or null for none.</param>
+/// <param name="History">Reports of the finished epochs (values may be NaN or infinite).</param>
 public sealed record CheckpointHeader(
     string Architecture,
     ImageShape Input,
@@ -32,5 +35,8 @@ public sealed record CheckpointHeader(
     LossWeights Weights,
     int Seed,
     ImageAugmentation? Augmentation,
+    double? GradientClipNorm,
     int SampleCount,
+    string? DataHash,
+    InputNormalization? Normalization,
     IReadOnlyList<EpochReport> History);

@@ -1,5 +1,9 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.ML.Decoupling.Modules;
 
 namespace Microsoft.ML.Decoupling.Training;
@@ -7,13 +11,20 @@ namespace Microsoft.ML.Decoupling.Training;
 /// <summary>
 /// A training checkpoint: what a run needs to continue exactly where it stopped (the network's parameters and buffers,
 /// the SGD momentum buffers, the number of finished epochs, the settings and seed that define the schedule and the random
-/// streams, and the epoch history). One file: a magic number, a JSON header, TorchSharp's module format, TorchSharp's
+/// streams, a hash of the training data, the input normalisation, and the epoch history). One file: a magic number, a JSON header, TorchSharp's module format, TorchSharp's
 /// optimizer format. Written to a temporary file in the same folder and renamed, so a crash never leaves a partial file.
 /// </summary>
 public sealed class TrainingCheckpoint
 {
     private const string Magic = "MLDECKPT";
-    private const int FormatVersion = 1;
+
+    // Version 2 added the data hash, the normalisation and gradient clipping to the header. Version 1 files still load
+    // as weights, but cannot be resumed: they cannot show that the data is the same.
+    private const int FormatVersion = 2;
+    private const int OldestReadableVersion = 1;
+
+    // A diverged epoch's averages are NaN or infinite; the header must still be written and read back.
+    private static readonly JsonSerializerOptions _headerJson = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     private TrainingCheckpoint(CheckpointHeader header) => Header = header;
 
@@ -55,41 +66,41 @@ public sealed class TrainingCheckpoint
         string fullPath = Path.GetFullPath(path);
         string folder = Path.GetDirectoryName(fullPath)!;
         Directory.CreateDirectory(folder);
-        string temporary = Path.Combine(folder, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
-        try
+        IO.AtomicFile.Write(fullPath, stream =>
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-            using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
-            {
-                writer.Write(Encoding.ASCII.GetBytes(Magic));
-                writer.Write(FormatVersion);
-                writer.Write(JsonSerializer.Serialize(header));
-                network.save(writer);
-                optimizer.save_state_dict(writer);
-                writer.Flush();
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temporary))
-            {
-                File.Delete(temporary);
-            }
-        }
+            using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+            writer.Write(Encoding.ASCII.GetBytes(Magic));
+            writer.Write(FormatVersion);
+            writer.Write(JsonSerializer.Serialize(header, _headerJson));
+            network.save(writer);
+            optimizer.save_state_dict(writer);
+        });
     }
 
-    /// <summary>Throws unless the checkpoint was written by a run with these settings on this data.</summary>
-    internal static void RequireSameRun(string path, CheckpointHeader header, TrainingSettings settings, int sampleCount)
+    /// <summary>
+    /// The fingerprint of a training set recorded in <see cref="CheckpointHeader.DataHash"/>: SHA-256 over the pixel values
+    /// and then the labels, as stored in memory (little-endian on every platform .NET and libtorch share).
+    /// </summary>
+    internal static string HashData(float[] pixels, int[] labels)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(MemoryMarshal.AsBytes(pixels.AsSpan()));
+        hash.AppendData(MemoryMarshal.AsBytes(labels.AsSpan()));
+        return "sha256:" + Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
+    }
+
+    /// <summary>
+    /// Throws unless the checkpoint was written by a run with these settings on this data (<paramref name="dataHash"/> of
+    /// <see cref="HashData"/>) and with this input normalisation.
+    /// </summary>
+    internal static void RequireSameRun(string path, CheckpointHeader header, TrainingSettings settings, int sampleCount, string dataHash, InputNormalization? normalization)
     {
         var differences = new List<string>();
         void Compare<T>(string name, T saved, T now)
         {
             if (!EqualityComparer<T>.Default.Equals(saved, now))
             {
-                differences.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{name}: checkpoint {saved}, now {now}"));
+                differences.Add(string.Create(CultureInfo.InvariantCulture, $"{name}: checkpoint {saved}, now {now}"));
             }
         }
 
@@ -101,12 +112,28 @@ public sealed class TrainingCheckpoint
         Compare("loss weights", header.Weights, settings.Weights);
         Compare("seed", header.Seed, settings.Seed);
         Compare("augmentation", header.Augmentation, settings.Augmentation);
+        Compare("gradient clip norm", Describe(header.GradientClipNorm), Describe(settings.GradientClipNorm));
         Compare("training images", header.SampleCount, sampleCount);
+        if (header.SampleCount == sampleCount)
+        {
+            // Another count already says the data differs; the same count with other pixels or labels needs the hash.
+            Compare("training data", header.DataHash ?? "not recorded (format version 1)", dataHash);
+        }
+
+        Compare("input normalisation", Describe(header.Normalization), Describe(normalization));
         if (differences.Count > 0)
         {
             throw new InvalidDataException($"Checkpoint '{path}' belongs to another run and cannot be resumed: {string.Join("; ", differences)}. Delete it or use another checkpoint path.");
         }
     }
+
+    private static string Describe(double? clipNorm) => clipNorm?.ToString("R", CultureInfo.InvariantCulture) ?? "none";
+
+    /// <summary>Every value exactly (round-trip format): two normalisations differ when any bit does.</summary>
+    private static string Describe(InputNormalization? normalization) => normalization is null
+        ? "none"
+        : $"mean [{string.Join(", ", normalization.Mean.Select(m => m.ToString("R", CultureInfo.InvariantCulture)))}], "
+            + $"std [{string.Join(", ", normalization.StandardDeviation.Select(d => d.ToString("R", CultureInfo.InvariantCulture)))}]";
 
     private static void RequireSameNetwork(string path, CheckpointHeader header, DecoupledNetwork network)
     {
@@ -152,17 +179,18 @@ public sealed class TrainingCheckpoint
             }
 
             int version = reader.ReadInt32();
-            if (version != FormatVersion)
+            if (version < OldestReadableVersion || version > FormatVersion)
             {
-                throw new InvalidDataException($"Checkpoint '{path}' has format version {version}; this version of the package reads version {FormatVersion}.");
+                throw new InvalidDataException($"Checkpoint '{path}' has format version {version}; this version of the package reads versions {OldestReadableVersion} to {FormatVersion}.");
             }
 
-            header = JsonSerializer.Deserialize<CheckpointHeader>(reader.ReadString())
+            header = JsonSerializer.Deserialize<CheckpointHeader>(reader.ReadString(), _headerJson)
                 ?? throw new InvalidDataException($"Checkpoint '{path}' has an empty header.");
             return reader;
         }
-        catch (Exception e) when (e is EndOfStreamException or JsonException)
+        catch (Exception e) when (e is EndOfStreamException or JsonException or ArgumentException)
         {
+            // ArgumentException: a header value that its type's constructor refuses (e.g. a normalisation deviation of 0).
             reader.Dispose();
             throw new InvalidDataException($"Checkpoint '{path}' is truncated or corrupt: {e.Message}", e);
         }

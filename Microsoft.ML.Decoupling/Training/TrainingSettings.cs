@@ -21,13 +21,20 @@ public sealed record TrainingSettings(int Epochs, int BatchSize, double Learning
     public ImageAugmentation? Augmentation { get; init; }
 
     /// <summary>
-    /// A checkpoint file (weights, optimizer state, epoch, settings, history) rewritten after every epoch; when it exists
-    /// as training starts, training resumes from it. Null: no checkpoints.
+    /// A checkpoint file (weights, optimizer state, epoch, settings, data hash, normalisation, history) rewritten after every
+    /// epoch; when it exists as training starts, training resumes from it (same settings, data and normalisation required).
+    /// Null: no checkpoints.
     /// </summary>
     public string? CheckpointPath { get; init; }
 
     /// <summary>The device to train on; null for the CPU.</summary>
     public Device? Device { get; init; }
+
+    /// <summary>
+    /// When set, gradients are rescaled before each update so that their global L2 norm is at most this value
+    /// (<c>torch.nn.utils.clip_grad_norm_</c>); weight decay is added after clipping, inside the SGD step. Null: no clipping.
+    /// </summary>
+    public double? GradientClipNorm { get; init; }
 
     /// <summary>The learning rate of 0-based <paramref name="epoch"/>: ÷10 from ceil(0.5·E) and again from ceil(0.75·E).</summary>
     public double LearningRateAt(int epoch)
@@ -45,6 +52,45 @@ public sealed record TrainingSettings(int Epochs, int BatchSize, double Learning
 
         return rate;
     }
+
+    /// <summary>
+    /// Throws an <see cref="ArgumentOutOfRangeException"/> (or <see cref="ArgumentException"/> for a path,
+    /// <see cref="ArgumentNullException"/> for missing weights) naming the first setting out of range. The rules live here
+    /// once; <paramref name="nameOf"/> renames a setting (e.g. <c>Weights.MutualInformation</c>) for callers whose options
+    /// name it differently.
+    /// </summary>
+    internal void Validate(Func<string, string>? nameOf = null)
+    {
+        string Name(string setting) => nameOf?.Invoke(setting) ?? setting;
+        SettingChecks.RequireRange(Epochs, 1, 100_000, Name(nameof(Epochs)));
+        SettingChecks.RequireRange(BatchSize, 1, 1 << 20, Name(nameof(BatchSize)));
+        SettingChecks.RequirePositive(LearningRate, Name(nameof(LearningRate)));
+        SettingChecks.RequireRange(Momentum, 0, 0.999999, Name(nameof(Momentum)));
+        SettingChecks.RequireRange(WeightDecay, 0, 1, Name(nameof(WeightDecay)));
+        if (Weights is null)
+        {
+            throw new ArgumentNullException(Name(nameof(Weights)), $"{Name(nameof(Weights))} must hold the loss weights, e.g. new LossWeights(0.04, 1, 2e-4, 0).");
+        }
+
+        SettingChecks.RequireRange(Weights.MutualInformation, 0, 1e6, Name(WeightName(nameof(LossWeights.MutualInformation))));
+        SettingChecks.RequireRange(Weights.KullbackLeibler, 0, 1e6, Name(WeightName(nameof(LossWeights.KullbackLeibler))));
+        SettingChecks.RequireRange(Weights.Sparsity, 0, 1e6, Name(WeightName(nameof(LossWeights.Sparsity))));
+        SettingChecks.RequireRange(Weights.TargetRatio, 0, 1, Name(WeightName(nameof(LossWeights.TargetRatio))));
+        if (GradientClipNorm is { } clip)
+        {
+            SettingChecks.RequirePositive(clip, Name(nameof(GradientClipNorm)));
+        }
+
+        Augmentation?.Validate(Name(nameof(Augmentation)));
+        if (CheckpointPath is not null && (string.IsNullOrWhiteSpace(CheckpointPath) || Directory.Exists(CheckpointPath)))
+        {
+            string name = Name(nameof(CheckpointPath));
+            throw new ArgumentException($"{name} '{CheckpointPath}' must be the path of a file, not empty or a folder.", name);
+        }
+    }
+
+    /// <summary>The name <see cref="Validate"/> gives a member of <see cref="Weights"/>, e.g. <c>Weights.Sparsity</c>.</summary>
+    internal static string WeightName(string member) => $"{nameof(Weights)}.{member}";
 
     /// <summary>The seed of 0-based <paramref name="epoch"/>'s shuffling, augmentation and gate noise (a fixed mix, the same on every platform).</summary>
     internal int EpochSeed(int epoch)

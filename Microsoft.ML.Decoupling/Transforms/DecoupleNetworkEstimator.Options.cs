@@ -59,7 +59,7 @@ public sealed partial class DecoupleNetworkEstimator
 
         /// <summary>
         /// A checkpoint file rewritten after every epoch; when it exists as <c>Fit</c> starts, training resumes from it (same
-        /// options and data required). Null: no checkpoints.
+        /// options, data and normalisation required). Null: no checkpoints.
         /// </summary>
         public string? CheckpointPath { get; set; }
 
@@ -90,6 +90,12 @@ public sealed partial class DecoupleNetworkEstimator
         /// <summary>R, target ratio of active filters in Ls; 0 learns the sparsity (plain L1).</summary>
         public double TargetRatio { get; set; } = DecoupleNetworkDefaults.TargetRatio;
 
+        /// <summary>
+        /// When set, gradients are rescaled before each update so that their global L2 norm is at most this value (a guard
+        /// against divergence at high learning rates); null, the default, does not clip.
+        /// </summary>
+        public double? GradientClipNorm { get; set; }
+
         /// <summary>γ, reduction of the gates' hidden layer (paper: 4).</summary>
         public int GateReduction { get; set; } = DecoupleNetworkDefaults.GateReduction;
 
@@ -111,6 +117,12 @@ public sealed partial class DecoupleNetworkEstimator
             TargetRatio = 0.5,
         };
 
+        /// <summary>
+        /// A copy that the estimator keeps, so that changing these options after the estimator was made changes nothing.
+        /// A shallow copy suffices because every member is a value, a string or an immutable object; keep it so.
+        /// </summary>
+        internal Options Clone() => (Options)MemberwiseClone();
+
         internal void Validate()
         {
             RequireName(FeatureColumnName, nameof(FeatureColumnName));
@@ -119,48 +131,37 @@ public sealed partial class DecoupleNetworkEstimator
             RequireName(PredictedLabelColumnName, nameof(PredictedLabelColumnName));
             RequireName(PathColumnName, nameof(PathColumnName));
             RequireDistinctNames();
-            RequireRange(ImageChannels, 1, 4096, nameof(ImageChannels));
-            RequireRange(ImageHeight, 0, 65536, nameof(ImageHeight));
-            RequireRange(ImageWidth, 0, 65536, nameof(ImageWidth));
+            SettingChecks.RequireRange(ImageChannels, 1, 4096, nameof(ImageChannels));
+            SettingChecks.RequireRange(ImageHeight, 0, 65536, nameof(ImageHeight));
+            SettingChecks.RequireRange(ImageWidth, 0, 65536, nameof(ImageWidth));
             if ((ImageHeight == 0) != (ImageWidth == 0))
             {
                 throw new ArgumentOutOfRangeException(nameof(ImageHeight), $"Set both ImageHeight and ImageWidth, or neither (got {ImageHeight}×{ImageWidth}).");
             }
 
-            RequireRange(Epochs, 1, 100_000, nameof(Epochs));
-            RequireRange(BatchSize, 1, 1 << 20, nameof(BatchSize));
-            RequireRange(GateReduction, 1, 1 << 16, nameof(GateReduction));
-            RequirePositive(LearningRate, nameof(LearningRate));
-            RequireRange(Momentum, 0, 0.999999, nameof(Momentum));
-            RequireRange(WeightDecay, 0, 1, nameof(WeightDecay));
-            RequireRange(MutualInformationWeight, 0, 1e6, nameof(MutualInformationWeight));
-            RequireRange(KullbackLeiblerWeight, 0, 1e6, nameof(KullbackLeiblerWeight));
-            RequireRange(SparsityWeight, 0, 1e6, nameof(SparsityWeight));
-            RequireRange(TargetRatio, 0, 1, nameof(TargetRatio));
+            SettingChecks.RequireRange(GateReduction, 1, 1 << 16, nameof(GateReduction));
             if (Architecture is null)
             {
                 throw new ArgumentNullException(nameof(Architecture), $"{nameof(Architecture)} must name a network, e.g. NetworkArchitecture.CifarResNet(20).");
             }
 
-            Augmentation?.Validate(nameof(Augmentation));
             if (Normalization is not null && Normalization.Channels != ImageChannels)
             {
                 throw new ArgumentException($"{nameof(Normalization)} has {Normalization.Channels} channels but {nameof(ImageChannels)} is {ImageChannels}.", nameof(Normalization));
             }
 
-            if (CheckpointPath is not null && (string.IsNullOrWhiteSpace(CheckpointPath) || Directory.Exists(CheckpointPath)))
-            {
-                throw new ArgumentException($"{nameof(CheckpointPath)} '{CheckpointPath}' must be the path of a file, not empty or a folder.", nameof(CheckpointPath));
-            }
+            // The training settings follow TrainingSettings' own rules, reported under these options' names.
+            ToTrainingSettings(seed: 0, device: null).Validate(OptionName);
         }
 
-        internal TrainingSettings ToTrainingSettings(int seed, TorchSharp.torch.Device device) => new(
+        internal TrainingSettings ToTrainingSettings(int seed, TorchSharp.torch.Device? device) => new(
             Epochs, BatchSize, LearningRate, Momentum, WeightDecay,
             new LossWeights(MutualInformationWeight, KullbackLeiblerWeight, SparsityWeight, TargetRatio),
             seed)
         {
             Augmentation = Augmentation,
             CheckpointPath = CheckpointPath,
+            GradientClipNorm = GradientClipNorm,
             Device = device,
         };
 
@@ -217,20 +218,14 @@ public sealed partial class DecoupleNetworkEstimator
             }
         }
 
-        private static void RequireRange(double value, double min, double max, string name)
+        /// <summary>The option that sets a <see cref="TrainingSettings"/> member (the same name except for the loss weights).</summary>
+        private static string OptionName(string setting) => setting switch
         {
-            if (double.IsNaN(value) || value < min || value > max)
-            {
-                throw new ArgumentOutOfRangeException(name, value, $"{name} must be in [{min}, {max}].");
-            }
-        }
-
-        private static void RequirePositive(double value, string name)
-        {
-            if (double.IsNaN(value) || value <= 0 || double.IsInfinity(value))
-            {
-                throw new ArgumentOutOfRangeException(name, value, $"{name} must be a positive finite number.");
-            }
-        }
+            _ when setting == TrainingSettings.WeightName(nameof(LossWeights.MutualInformation)) => nameof(MutualInformationWeight),
+            _ when setting == TrainingSettings.WeightName(nameof(LossWeights.KullbackLeibler)) => nameof(KullbackLeiblerWeight),
+            _ when setting == TrainingSettings.WeightName(nameof(LossWeights.Sparsity)) => nameof(SparsityWeight),
+            _ when setting == TrainingSettings.WeightName(nameof(LossWeights.TargetRatio)) => nameof(TargetRatio),
+            _ => setting,
+        };
     }
 }

@@ -29,8 +29,9 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
         _catalog = catalog;
         _environment = CatalogEnvironment.Get(catalog);
         _host = _environment.Register(nameof(DecoupleNetworkEstimator));
-        _options = options;
-        options.Validate();
+        // The estimator validates and keeps its own copy: changing the caller's object later cannot bypass the checks.
+        _options = options.Clone();
+        _options.Validate();
     }
 
     /// <summary>Checks the input schema and returns the schema the transformer will produce.</summary>
@@ -67,6 +68,8 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
     /// the training between two batches with an <see cref="OperationCanceledException"/> (the checkpoint, if any, keeps the
     /// last finished epoch, and nothing else is left behind).
     /// </summary>
+    /// <exception cref="TrainingDivergedException">The training diverged (a NaN or infinite loss or weight); the checkpoint,
+    /// if any, keeps the last finished epoch.</exception>
     public DecoupledNetworkTransformer Fit(IDataView input, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(input);
