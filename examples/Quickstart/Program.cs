@@ -30,9 +30,11 @@ var clock = Stopwatch.StartNew();
 var mlContext = new MLContext(seed: arguments.Seed);
 mlContext.Log += (_, e) =>
 {
-    if (e.Source.Contains(nameof(DecoupleNetworkEstimator), StringComparison.Ordinal) && e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info)
+    if (e.Source.Contains(nameof(DecoupleNetworkEstimator), StringComparison.Ordinal)
+        && e.Kind is Microsoft.ML.Runtime.ChannelMessageKind.Info or Microsoft.ML.Runtime.ChannelMessageKind.Warning)
     {
-        Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] {e.RawMessage}");
+        string kind = e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning ? "warning: " : string.Empty;
+        Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] {kind}{e.RawMessage}");
     }
 };
 
@@ -115,6 +117,7 @@ var metrics = new JsonObject
     ["filter_states"] = new JsonObject { ["energetic"] = states.Energetic, ["silent"] = states.Silent, ["dynamic"] = states.Dynamic },
     ["attack"] = new JsonObject { ["name"] = detection.Attack, ["epsilon"] = detection.Epsilon, ["success_rate"] = detection.AttackSuccessRate },
     ["detector"] = new JsonObject { ["trainer"] = detection.Trainer, ["auc"] = detection.Auc, ["train_rows"] = detection.TrainRows, ["test_rows"] = detection.TestRows },
+    ["convolution_self_check"] = Microsoft.ML.Decoupling.Native.ConvolutionSelfCheck.Result?.Verdict.ToString(),
     ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
 };
 File.WriteAllText(Path.Combine(arguments.Output, "metrics.json"), metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
