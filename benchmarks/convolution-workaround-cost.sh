@@ -5,13 +5,16 @@
 #   default  libtorch's defaults (on a faulty CPU these steps compute wrong values; only their time is used here)
 #   sse41    DNNL_MAX_CPU_ISA=SSE41, what later processes on a faulty machine use
 #   off      oneDNN switched off, what the process that first finds the fault uses
-# Usage: bash benchmarks/convolution-workaround-cost.sh [rounds (default 3)] [architectures (default vgg,resnet20)]
+# Usage: bash benchmarks/convolution-workaround-cost.sh [rounds (default 3)] [architectures (default vgg,resnet20)] [batches per timed run (default 20)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
 architectures=${2:-vgg,resnet20}
+batches=${3:-20}
 dotnet build benchmarks/Decoupling.Benchmarks -c Release -warnaserror -v q >/dev/null
-bench=(dotnet benchmarks/Decoupling.Benchmarks/bin/Release/net10.0/Decoupling.Benchmarks.dll --steps-only --architectures "$architectures")
+# The allocator settings of the step-time command in BENCHMARKS.md.
+export MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=2147483648 MALLOC_TOP_PAD_=268435456
+bench=(dotnet benchmarks/Decoupling.Benchmarks/bin/Release/net10.0/Decoupling.Benchmarks.dll --steps-only --step-batches "$batches" --architectures "$architectures")
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 for round in $(seq "$rounds"); do
@@ -25,7 +28,7 @@ for round in $(seq "$rounds"); do
 done
 echo
 echo "Median over $rounds rounds (ms per step, batch 128; ratio = configuration / default):"
-echo "| network | default dense | default decoupled | SSE4.1 dense | SSE4.1 decoupled | SSE4.1 ratio (decoupled) | oneDNN off dense | oneDNN off decoupled | oneDNN off ratio (decoupled) |"
+echo "| network | default dense | default decoupled | SSE4.1 dense | SSE4.1 decoupled | SSE4.1 / default (dense, decoupled) | oneDNN off dense | oneDNN off decoupled | oneDNN off / default (dense, decoupled) |"
 echo "|---|---|---|---|---|---|---|---|---|"
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 for net in $(awk '{ print $2 }' "$log" | sort -u); do
@@ -36,5 +39,5 @@ for net in $(awk '{ print $2 }' "$log" | sort -u); do
   done
   awk -v n="$net" -v dd="${m[default-dense]}" -v dg="${m[default-gated]}" -v sd="${m[sse41-dense]}" -v sg="${m[sse41-gated]}" \
       -v od="${m[off-dense]}" -v og="${m[off-gated]}" \
-      'BEGIN { printf "| %s | %.1f | %.1f | %.1f | %.1f | %.2f× | %.1f | %.1f | %.2f× |\n", n, dd, dg, sd, sg, sg / dg, od, og, og / dg }'
+      'BEGIN { printf "| %s | %.1f | %.1f | %.1f | %.1f | %.2f×, %.2f× | %.1f | %.1f | %.2f×, %.2f× |\n", n, dd, dg, sd, sg, sd / dd, sg / dg, od, og, od / dd, og / dg }'
 done
