@@ -5,18 +5,23 @@ namespace Microsoft.ML.Decoupling.Native;
 /// NaN outputs and gradients on an AMD EPYC of family 26 (Zen 5) for channel counts that are not a multiple of the SIMD
 /// width; other CPUs may have their own faults. Before the first training step of a process, a few convolutions are
 /// compared with a float64 reference (<see cref="EnsureCorrect"/>); the verdict is cached per machine (CPU model and
-/// libtorch build). On a faulty machine oneDNN is switched off for the process, so that convolutions run on libtorch's
-/// own kernels, which pass the check (measured faster there than oneDNN limited to SSE4.1, the other correct route).
+/// libtorch build). On a faulty machine oneDNN is switched off for the current process, and later processes start with
+/// oneDNN limited to SSE4.1 (set natively before libtorch's first convolution), which is correct and cheaper.
 /// </summary>
 public static class ConvolutionSelfCheck
 {
     /// <summary>Environment variable read at start-up: <c>auto</c> (default), <c>skip</c> or <c>force</c>.</summary>
     public const string ModeVariable = "DECOUPLING_CONVOLUTION_CHECK";
 
+    /// <summary>The oneDNN instruction-set limit used on a machine whose cached verdict is faulty.</summary>
+    internal const string SafeInstructionSet = "SSE41";
+
     private static readonly string[] IsaVariables = ["ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA"];
     private static readonly object Gate = new();
     private static ConvolutionSelfCheckResult? _result;
     private static bool _warningDelivered;
+    private static string? _isaLimit;
+    private static bool _isaLimitIsOurs;
     private static ConvolutionSelfCheckMode? _mode;
 
     /// <summary>
@@ -56,8 +61,10 @@ public static class ConvolutionSelfCheck
             if (_result is null)
             {
                 TorchNativeLoader.EnsureTorch();
+                string? restriction = _isaLimit is not null ? $"DNNL_MAX_CPU_ISA={_isaLimit}"
+                    : OneDnnSwitch.IsEnabled == false ? "oneDNN switched off" : null;
                 var guard = new ConvolutionFaultGuard(
-                    ConvolutionCheck.Run, () => OneDnnSwitch.TrySet(false), ConvolutionVerdictCache.ForThisMachine(), Restriction());
+                    ConvolutionCheck.Run, () => OneDnnSwitch.TrySet(false), ConvolutionVerdictCache.ForThisMachine(), restriction, _isaLimitIsOurs);
                 _result = guard.Ensure(Mode);
             }
 
@@ -83,12 +90,30 @@ public static class ConvolutionSelfCheck
         }
     }
 
-    /// <summary>A convolution configuration set outside the self-check (an ISA limit, oneDNN switched off), or null.</summary>
-    private static string? Restriction()
+    /// <summary>
+    /// Called when the assembly loads, before libtorch's first convolution: on a machine whose cached verdict is faulty,
+    /// limits oneDNN to <see cref="SafeInstructionSet"/> in the native environment, unless the user set a limit.
+    /// </summary>
+    internal static void ApplyCachedWorkaround()
     {
-        string? limit = IsaVariables.Select(v => (Name: v, Value: NativeEnvironment.Get(v))).Where(v => !string.IsNullOrEmpty(v.Value))
-            .Select(v => $"{v.Name}={v.Value}").FirstOrDefault();
-        return limit ?? (OneDnnSwitch.IsEnabled == false ? "oneDNN switched off" : null);
+        string? userLimit = IsaVariables.Select(NativeEnvironment.Get).FirstOrDefault(v => !string.IsNullOrEmpty(v));
+        if (userLimit is not null)
+        {
+            _isaLimit = userLimit;
+            return;
+        }
+
+        if (Mode != ConvolutionSelfCheckMode.Auto || !NativeEnvironment.IsSupported)
+        {
+            return; // Skip trusts the defaults; Force re-tests them.
+        }
+
+        if (ConvolutionVerdictCache.ForThisMachine().Read() is { Faulty: true })
+        {
+            NativeEnvironment.Set("DNNL_MAX_CPU_ISA", SafeInstructionSet);
+            _isaLimit = SafeInstructionSet;
+            _isaLimitIsOurs = true;
+        }
     }
 
     private static ConvolutionSelfCheckMode ModeFromEnvironment()

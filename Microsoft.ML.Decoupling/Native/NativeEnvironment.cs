@@ -3,9 +3,9 @@ using System.Runtime.InteropServices;
 namespace Microsoft.ML.Decoupling.Native;
 
 /// <summary>
-/// The C library's own environment, which native code reads (oneDNN reads <c>DNNL_MAX_CPU_ISA</c> with getenv). On Linux
-/// and macOS it can differ from .NET's managed copy: <see cref="Environment.SetEnvironmentVariable(string, string)"/>
-/// changes only the latter.
+/// The C library's own environment. On Linux and macOS, .NET's <see cref="Environment.SetEnvironmentVariable(string, string)"/>
+/// changes only the runtime's managed copy, which native code (oneDNN reads <c>DNNL_MAX_CPU_ISA</c> with getenv) never
+/// sees; these calls reach the process environment that native libraries read.
 /// </summary>
 internal static class NativeEnvironment
 {
@@ -23,6 +23,19 @@ internal static class NativeEnvironment
         IntPtr value = getenv(name);
         return value == IntPtr.Zero ? null : Marshal.PtrToStringUTF8(value);
     }
+
+    /// <summary>Sets <paramref name="name"/> in the native environment (and the managed copy, so both agree).</summary>
+    public static void Set(string name, string value)
+    {
+        Environment.SetEnvironmentVariable(name, value);
+        if (IsSupported && setenv(name, value, 1) != 0)
+        {
+            throw new InvalidOperationException($"setenv({name}) failed with errno {Marshal.GetLastPInvokeError()}.");
+        }
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int setenv([MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, int overwrite);
 
     [DllImport("libc")]
     private static extern IntPtr getenv([MarshalAs(UnmanagedType.LPUTF8Str)] string name);

@@ -48,6 +48,16 @@ public static class TorchNativeLoader
     {
         try
         {
+            // Before libtorch is loaded: oneDNN reads its instruction-set limit once, at its first convolution.
+            ConvolutionSelfCheck.ApplyCachedWorkaround();
+        }
+        catch (Exception)
+        {
+            // Never fail assembly load; the self-check runs (and reports) before training.
+        }
+
+        try
+        {
             EnsureLoadable();
         }
         catch (Exception)
