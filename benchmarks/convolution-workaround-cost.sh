@@ -5,15 +5,18 @@
 #   default  libtorch's defaults (on a faulty CPU these steps compute wrong values; only their time is used here)
 #   sse41    DNNL_MAX_CPU_ISA=SSE41, what later processes on a faulty machine use
 #   off      oneDNN switched off, what the process that first finds the fault uses
-# Usage: bash benchmarks/convolution-workaround-cost.sh [rounds (default 3)] [architectures (default vgg,resnet20)] [batches per timed run (default 20)]
+# Usage: [ALLOCATOR=tuned] bash benchmarks/convolution-workaround-cost.sh [rounds (default 3)] [architectures (default vgg,resnet20)] [batches per timed run (default 20)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
 architectures=${2:-vgg,resnet20}
 batches=${3:-20}
 dotnet build benchmarks/Decoupling.Benchmarks -c Release -warnaserror -v q >/dev/null
-# The allocator settings of the step-time command in BENCHMARKS.md.
-export MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=2147483648 MALLOC_TOP_PAD_=268435456
+# ALLOCATOR=tuned: the allocator settings of the step-time command in BENCHMARKS.md; ALLOCATOR=default (the default):
+# glibc's own, as most applications run (libtorch's own kernels, used with oneDNN off, allocate per call and suffer).
+if [ "${ALLOCATOR:-default}" = tuned ]; then
+  export MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=2147483648 MALLOC_TOP_PAD_=268435456
+fi
 bench=(dotnet benchmarks/Decoupling.Benchmarks/bin/Release/net10.0/Decoupling.Benchmarks.dll --steps-only --step-batches "$batches" --architectures "$architectures")
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
