@@ -17,4 +17,16 @@ public static class DecouplingColumnNames
 
     /// <summary>Output column with the calculation path: 0/1 gate values of all gated layers in forward order.</summary>
     public const string Path = "Path";
+
+    /// <summary>Detection data: Boolean column, true for an adversarial copy (the detectors' label).</summary>
+    public const string IsAdversarial = "IsAdversarial";
+
+    /// <summary>Detection data: Boolean column, whether the attack on the row's pair succeeded.</summary>
+    public const string AttackSucceeded = "AttackSucceeded";
+
+    /// <summary>Detection data: key column with the target class of a targeted attack (missing when untargeted).</summary>
+    public const string TargetLabel = "TargetLabel";
+
+    /// <summary>Detection data: Int32 column with the index of the clean image a row belongs to.</summary>
+    public const string PairId = "PairId";
 }

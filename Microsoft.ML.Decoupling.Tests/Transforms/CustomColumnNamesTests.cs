@@ -1,6 +1,5 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Decoupling.Modules;
-using Microsoft.ML.Decoupling.Adversarial;
 using Microsoft.ML.Decoupling.Data;
 using Microsoft.ML.Decoupling.Onnx;
 using Microsoft.ML.Decoupling.Transforms;
@@ -38,9 +37,6 @@ public sealed class CustomColumnNamesTests
         Assert.IsNull(output.Schema.GetColumnOrNull(DecouplingColumnNames.Score), "ML.NET's own Score column is dropped");
         Assert.AreEqual(8, ((VectorDataViewType)output.Schema["Gates"].Type).Size);
         Assert.AreEqual(96, mlContext.MulticlassClassification.Evaluate(output, "Shape", "Probabilities", "Class").ConfusionMatrix.Counts.Sum(r => r.Sum()));
-
-        var report = PathAdversarialDetector.Run(mlContext, model, shapes, epsilon: 0.1, seed: 1);
-        Assert.AreEqual(2 * shapes.Count, report.TrainRows + report.TestRows);
 
         string directory = TestDatasets.CreateTempDirectory("decoupling-names");
         try

@@ -137,19 +137,6 @@ public sealed class DecoupleNetworkTests
     }
 
     [TestMethod]
-    public void PathDetector_OnShapes_IsClearlyAboveChance()
-    {
-        var report = PathAdversarialDetector.Run(_mlContext, _model, _test.Images, epsilon: 0.1, seed: 3);
-        Assert.AreEqual(1000, report.TestRows); // half of the 1000 images, each clean and adversarial
-        Assert.AreEqual(report.TrainRows + report.TestRows, 2 * _test.Count);
-        Assert.IsTrue(report.AttackSuccessRate > 0.3, $"attack success {report.AttackSuccessRate:P1}");
-        // Measured 0.761 with these settings on the CI machine kind; chance is 0.5.
-        Assert.IsTrue(report.Auc > 0.65, $"detector AUC {report.Auc:F3}");
-        Console.WriteLine($"detector AUC {report.Auc:F3}, attack success {report.AttackSuccessRate:P1}");
-        Assert.IsTrue(report.Rows.Where(r => r.IsTest).Select(r => r.Label).Distinct().Count() > 1);
-    }
-
-    [TestMethod]
     public void Fgsm_StaysWithinEpsilonAndTheUnitRange()
     {
         var images = _test.Images.Slice(0, 64);

@@ -1,20 +1,20 @@
 namespace Microsoft.ML.Decoupling.Adversarial;
 
-/// <summary>Outcome of attacking a decoupled network and detecting the attack from calculation paths.</summary>
-/// <param name="Attack">Attack name.</param>
-/// <param name="Epsilon">L∞ budget.</param>
-/// <param name="AttackSuccessRate">Share of correctly classified clean images that the attack made misclassified.</param>
+/// <summary>Outcome of <see cref="PathAdversarialDetector.Run"/>: one attack, a path detector and its baselines on the same images.</summary>
+/// <param name="Attack">The attack (<see cref="AdversarialAttack.ToString"/>).</param>
+/// <param name="AttackSuccessRate">Share of the attacked (correctly classified) images the attack succeeded on, train and test together.</param>
 /// <param name="Trainer">Detector trainer name.</param>
-/// <param name="Auc">Area under the ROC curve of the detector on held-out images (ML.NET's evaluator).</param>
-/// <param name="TrainRows">Detector training rows (clean + adversarial).</param>
-/// <param name="TestRows">Detector test rows (clean + adversarial).</param>
-/// <param name="Rows">Every row the detector saw, with its path.</param>
+/// <param name="Path">The detector on the calculation path.</param>
+/// <param name="Scores">Baseline: the same trainer on the network's softmax scores.</param>
+/// <param name="Mahalanobis">Baseline: <see cref="MahalanobisDetector"/> on the penultimate features.</param>
+/// <param name="Train">The detectors' training rows.</param>
+/// <param name="Test">The held-out test rows (images never used to train the network or the detectors).</param>
 public sealed record AdversarialDetectionReport(
     string Attack,
-    double Epsilon,
     double AttackSuccessRate,
     string Trainer,
-    double Auc,
-    int TrainRows,
-    int TestRows,
-    IReadOnlyList<PathRecord> Rows);
+    DetectorMetrics Path,
+    DetectorMetrics Scores,
+    DetectorMetrics Mahalanobis,
+    DetectionSet Train,
+    DetectionSet Test);

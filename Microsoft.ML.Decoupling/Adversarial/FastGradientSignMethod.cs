@@ -1,63 +1,33 @@
 using Microsoft.ML.Decoupling.Modules;
-using static TorchSharp.torch;
 
 namespace Microsoft.ML.Decoupling.Adversarial;
 
 /// <summary>
-/// FGSM (Goodfellow et al., 2015), an L∞ attack: x' = clip(x + ε·sign(∇x CE(f(x), y)), 0, 1), computed against the
-/// network in evaluation mode (hard gates).
+/// FGSM (Goodfellow et al., 2015), one L∞ step: x' = clip(x + ε·sign(∇x CE(f(x), y)), 0, 1) (untargeted), or
+/// x' = clip(x − ε·sign(∇x CE(f(x), t)), 0, 1) towards target t.
 /// </summary>
-public static class FastGradientSignMethod
+public sealed class FastGradientSignMethod : AdversarialAttack
 {
     /// <summary>Short name of the attack, as reported in metrics.</summary>
-    public const string Name = "FGSM";
+    public const string AttackName = "FGSM";
 
-    /// <summary>Returns adversarial copies of <paramref name="pixels"/> (count×C·H·W values in [0, 1]).</summary>
+    /// <summary>Creates the attack.</summary>
+    /// <param name="epsilon">L∞ budget ε in (0, 1].</param>
+    /// <param name="targeted">Whether to push towards target classes.</param>
+    public FastGradientSignMethod(double epsilon, bool targeted = false)
+        : base(PerturbationNorm.LInfinity, epsilon, 1, epsilon, randomStart: false, targeted)
+    {
+    }
+
+    /// <inheritdoc/>
+    public override string Name => AttackName;
+
+    /// <summary>Returns untargeted FGSM copies of <paramref name="pixels"/> (count×C·H·W values in [0, 1]).</summary>
     /// <param name="network">The attacked network.</param>
     /// <param name="pixels">Clean images.</param>
     /// <param name="labels">True classes (0-based), one per image.</param>
     /// <param name="epsilon">L∞ budget ε in (0, 1].</param>
     /// <param name="batchSize">Images per gradient computation.</param>
-    public static float[] Attack(DecoupledNetwork network, float[] pixels, int[] labels, double epsilon, int batchSize = 256)
-    {
-        if (double.IsNaN(epsilon) || epsilon <= 0 || epsilon > 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "epsilon must be in (0, 1] (pixels are in [0, 1]).");
-        }
-
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        int imageSize = network.Input.Size;
-        if (pixels.Length != (long)labels.Length * imageSize)
-        {
-            throw new ArgumentException($"Expected {labels.Length}×{imageSize} pixel values, got {pixels.Length}.", nameof(pixels));
-        }
-
-        Native.ConvolutionSelfCheck.EnsureCorrectFor(network.Device);
-        var adversarial = new float[pixels.Length];
-        bool wasTraining = network.training;
-        network.eval();
-        try
-        {
-            for (int start = 0; start < labels.Length; start += batchSize)
-            {
-                int size = Math.Min(batchSize, labels.Length - start);
-                using var scope = NewDisposeScope();
-                var input = tensor(pixels.AsSpan(start * imageSize, size * imageSize).ToArray(), new long[] { size, imageSize }).requires_grad_(true);
-                var target = tensor(labels.AsSpan(start, size).ToArray().Select(l => (long)l).ToArray(), new long[] { size });
-                var loss = nn.functional.cross_entropy(network.forward(input).Logits, target);
-                var gradient = autograd.grad([loss], [input])[0];
-                using (no_grad())
-                {
-                    var perturbed = (input + (epsilon * gradient.sign())).clamp(0.0, 1.0);
-                    perturbed.data<float>().CopyTo(adversarial, start * imageSize);
-                }
-            }
-        }
-        finally
-        {
-            network.train(wasTraining);
-        }
-
-        return adversarial;
-    }
+    public static float[] Attack(DecoupledNetwork network, float[] pixels, int[] labels, double epsilon, int batchSize = 256) =>
+        new FastGradientSignMethod(epsilon).Run(network, pixels, labels, batchSize: batchSize).Pixels;
 }

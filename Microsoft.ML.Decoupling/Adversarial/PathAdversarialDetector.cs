@@ -1,119 +1,82 @@
-using Microsoft.ML.Data;
 using Microsoft.ML.Decoupling.Data;
-using Microsoft.ML.Decoupling.Transforms;
+using Microsoft.ML.Decoupling.Modules;
+using Microsoft.ML.Trainers.FastTree;
 
 namespace Microsoft.ML.Decoupling.Adversarial;
 
 /// <summary>
-/// Adversarial-sample detection from calculation paths (paper §4.4): attack held-out images, run clean and
-/// adversarial images through the transformer, train an ML.NET FastForest on the Path column to tell them apart,
-/// and score it with ML.NET's binary evaluator on images it never saw (both copies of an image fall in one split).
+/// One-call version of the detection workflow (paper §4.4) for demos and the Quickstart: sample correctly classified
+/// images per class, attack them, train an ML.NET FastForest on the Path column, and measure it beside two baselines
+/// on the same held-out images — FastForest on the softmax scores, and the Mahalanobis detector. The steps are public
+/// (<see cref="AdversarialDetectionData"/>, <see cref="DetectionSet.ToDataView"/>, <see cref="DetectorMetrics"/>); compose
+/// them directly to use other trainers or features.
 /// </summary>
 public static class PathAdversarialDetector
 {
     /// <summary>Name of the detector trainer, as reported in metrics.</summary>
     public const string TrainerName = "FastForest";
 
-    private const string IsAdversarialColumn = "IsAdversarial";
-
-    /// <summary>Runs attack, path extraction, detector training and evaluation.</summary>
+    /// <summary>Runs sampling, attack, path reading, detector training and evaluation.</summary>
     /// <param name="mlContext">The ML.NET context (seeded for reproducible forests).</param>
-    /// <param name="model">A trained decoupled network.</param>
-    /// <param name="images">Images to attack (not used to train the network).</param>
-    /// <param name="epsilon">FGSM L∞ budget.</param>
-    /// <param name="testFraction">Share of images whose two copies form the detector's test set.</param>
-    /// <param name="seed">Seed of the train/test split.</param>
-    public static AdversarialDetectionReport Run(MLContext mlContext, DecoupledNetworkTransformer model, ImageDataset images, double epsilon, double testFraction = 0.5, int seed = 0)
+    /// <param name="network">A trained decoupled network (with gates).</param>
+    /// <param name="images">Images never used to train the network; detector training and test images are drawn from them, disjoint.</param>
+    /// <param name="attack">The attack.</param>
+    /// <param name="trainPerClass">Clean images per class to train the detectors on.</param>
+    /// <param name="testPerClass">Clean images per class to test them on.</param>
+    /// <param name="calibration">Clean images (with labels) for the Mahalanobis class means, e.g. part of the network's training set.</param>
+    /// <param name="seed">Seed of the sampling, the attack's randomness and the detector.</param>
+    public static AdversarialDetectionReport Run(
+        MLContext mlContext,
+        DecoupledNetwork network,
+        ImageDataset images,
+        AdversarialAttack attack,
+        int trainPerClass,
+        int testPerClass,
+        ImageDataset calibration,
+        int seed = 0)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
-        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(images);
-        if (double.IsNaN(testFraction) || testFraction <= 0 || testFraction >= 1)
+        ArgumentNullException.ThrowIfNull(attack);
+        ArgumentNullException.ThrowIfNull(calibration);
+        if (!network.IsGated)
         {
-            throw new ArgumentOutOfRangeException(nameof(testFraction), testFraction, "testFraction must be in (0, 1).");
+            throw new ArgumentException("The network has no gates, so it has no calculation paths to detect attacks from.", nameof(network));
         }
 
-        if (model.PathLayout.PathLength == 0)
-        {
-            throw new InvalidOperationException("The model has no gates, so it has no calculation paths to detect attacks from.");
-        }
-
-        int testCount = (int)Math.Round(images.Count * testFraction);
-        if (testCount < 2 || images.Count - testCount < 2)
-        {
-            throw new ArgumentException($"Need at least 2 images on each side of the split; got {images.Count} images with testFraction {testFraction}.", nameof(images));
-        }
-
-        var adversarialPixels = FastGradientSignMethod.Attack(model.Network, images.Pixels, images.Labels, epsilon);
-        var adversarial = new ImageDataset(adversarialPixels, images.Labels, images.Channels, images.Height, images.Width, images.ClassNames);
-        var (cleanPredicted, cleanPaths) = ReadOutputs(mlContext, model, images);
-        var (adversarialPredicted, adversarialPaths) = ReadOutputs(mlContext, model, adversarial);
-
-        var order = Enumerable.Range(0, images.Count).ToArray();
-        new Random(seed).Shuffle(order);
-        var isTest = new bool[images.Count];
-        foreach (int index in order.Take(testCount))
-        {
-            isTest[index] = true;
-        }
-
-        var rows = new List<PathRecord>(2 * images.Count);
-        int correct = 0, fooled = 0;
-        for (int i = 0; i < images.Count; i++)
-        {
-            int label = images.GetLabel(i);
-            rows.Add(new PathRecord(isTest[i], label, cleanPredicted[i], false, cleanPaths[i]));
-            rows.Add(new PathRecord(isTest[i], label, adversarialPredicted[i], true, adversarialPaths[i]));
-            if (cleanPredicted[i] == label)
-            {
-                correct++;
-                fooled += adversarialPredicted[i] == label ? 0 : 1;
-            }
-        }
-
-        int pathLength = model.PathLayout.PathLength;
-        var train = ToDataView(mlContext, rows.Where(r => !r.IsTest), pathLength);
-        var test = ToDataView(mlContext, rows.Where(r => r.IsTest), pathLength);
-        var detector = mlContext.BinaryClassification.Trainers.FastForest(IsAdversarialColumn, DecouplingColumnNames.Path).Fit(train);
-        var metrics = mlContext.BinaryClassification.EvaluateNonCalibrated(detector.Transform(test), IsAdversarialColumn);
-        int testRows = rows.Count(r => r.IsTest);
-        return new AdversarialDetectionReport(
-            FastGradientSignMethod.Name, epsilon, correct == 0 ? 0 : (double)fooled / correct, TrainerName,
-            metrics.AreaUnderRocCurve, rows.Count - testRows, testRows, rows);
+        var trainIndices = AdversarialDetectionData.SampleCorrectlyClassified(network, images, trainPerClass, seed);
+        var testIndices = AdversarialDetectionData.SampleCorrectlyClassified(network, images, testPerClass, seed + 1, trainIndices.ToHashSet());
+        var options = new DetectionDataOptions { Seed = seed };
+        var train = AdversarialDetectionData.Create(network, images.Select(trainIndices), attack, options);
+        var test = AdversarialDetectionData.Create(network, images.Select(testIndices), attack, new DetectionDataOptions { Seed = seed + 1 });
+        var trainView = train.ToDataView(mlContext);
+        var testView = test.ToDataView(mlContext);
+        var path = Evaluate(mlContext, DecouplingColumnNames.Path, trainView, testView);
+        var scores = Evaluate(mlContext, DecouplingColumnNames.Score, trainView, testView);
+        var mahalanobis = MahalanobisDetector.Fit(network, calibration);
+        var threshold = DetectorMetrics.BestThreshold(mahalanobis.Score(train), train.Rows.Select(r => r.IsAdversarial).ToArray());
+        var distance = DetectorMetrics.Compute(mahalanobis.Score(test), test.Rows.Select(r => r.IsAdversarial).ToArray(), threshold);
+        double success = (train.AttackSuccessRate * trainIndices.Length + test.AttackSuccessRate * testIndices.Length) / (trainIndices.Length + testIndices.Length);
+        return new AdversarialDetectionReport(attack.ToString(), success, TrainerName, path, scores, distance, train, test);
     }
 
-    private static (int[] Predicted, float[][] Paths) ReadOutputs(MLContext mlContext, DecoupledNetworkTransformer model, ImageDataset images)
-    {
-        var view = images.ToDataView(mlContext);
-        if (model.Columns.Feature != DecouplingColumnNames.Image)
+    /// <summary>
+    /// A FastForest for the few rows of the paper's protocol (10 to 200): ML.NET's default of 10 rows per leaf would
+    /// leave a forest on 20 rows without a split.
+    /// </summary>
+    internal static FastForestBinaryTrainer SmallSampleForest(MLContext mlContext, string featureColumn) =>
+        mlContext.BinaryClassification.Trainers.FastForest(new FastForestBinaryTrainer.Options
         {
-            view = mlContext.Transforms.CopyColumns(model.Columns.Feature, DecouplingColumnNames.Image).Fit(view).Transform(view);
-        }
+            LabelColumnName = DecouplingColumnNames.IsAdversarial,
+            FeatureColumnName = featureColumn,
+            NumberOfTrees = 100,
+            MinimumExampleCountPerLeaf = 1,
+        });
 
-        var scored = model.Transform(view);
-        var scores = scored.GetColumn<VBuffer<float>>(model.Columns.Score).Select(ArgMax).ToArray();
-        var paths = scored.GetColumn<VBuffer<float>>(model.Columns.Path).Select(p => p.DenseValues().ToArray()).ToArray();
-        return (scores, paths);
-    }
-
-    private static int ArgMax(VBuffer<float> scores)
+    private static DetectorMetrics Evaluate(MLContext mlContext, string featureColumn, IDataView train, IDataView test)
     {
-        var values = scores.DenseValues().ToArray();
-        return Array.IndexOf(values, values.Max());
-    }
-
-    private static IDataView ToDataView(MLContext mlContext, IEnumerable<PathRecord> rows, int pathLength)
-    {
-        var schema = SchemaDefinition.Create(typeof(DetectorRow));
-        schema[nameof(DetectorRow.Path)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, pathLength);
-        var data = rows.Select(r => new DetectorRow { Path = r.Path, IsAdversarial = r.IsAdversarial }).ToList();
-        return mlContext.Data.LoadFromEnumerable(data, schema);
-    }
-
-    private sealed class DetectorRow
-    {
-        public float[] Path { get; set; } = [];
-
-        public bool IsAdversarial { get; set; }
+        var detector = SmallSampleForest(mlContext, featureColumn).Fit(train);
+        return DetectorMetrics.Evaluate(detector.Transform(test));
     }
 }

@@ -160,6 +160,25 @@ public sealed class ImageDataset
         return new ImageDataset(pixels, labels, Channels, Height, Width, _classNames);
     }
 
+    /// <summary>A copy of the images at <paramref name="indices"/>, in that order.</summary>
+    /// <param name="indices">Image indices in [0, <see cref="Count"/>); repeats are allowed.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An index does not lie within the data set.</exception>
+    public ImageDataset Select(IReadOnlyList<int> indices)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        int imageSize = ImageSize;
+        var pixels = new float[(long)indices.Count * imageSize];
+        var labels = new int[indices.Count];
+        for (int i = 0; i < indices.Count; i++)
+        {
+            CheckIndex(indices[i]);
+            _pixels.AsSpan(indices[i] * imageSize, imageSize).CopyTo(pixels.AsSpan(i * imageSize));
+            labels[i] = _labels[indices[i]];
+        }
+
+        return new ImageDataset(pixels, labels, Channels, Height, Width, _classNames);
+    }
+
     /// <summary>
     /// An <see cref="IDataView"/> over this data set with a known-size <see cref="DecouplingColumnNames.Image"/> vector
     /// of <see cref="ImageSize"/> floats and a <see cref="DecouplingColumnNames.Label"/> key column (<c>uint</c>, one key per

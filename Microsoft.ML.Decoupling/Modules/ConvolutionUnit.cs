@@ -62,12 +62,22 @@ internal sealed class ConvolutionUnit
 
         if (logits is null)
         {
+            if (record.CaptureUnitResponses)
+            {
+                record.UnitResponses.Add((Name, y.mean(new long[] { 2, 3 })));
+            }
+
             return y;
         }
 
         var z = training ? SemanticHashing.Train(logits, gateNoise) : SemanticHashing.Evaluate(logits);
         // y = GAP(Y) before masking: the filter's own response, which Lkl compares with its gate.
         var response = y.mean(new long[] { 2, 3 });
+        if (record.CaptureUnitResponses)
+        {
+            record.UnitResponses.Add((Name, response));
+        }
+
         record.Add(logits, z, response);
         pooledOutput = response * z;
         return y * z.view(z.shape[0], z.shape[1], 1, 1);

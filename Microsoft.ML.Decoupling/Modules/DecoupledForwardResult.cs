@@ -12,6 +12,18 @@ public sealed record DecoupledForwardResult(Tensor Logits, IReadOnlyList<Tensor>
     /// <summary>Collects what the gated layers of one forward pass produce, in path order.</summary>
     internal sealed class Recorder
     {
+        /// <param name="captureUnitResponses">Also record GAP(Y) of every conv unit, gated or not (for the dense-path
+        /// features of a network without gates).</param>
+        public Recorder(bool captureUnitResponses = false) => CaptureUnitResponses = captureUnitResponses;
+
+        public bool CaptureUnitResponses { get; }
+
+        /// <summary>Per conv unit (by name, in execution order), GAP(Y) before masking; filled only when <see cref="CaptureUnitResponses"/>.</summary>
+        public List<(string Name, Tensor Response)> UnitResponses { get; } = [];
+
+        /// <summary>The penultimate features: GAP of the last feature map, the head's input [B, C].</summary>
+        public Tensor? Features { get; set; }
+
         public List<Tensor> GateLogits { get; } = [];
 
         public List<Tensor> Gates { get; } = [];

@@ -92,7 +92,10 @@ public sealed class DecoupledNetwork : nn.Module<Tensor, DecoupledForwardResult>
     /// <see cref="forward"/>, the training-time gate noise drawn from <paramref name="gateNoise"/> (null: torch's
     /// process-wide generator), so that a fit draws from a generator of its own.
     /// </summary>
-    internal DecoupledForwardResult Forward(Tensor input, Generator? gateNoise)
+    internal DecoupledForwardResult Forward(Tensor input, Generator? gateNoise) => Forward(input, gateNoise, new DecoupledForwardResult.Recorder());
+
+    /// <summary><see cref="Forward(Tensor, Generator?)"/> into <paramref name="record"/>, which also receives the penultimate features.</summary>
+    internal DecoupledForwardResult Forward(Tensor input, Generator? gateNoise, DecoupledForwardResult.Recorder record)
     {
         var x = input.dim() == 2 ? input.view(input.shape[0], Channels, Height, Width) : input;
         if (_mean is not null)
@@ -105,7 +108,6 @@ public sealed class DecoupledNetwork : nn.Module<Tensor, DecoupledForwardResult>
         maps[NetworkBuilder.Image] = x;
         // GAP of the gated feature maps, known from their gates' responses (see ConvolutionUnit.Forward).
         var pooled = new Tensor?[_program.FeatureMapCount];
-        var record = new DecoupledForwardResult.Recorder();
         foreach (var step in _program.Steps)
         {
             maps[step.Output] = step switch
@@ -119,8 +121,8 @@ public sealed class DecoupledNetwork : nn.Module<Tensor, DecoupledForwardResult>
             };
         }
 
-        var logits = _program.Head.forward(maps[_program.Output].mean(new long[] { 2, 3 }));
-        return record.Result(logits);
+        record.Features = maps[_program.Output].mean(new long[] { 2, 3 });
+        return record.Result(_program.Head.forward(record.Features));
     }
 
     /// <summary>Applies the per-layer path classifiers W_cla^l to the gates (for Lmi).</summary>

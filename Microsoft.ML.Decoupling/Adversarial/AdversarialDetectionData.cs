@@ -1,0 +1,135 @@
+using Microsoft.ML.Decoupling.Data;
+using Microsoft.ML.Decoupling.Modules;
+
+namespace Microsoft.ML.Decoupling.Adversarial;
+
+/// <summary>
+/// Builds the data of the paper's detection experiment (§4.4): clean images, their adversarial copies, and the network's
+/// paths and scores for both, as a <see cref="DetectionSet"/> that ML.NET trainers read through
+/// <see cref="DetectionSet.ToDataView"/>.
+/// </summary>
+public static class AdversarialDetectionData
+{
+    /// <summary>
+    /// Attacks <paramref name="images"/> with <paramref name="attack"/> and reads the network's path (a dense path for a
+    /// network without gates, see <see cref="DetectionDataOptions.DensePath"/>), scores and features for every clean image
+    /// and adversarial copy. By default only successful attacks give adversarial rows (<see cref="DetectionDataOptions.OnlySuccessfulAttacks"/>).
+    /// </summary>
+    /// <param name="network">The attacked network (evaluation mode; its mode is restored).</param>
+    /// <param name="images">The clean images, usually from <see cref="SampleCorrectlyClassified"/>.</param>
+    /// <param name="attack">The attack.</param>
+    /// <param name="options">Options; null for the defaults.</param>
+    public static DetectionSet Create(DecoupledNetwork network, ImageDataset images, AdversarialAttack attack, DetectionDataOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(images);
+        ArgumentNullException.ThrowIfNull(attack);
+        options ??= new DetectionDataOptions();
+        Training.DecouplingTrainer.RequireShape(network, images);
+        if (images.Count == 0)
+        {
+            throw new ArgumentException("No images to attack.", nameof(images));
+        }
+
+        if (!network.IsGated && options.DensePath is null)
+        {
+            throw new ArgumentException("The network has no gates, so it has no calculation path: give DetectionDataOptions.DensePath (DensePathEncoder.Fit) to read its dense path instead.", nameof(network));
+        }
+
+        var targets = attack.IsTargeted ? options.Targets ?? AttackTargets.RandomOther(images.Labels, network.Classes, options.Seed) : null;
+        if (!attack.IsTargeted && options.Targets is not null)
+        {
+            throw new ArgumentException($"{attack.Name} is untargeted; DetectionDataOptions.Targets must be null.", nameof(options));
+        }
+
+        var result = attack.Run(network, images, targets, options.Seed, options.BatchSize);
+        var clean = Read(network, images.Pixels, images.Count, options);
+        var adversarial = Read(network, result.Pixels, images.Count, options);
+        int imageSize = images.ImageSize;
+        int classes = network.Classes;
+        int features = network.Description.HeadInputs;
+        int pathLength = clean.Paths.Length / images.Count;
+        var rows = new List<DetectionRow>(2 * images.Count);
+        for (int i = 0; i < images.Count; i++)
+        {
+            int label = images.GetLabel(i);
+            int target = targets?[i] ?? -1;
+            bool succeeded = result.Succeeded[i];
+            rows.Add(Row(i, images.Pixels, clean, false, succeeded, label, target));
+            if (succeeded || !options.OnlySuccessfulAttacks)
+            {
+                rows.Add(Row(i, result.Pixels, adversarial, true, succeeded, label, target));
+            }
+        }
+
+        return new DetectionSet(result.Attack, images.ClassNames, imageSize, pathLength, features, rows, result.SuccessRate);
+
+        DetectionRow Row(int i, float[] pixels, (float[] Paths, NetworkReadout Readout) read, bool isAdversarial, bool succeeded, int label, int target)
+        {
+            var scores = read.Readout.Scores.AsSpan(i * classes, classes);
+            return new DetectionRow(
+                i,
+                pixels.AsSpan(i * imageSize, imageSize).ToArray(),
+                read.Paths.AsSpan(i * pathLength, pathLength).ToArray(),
+                scores.ToArray(),
+                read.Readout.Features.AsSpan(i * features, features).ToArray(),
+                isAdversarial,
+                succeeded,
+                label,
+                target,
+                System.Numerics.Tensors.TensorPrimitives.IndexOfMax(scores));
+        }
+    }
+
+    /// <summary>
+    /// Indices of <paramref name="perClass"/> images of every class, drawn (seeded) from the images of <paramref name="pool"/>
+    /// that the network classifies correctly and that <paramref name="exclude"/> does not hold — the usual protocol: an
+    /// attack's success is only defined on images the network gets right.
+    /// </summary>
+    /// <exception cref="ArgumentException">A class has fewer than <paramref name="perClass"/> eligible images.</exception>
+    public static int[] SampleCorrectlyClassified(DecoupledNetwork network, ImageDataset pool, int perClass, int seed, IReadOnlySet<int>? exclude = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(pool);
+        ArgumentOutOfRangeException.ThrowIfLessThan(perClass, 1);
+        Training.DecouplingTrainer.RequireShape(network, pool);
+        var readout = NetworkReadout.Run(network, pool.Pixels, pool.Count);
+        int classes = network.Classes;
+        var byClass = Enumerable.Range(0, classes).Select(_ => new List<int>()).ToArray();
+        for (int i = 0; i < pool.Count; i++)
+        {
+            int label = pool.GetLabel(i);
+            if (exclude?.Contains(i) != true && System.Numerics.Tensors.TensorPrimitives.IndexOfMax(readout.Scores.AsSpan(i * classes, classes)) == label)
+            {
+                byClass[label].Add(i);
+            }
+        }
+
+        var random = new Random(seed);
+        var chosen = new List<int>(perClass * classes);
+        for (int c = 0; c < classes; c++)
+        {
+            if (byClass[c].Count < perClass)
+            {
+                throw new ArgumentException($"Class {c} ('{pool.ClassNames[c]}') has {byClass[c].Count} correctly classified image(s) left in the pool; {perClass} per class were asked for.", nameof(perClass));
+            }
+
+            var candidates = byClass[c].ToArray();
+            random.Shuffle(candidates);
+            chosen.AddRange(candidates.Take(perClass));
+        }
+
+        return [.. chosen];
+    }
+
+    private static (float[] Paths, NetworkReadout Readout) Read(DecoupledNetwork network, float[] pixels, int count, DetectionDataOptions options)
+    {
+        if (network.IsGated)
+        {
+            var readout = NetworkReadout.Run(network, pixels, count, batchSize: options.BatchSize);
+            return (readout.Paths, readout);
+        }
+
+        return options.DensePath!.Encode(network, pixels, count, options.BatchSize);
+    }
+}

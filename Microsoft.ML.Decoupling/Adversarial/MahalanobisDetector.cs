@@ -1,0 +1,96 @@
+using Microsoft.ML.Decoupling.Data;
+using Microsoft.ML.Decoupling.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Decoupling.Adversarial;
+
+/// <summary>
+/// The Mahalanobis detector of Lee et al. (NeurIPS 2018), the strongest simple baseline for detection: class means and
+/// one tied covariance of the penultimate features (the classifier head's input) of clean training images; an image's
+/// score is its smallest Mahalanobis distance to a class mean (larger: more likely adversarial). This is their
+/// penultimate-layer variant without input pre-processing or the multi-layer ensemble, which need tuning on attacks.
+/// </summary>
+public sealed class MahalanobisDetector
+{
+    private readonly double[] _means; // classes × features
+    private readonly double[] _precision; // features × features
+
+    private MahalanobisDetector(int classes, int features, double[] means, double[] precision)
+    {
+        Classes = classes;
+        FeatureCount = features;
+        _means = means;
+        _precision = precision;
+    }
+
+    /// <summary>Number of classes.</summary>
+    public int Classes { get; }
+
+    /// <summary>Penultimate features per image.</summary>
+    public int FeatureCount { get; }
+
+    /// <summary>Fits class means and the tied covariance on the penultimate features of <paramref name="clean"/>.</summary>
+    /// <param name="network">The network whose features are scored.</param>
+    /// <param name="clean">Clean images with their true classes (e.g. a sample of the training set); every class needs at least one.</param>
+    public static MahalanobisDetector Fit(DecoupledNetwork network, ImageDataset clean)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(clean);
+        Training.DecouplingTrainer.RequireShape(network, clean);
+        int classes = network.Classes;
+        int features = network.Description.HeadInputs;
+        var counts = new int[classes];
+        foreach (int label in clean.Labels)
+        {
+            counts[label]++;
+        }
+
+        int missing = Array.IndexOf(counts, 0);
+        if (missing >= 0)
+        {
+            throw new ArgumentException($"Class {missing} ('{clean.ClassNames[missing]}') has no image; the detector needs a mean for every class.", nameof(clean));
+        }
+
+        var readout = NetworkReadout.Run(network, clean.Pixels, clean.Count);
+        using var scope = NewDisposeScope();
+        var x = tensor(readout.Features, new long[] { clean.Count, features }).to_type(ScalarType.Float64);
+        var labels = tensor(clean.Labels.Select(l => (long)l).ToArray());
+        var sums = zeros(classes, features, dtype: ScalarType.Float64).index_add_(0, labels, x, 1.0);
+        var means = sums / tensor(counts.Select(c => (double)c).ToArray()).unsqueeze(1);
+        var centred = x - means.index_select(0, labels);
+        var covariance = centred.t().matmul(centred) / clean.Count;
+        // pinv: the features of ReLU networks are often rank-deficient (dead filters, silent gates).
+        var precision = linalg.pinv(covariance, hermitian: true);
+        return new MahalanobisDetector(classes, features, means.contiguous().data<double>().ToArray(), precision.contiguous().data<double>().ToArray());
+    }
+
+    /// <summary>The score of each row of <paramref name="set"/>: its smallest Mahalanobis distance (squared) to a class mean.</summary>
+    public float[] Score(DetectionSet set)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        if (set.FeatureCount != FeatureCount)
+        {
+            throw new ArgumentException($"The set's rows have {set.FeatureCount} features; the detector was fitted on {FeatureCount}.", nameof(set));
+        }
+
+        return Score(set.Rows.Select(r => r.Features).ToArray());
+    }
+
+    /// <summary>Scores penultimate feature vectors (one array of <see cref="FeatureCount"/> values per image).</summary>
+    public float[] Score(IReadOnlyList<float[]> features)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        if (features.Count == 0)
+        {
+            return [];
+        }
+
+        using var scope = NewDisposeScope();
+        var x = stack(features.Select(f => f.Length == FeatureCount ? tensor(f) : throw new ArgumentException($"Expected {FeatureCount} features per image, got {f.Length}.", nameof(features))).ToArray()).to_type(ScalarType.Float64);
+        var means = tensor(_means, new long[] { Classes, FeatureCount });
+        var precision = tensor(_precision, new long[] { FeatureCount, FeatureCount });
+        var difference = x.unsqueeze(1) - means.unsqueeze(0); // [N, K, F]
+        var distances = (difference.matmul(precision) * difference).sum(2); // [N, K]
+        return distances.min(1).values.to_type(ScalarType.Float32).data<float>().ToArray();
+    }
+}

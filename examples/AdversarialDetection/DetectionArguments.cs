@@ -1,0 +1,80 @@
+using System.Globalization;
+
+namespace AdversarialDetection;
+
+/// <summary>Command-line arguments of the adversarial-detection example.</summary>
+internal sealed record DetectionArguments
+{
+    public const string Usage =
+        "usage: dotnet run -c Release --project examples/AdversarialDetection -- [--dataset fashion-mnist|shapes] [--epochs N] " +
+        "[--train-limit N] [--cache DIR] [--output DIR] [--seeds N] [--images-per-class 1,5,10] [--test-per-class N] [--pool-per-class N] " +
+        "[--attacks ifgsm,pgd-linf,pgd-l2] [--train-only] [--seed N]";
+
+    public string? Dataset { get; init; }
+
+    public int Epochs { get; init; } = 4;
+
+    public int? TrainLimit { get; init; }
+
+    public string Cache { get; init; } = "adversarial-detection-cache";
+
+    public string Output { get; init; } = "adversarial-detection-output";
+
+    public int Seeds { get; init; } = 5;
+
+    public IReadOnlyList<int> ImagesPerClass { get; init; } = [1, 5, 10];
+
+    public int TestPerClass { get; init; } = 100;
+
+    public int PoolPerClass { get; init; } = 200;
+
+    public IReadOnlyList<string> Attacks { get; init; } = ["ifgsm", "pgd-linf"];
+
+    public bool TrainOnly { get; init; }
+
+    public int Seed { get; init; } = 1;
+
+    public static DetectionArguments Parse(string[] args)
+    {
+        var result = new DetectionArguments();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string name = args[i];
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value. {Usage}");
+            result = name switch
+            {
+                "--dataset" => result with { Dataset = Value() is var d && d is "fashion-mnist" or "shapes" ? d : throw new ArgumentException($"--dataset must be 'fashion-mnist' or 'shapes', got '{d}'.") },
+                "--epochs" => result with { Epochs = PositiveInt(name, Value()) },
+                "--train-limit" => result with { TrainLimit = PositiveInt(name, Value()) },
+                "--cache" => result with { Cache = Value() },
+                "--output" => result with { Output = Value() },
+                "--seeds" => result with { Seeds = PositiveInt(name, Value()) },
+                "--images-per-class" => result with { ImagesPerClass = Value().Split(',').Select(v => PositiveInt(name, v.Trim())).ToArray() },
+                "--test-per-class" => result with { TestPerClass = PositiveInt(name, Value()) },
+                "--pool-per-class" => result with { PoolPerClass = PositiveInt(name, Value()) },
+                "--attacks" => result with { Attacks = Value().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) },
+                "--train-only" => result with { TrainOnly = true },
+                "--seed" => result with { Seed = PositiveInt(name, Value()) },
+                "--help" or "-h" => throw new ArgumentException(Usage),
+                _ => throw new ArgumentException($"Unknown argument '{name}'. {Usage}"),
+            };
+        }
+
+        if (result.PoolPerClass < result.ImagesPerClass.Max() + result.TestPerClass)
+        {
+            throw new ArgumentException($"--pool-per-class ({result.PoolPerClass}) must hold the training and test images of a run: at least {result.ImagesPerClass.Max()} + {result.TestPerClass}.");
+        }
+
+        foreach (string attack in result.Attacks)
+        {
+            _ = AttackCatalog.Create(attack);
+        }
+
+        return result;
+    }
+
+    private static int PositiveInt(string name, string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int parsed) && parsed > 0
+            ? parsed
+            : throw new ArgumentException($"{name} must be a positive integer, got '{value}'.");
+}
