@@ -17,4 +17,10 @@ public static class DecouplingColumnNames
 
     /// <summary>Output column with the calculation path: 0/1 gate values of all gated layers in forward order.</summary>
     public const string Path = "Path";
+
+    /// <summary>
+    /// Output of the merged network + detector ONNX model (<see cref="Onnx.DetectorOnnxExport"/>): the detector's score that
+    /// the image is adversarial.
+    /// </summary>
+    public const string AdversarialScore = "AdversarialScore";
 }
