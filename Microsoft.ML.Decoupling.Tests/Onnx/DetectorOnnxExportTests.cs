@@ -174,7 +174,7 @@ public sealed class DetectorOnnxExportTests
 
         TestContext.WriteLine(error.Message);
         Assert.AreEqual("detector", error.ParamName);
-        StringAssert.Contains(error.Message, "CustomMappingTransformer");
+        StringAssert.Contains(error.Message, "stage #1 CustomMappingTransformer<ScoreRow, FlagRow> has no ONNX export");
         Assert.IsFalse(File.Exists(path));
     }
 
@@ -235,6 +235,7 @@ public sealed class DetectorOnnxExportTests
         CollectionAssert.AreEqual(reference[0], actual[0], "Score is the network's.");
         CollectionAssert.AreEqual(reference[1], actual[1], "Path is the network's.");
         CollectionAssert.AreEqual(new[] { -1, 1 }, merged.OutputMetadata[outputName].Dimensions);
+        Assert.AreEqual(DecoupledNetworkOnnxExporter.BatchDimension, merged.OutputMetadata[outputName].SymbolicDimensions[0]);
         Assert.AreEqual(detectorColumn, merged.ModelMetadata.CustomMetadataMap[DetectorOnnxExport.AdversarialScoreSourceMetadataKey]);
         Assert.IsTrue(merged.ModelMetadata.CustomMetadataMap.ContainsKey(CalculationPathLayout.OnnxMetadataKey), "The layer table is kept.");
         return actual[2];

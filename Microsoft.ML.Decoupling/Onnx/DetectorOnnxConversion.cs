@@ -167,12 +167,21 @@ internal static class DetectorOnnxConversion
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                return $" (stage #{count - 1} {stages[count - 1].GetType().Name} has no ONNX export)";
+                return $" (stage #{count - 1} {DescribeType(stages[count - 1].GetType())} has no ONNX export)";
             }
         }
 
         return string.Empty;
     }
+
+    /// <summary>The detector's stages, as "ColumnConcatenatingTransformer → BinaryPredictionTransformer&lt;…&gt;".</summary>
+    public static string DescribeStages(ITransformer detector) => string.Join(" → ", Stages(detector).Select(s => DescribeType(s.GetType())));
+
+    /// <summary>A type name with its generic arguments, without the arity suffix ("CustomMappingTransformer&lt;A, B&gt;").</summary>
+    private static string DescribeType(Type type) =>
+        type.IsGenericType
+            ? $"{type.Name[..type.Name.IndexOf('`', StringComparison.Ordinal)]}<{string.Join(", ", type.GetGenericArguments().Select(DescribeType))}>"
+            : type.Name;
 
     private static IEnumerable<ITransformer> Stages(ITransformer transformer) =>
         transformer is IEnumerable<ITransformer> chain ? chain.SelectMany(Stages) : [transformer];

@@ -96,17 +96,18 @@ public static class DetectorOnnxExport
         string description = scoreColumn == DetectorOnnxExportOptions.ProbabilityColumnName
             ? "calibrated probability in [0, 1] that the image is adversarial"
             : $"the detector's '{scoreColumn}' output (for ML.NET's binary trainers an uncalibrated score; higher means more likely adversarial)";
-        description = $"{options.AdversarialScoreName} [N, 1]: {description}, from the ML.NET detector's '{scoreColumn}' column ({DescribeStages(detector)}) "
+        description = $"{options.AdversarialScoreName} [N, 1]: {description}, from the ML.NET detector's '{scoreColumn}' column ({DetectorOnnxConversion.DescribeStages(detector)}) "
             + $"reading {string.Join(" and ", columns.Select(c => c.Name))}.";
-        merged.Graph.Output.Single(o => o.Name == options.AdversarialScoreName).DocString = description;
+        var output = merged.Graph.Output.Single(o => o.Name == options.AdversarialScoreName);
+        output.DocString = description;
+        // ML.NET writes the batch dimension as -1; name it like the network's inputs and outputs.
+        if (output.Type?.TensorType?.Shape is { Dim.Count: > 0 } shape)
+        {
+            shape.Dim[0] = new TensorShapeProto.Types.Dimension { DimParam = DecoupledNetworkOnnxExporter.BatchDimension };
+        }
         merged.DocString += $" With an adversarial detector: {description}";
         merged.MetadataProps.Add(new StringStringEntryProto { Key = AdversarialScoreSourceMetadataKey, Value = scoreColumn });
         merged.MetadataProps.Add(new StringStringEntryProto { Key = AdversarialScoreDescriptionMetadataKey, Value = description });
         return merged;
     }
-
-    private static string DescribeStages(ITransformer detector) =>
-        detector is IEnumerable<ITransformer> chain
-            ? string.Join(" → ", chain.Select(DescribeStages))
-            : detector.GetType().Name;
 }
