@@ -19,7 +19,7 @@ internal static class OnnxGraphMerger
     {
         ["Dropout"] = [10, 12],
         ["Slice"] = [10],
-        ["TopK"] = [10, 11],
+        ["TopK"] = [10],
         ["Upsample"] = [10],
         ["Resize"] = [11],
         ["Clip"] = [11],
@@ -32,7 +32,6 @@ internal static class OnnxGraphMerger
         ["Split"] = [13],
         ["Squeeze"] = [13],
         ["Unsqueeze"] = [13],
-        ["BatchNormalization"] = [14],
     };
 
     /// <summary>Returns a copy of <paramref name="first"/> that also computes <paramref name="secondOutput"/> of <paramref name="second"/>.</summary>
