@@ -29,4 +29,10 @@ public static class DecouplingColumnNames
 
     /// <summary>Detection data: Int32 column with the index of the clean image a row belongs to.</summary>
     public const string PairId = "PairId";
+
+    /// <summary>
+    /// Output of the merged network + detector ONNX model (<see cref="Onnx.DetectorOnnxExport"/>): the detector's score that
+    /// the image is adversarial.
+    /// </summary>
+    public const string AdversarialScore = "AdversarialScore";
 }

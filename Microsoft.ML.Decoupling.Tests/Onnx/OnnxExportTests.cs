@@ -6,7 +6,6 @@ using Microsoft.ML.Decoupling.Onnx;
 using Microsoft.ML.Decoupling.Training;
 using Microsoft.ML.OnnxRuntime;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Microsoft.ML.Decoupling.Tests;
 
@@ -80,24 +79,7 @@ public sealed class OnnxExportTests
         // Training leaves few gates input-dependent. Random gate weights, each gate's logits then centred on the test images,
         // make every path bit input-dependent: this checks that each image's mask reaches that image's channels.
         using var network = NetworkArchitecture.Vgg(Layers).Build(new ImageShape(1, 28, 28), 10, seed: 5);
-        using var draws = SeededGenerator.Create(6);
-        network.eval();
-        for (int gate = 0; gate < network.Gates.Count; gate++)
-        {
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            ArchitectureControllingModule module = network.Gates[gate];
-            module.Squeeze.weight!.normal_(0, 1, draws);
-            module.Excite.weight!.normal_(0, 1, draws); // W2 starts at zero (all gates open); randomise it too
-            module.Squeeze.bias!.zero_();
-            module.Excite.bias!.zero_();
-            var logits = network.forward(tensor(_test.Pixels).view(_test.Count, -1)).GateLogits[gate];
-            module.Excite.bias.sub_(logits.mean([0]));
-            // A filter whose logit does not depend on the image (all its hidden units dead) would sit exactly at 0 after
-            // centring, a coin toss in either runtime: open it instead.
-            var constant = (logits.amax([0]) - logits.amin([0])) < 10 * TorchOnnxParity.GateMargin;
-            module.Excite.bias.add_(constant.to_type(ScalarType.Float32));
-        }
+        InputDependentGates.Apply(network, _test.Pixels, _test.Count, seed: 6);
 
         var (expectedScores, expectedPaths) = NetworkInference.Run(network, _test.Pixels, _test.Count);
         using var session = new InferenceSession(DecoupledNetworkOnnxExporter.Export(network));

@@ -65,23 +65,7 @@ public static class DecoupledNetworkOnnxExporter
     public static void Export(DecoupledNetwork network, string path, OnnxExportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(network);
-        if (string.IsNullOrWhiteSpace(path))
-        {
-            throw new ArgumentException("Expected the path of the .onnx file to write; it was empty.", nameof(path));
-        }
-
-        string fullPath = Path.GetFullPath(path);
-        if (Directory.Exists(fullPath))
-        {
-            throw new ArgumentException($"'{path}' is a folder; expected the path of the .onnx file to write.", nameof(path));
-        }
-
-        string folder = Path.GetDirectoryName(fullPath)
-            ?? throw new ArgumentException($"'{path}' is a root folder; expected the path of the .onnx file to write.", nameof(path));
-        if (!Directory.Exists(folder))
-        {
-            throw new DirectoryNotFoundException($"Cannot write the ONNX model to '{path}': the folder '{folder}' does not exist.");
-        }
+        string fullPath = OnnxOutputPath.Resolve(path, nameof(path));
 
         // Build first: invalid options or an unreadable network must not touch the file system.
         byte[] bytes = Export(network, options);

@@ -121,6 +121,8 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
         ((ICanSaveModel)_inner).Save(ctx);
     }
 
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
     /// <inheritdoc/>
     public void Dispose()
     {
