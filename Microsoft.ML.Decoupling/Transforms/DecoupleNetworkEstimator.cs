@@ -107,7 +107,7 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
             if (_options.InitialWeights is { } weights)
             {
                 var loaded = weights.ApplyTo(network);
-                channel.Info(MessageSensitivity.None, $"Initial weights from {weights}: {loaded.LoadedCount} tensors loaded, {loaded.KeptInitialCount} kept their initialisation, {loaded.IgnoredSourceCount} source entries skipped.");
+                channel.Info(MessageSensitivity.None, $"Initial weights from {weights}: {loaded.LoadedCount} tensors loaded, {loaded.KeptInitialCount} kept their initialisation, {loaded.IgnoredSourceCount} source entries skipped, {loaded.UnmappedSourceKeys.Count} without a counterpart here{(loaded.UnmappedSourceKeys.Count > 0 ? $" ({string.Join(", ", loaded.UnmappedSourceKeys)})" : "")}.");
             }
 
             // Export the untrained network once: a clash between the output names and the graph's own names is
