@@ -70,10 +70,17 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
     /// </summary>
     /// <exception cref="TrainingDivergedException">The training diverged (a NaN or infinite loss or weight); the checkpoint,
     /// if any, keeps the last finished epoch.</exception>
+    /// <exception cref="IOException"><see cref="Options.CheckpointPath"/> cannot be written (checked before the data is read).</exception>
     public DecoupledNetworkTransformer Fit(IDataView input, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(input);
         var (imageColumn, labelColumn, classes, geometry) = ValidateSchema(input.Schema);
+        if (_options.CheckpointPath is { } checkpointPath)
+        {
+            // Before the data is read and long before the first epoch ends and writes it.
+            TrainingCheckpoint.RequireWritable(checkpointPath, nameof(Options.CheckpointPath));
+        }
+
         var (pixels, labels) = ReadTrainingData(input, imageColumn, labelColumn);
         if (labels.Length == 0)
         {
@@ -154,7 +161,7 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
                 : [ScorerInputColumn, ArgMaxPredictionTransformerFactory.ScorerScoreColumn];
             Append(stages, _catalog.DropColumns(scratch), data);
             var columns = new DecouplingColumns(_options.FeatureColumnName, _options.ScoreColumnName, _options.PredictedLabelColumnName, _options.PathColumnName);
-            return new DecoupledNetworkTransformer(network, new TransformerChain<ITransformer>(stages.ToArray()), modelFile, history, columns);
+            return new DecoupledNetworkTransformer(network, new TransformerChain<ITransformer>(stages.ToArray()), modelFile, history, columns) { CheckPixels = _options.CheckPixels };
         }
         catch
         {
