@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.ML;
@@ -15,6 +14,7 @@ using Quickstart;
 
 // The product's main job: train a decoupled CNN in an ML.NET pipeline, read its calculation paths, detect FGSM
 // samples from them, and save the ML.NET model, the ONNX network, metrics and paths.
+ExpectedFailures.ExitOnUnhandled();
 QuickstartArguments arguments;
 try
 {
@@ -23,8 +23,11 @@ try
 catch (ArgumentException ex)
 {
     Console.Error.WriteLine(ex.Message);
-    return 2;
+    return ExpectedFailures.BadArguments;
 }
+
+// Every result file is checked before the data is read and the network trained.
+var output = OutputFolder.Prepare(arguments.Output);
 
 var clock = Stopwatch.StartNew();
 var mlContext = new MLContext(seed: arguments.Seed);
@@ -41,7 +44,7 @@ mlContext.Log += (_, e) =>
 string dataset = arguments.Dataset ?? (FashionMnist.FindDirectory() is null ? "shapes" : "fashion-mnist");
 if (arguments.Dataset is null && dataset == "shapes")
 {
-    Console.WriteLine($"Fashion-MNIST was not found (looked in ${FashionMnist.DirectoryEnvironmentVariable} and {FashionMnist.DefaultDirectory}).");
+    Console.WriteLine($"Fashion-MNIST was not found in {FashionMnist.DefaultDirectory} (${FashionMnist.DirectoryEnvironmentVariable} is not set).");
     Console.WriteLine("Get it with `apt-get install dataset-fashion-mnist` (Debian/Ubuntu) or point FASHION_MNIST_DIR at the IDX files.");
     Console.WriteLine("Running on the synthetic shapes data set instead.");
 }
@@ -79,7 +82,7 @@ try
 catch (ArgumentException ex)
 {
     Console.Error.WriteLine(ex.Message);
-    return 2;
+    return ExpectedFailures.BadArguments;
 }
 
 var trainView = train.ToDataView(mlContext);
@@ -97,10 +100,11 @@ int detectionImages = Math.Min(test.Count, 2000);
 Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] Attacking {detectionImages} test images with FGSM (ε = {arguments.Epsilon}) and training the path detector...");
 var detection = PathAdversarialDetector.Run(mlContext, model, test.Slice(0, detectionImages), arguments.Epsilon, seed: arguments.Seed);
 
-Directory.CreateDirectory(arguments.Output);
-mlContext.Model.Save(model, trainView.Schema, Path.Combine(arguments.Output, "model.zip"));
-model.SaveOnnx(Path.Combine(arguments.Output, "network.onnx"));
-WritePaths(Path.Combine(arguments.Output, "paths.csv"), detection);
+output.Write(OutputFolder.Model, file => mlContext.Model.Save(model, trainView.Schema, file));
+output.Write(OutputFolder.Network, file => model.SaveOnnx(file));
+Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] Scoring the clean and attacked images for paths.csv...");
+var pathRows = DetectionRows.From(mlContext, model, test.Slice(0, detectionImages), detection);
+output.Write(OutputFolder.Paths, file => PathsCsv.Write(file, test.ClassNames, pathRows));
 
 long denseFlops = model.DenseFlops;
 var metrics = new JsonObject
@@ -120,7 +124,7 @@ var metrics = new JsonObject
     ["convolution_self_check"] = Microsoft.ML.Decoupling.Native.ConvolutionSelfCheck.Result?.Verdict.ToString(),
     ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
 };
-File.WriteAllText(Path.Combine(arguments.Output, "metrics.json"), metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+output.Write(OutputFolder.Metrics, file => File.WriteAllText(file, metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
 
 Console.WriteLine();
 Console.WriteLine("| metric                      | value");
@@ -134,31 +138,7 @@ Row("filters energetic/silent/dynamic", $"{states.Energetic}/{states.Silent}/{st
 Row($"FGSM ε={detection.Epsilon} success rate", detection.AttackSuccessRate.ToString("P1", CultureInfo.InvariantCulture));
 Row("path detector AUC (FastForest)", detection.Auc.ToString("F3", CultureInfo.InvariantCulture));
 Row("wall time", $"{clock.Elapsed.TotalSeconds:F0} s");
-Console.WriteLine($"\nWrote model.zip, network.onnx, metrics.json and paths.csv to {Path.GetFullPath(arguments.Output)}");
+Console.WriteLine($"\nWrote model.zip, network.onnx, metrics.json and paths.csv to {output.Directory}");
 return 0;
 
 static void Row(string name, string value) => Console.WriteLine($"| {name,-27} | {value}");
-
-static void WritePaths(string file, AdversarialDetectionReport detection)
-{
-    int pathLength = detection.Rows[0].Path.Length;
-    var text = new StringBuilder("role,label,predicted,adversarial");
-    for (int i = 0; i < pathLength; i++)
-    {
-        text.Append(CultureInfo.InvariantCulture, $",p{i}");
-    }
-
-    text.Append('\n');
-    foreach (var row in detection.Rows)
-    {
-        text.Append(row.IsTest ? "test" : "train").Append(',').Append(row.Label).Append(',').Append(row.Predicted).Append(',').Append(row.IsAdversarial ? '1' : '0');
-        foreach (float bit in row.Path)
-        {
-            text.Append(bit > 0.5f ? ",1" : ",0");
-        }
-
-        text.Append('\n');
-    }
-
-    File.WriteAllText(file, text.ToString());
-}
