@@ -9,8 +9,7 @@ namespace Microsoft.ML.Decoupling.Pretrained.Pickle;
 /// <summary>
 /// A pickle interpreter for the data <c>torch.save</c> writes (protocols 0–5 as far as state dictionaries and training
 /// checkpoints use them). It never resolves or calls a Python global: the few that build state dictionaries are modelled
-/// (<c>collections.OrderedDict</c>, <c>torch._utils._rebuild_tensor(_v2)</c>, <c>_rebuild_parameter</c>), every other
-/// object becomes an inert <see cref="PickleObject"/>. Values: <c>None</c> → null, bool, long (or
+/// (<see cref="PickleGlobals"/>), every other object becomes an inert <see cref="PickleObject"/>. Values: <c>None</c> → null, bool, long (or
 /// <see cref="BigInteger"/>), double, string, byte[], tuple → object?[], list → List, dict → Dictionary (insertion
 /// order), global → <see cref="PickleGlobal"/>, persistent ids → whatever the callback returns.
 /// </summary>
@@ -97,11 +96,11 @@ internal sealed class PickleMachine
                 case 0x91: Push(PopMark()); break; // FROZENSET
                 case (byte)'c': { string module = ReadLine(); Push(new PickleGlobal(module, ReadLine())); break; } // GLOBAL
                 case 0x93: { var name = Pop(); var module = Pop(); Push(new PickleGlobal(AsString(module), AsString(name))); break; } // STACK_GLOBAL
-                case (byte)'R': { var args = Pop(); var callable = Pop(); Push(Reduce(callable, AsTuple(args))); break; } // REDUCE
-                case 0x81: { var args = Pop(); var type = Pop(); Push(NewObject(type, AsTuple(args))); break; } // NEWOBJ
-                case 0x92: { Pop(); var args = Pop(); var type = Pop(); Push(NewObject(type, AsTuple(args))); break; } // NEWOBJ_EX
-                case (byte)'o': { var items = PopMark(); Push(NewObject(items[0], [.. items.Skip(1)])); break; } // OBJ
-                case (byte)'b': { var state = Pop(); Build(Peek(), state); break; } // BUILD
+                case (byte)'R': { var args = Pop(); var callable = Pop(); Push(PickleGlobals.Reduce(callable, AsTuple(args))); break; } // REDUCE
+                case 0x81: { var args = Pop(); var type = Pop(); Push(PickleGlobals.NewObject(type, AsTuple(args))); break; } // NEWOBJ
+                case 0x92: { Pop(); var args = Pop(); var type = Pop(); Push(PickleGlobals.NewObject(type, AsTuple(args))); break; } // NEWOBJ_EX
+                case (byte)'o': { var items = PopMark(); Push(PickleGlobals.NewObject(items[0], [.. items.Skip(1)])); break; } // OBJ
+                case (byte)'b': { var state = Pop(); PickleGlobals.Build(Peek(), state); break; } // BUILD
                 case (byte)'Q': Push(_persistentLoad(Pop())); break; // BINPERSID
                 case (byte)'P': Push(_persistentLoad(ReadLine())); break; // PERSID
                 case (byte)'q': _memo[ReadByte()] = Peek(); break; // BINPUT
@@ -117,64 +116,7 @@ internal sealed class PickleMachine
         }
     }
 
-    private static object? Reduce(object? callable, object?[] args)
-    {
-        if (callable is not PickleGlobal global)
-        {
-            throw new InvalidDataException($"REDUCE on {Describe(callable)}, not a global");
-        }
-
-        switch (global.FullName)
-        {
-            case "collections.OrderedDict":
-                var dict = new Dictionary<object, object?>();
-                if (args.Length > 0 && args[0] is List<object?> pairs)
-                {
-                    foreach (var pair in pairs)
-                    {
-                        var kv = AsTuple(pair);
-                        SetItems(dict, kv);
-                    }
-                }
-
-                return dict;
-            case "torch._utils._rebuild_tensor":
-            case "torch._utils._rebuild_tensor_v2":
-                if (args.Length < 4 || args[0] is not TorchStorageReference storage)
-                {
-                    throw new InvalidDataException($"{global.Name} with unexpected arguments");
-                }
-
-                return new TorchTensorReference(storage, AsLong(args[1]), Longs(args[2]), Longs(args[3]));
-            case "torch._utils._rebuild_parameter":
-            case "torch._utils._rebuild_parameter_with_state":
-                return args.Length > 0 ? args[0] : throw new InvalidDataException($"{global.Name} without arguments");
-            default:
-                return new PickleObject(global, args);
-        }
-    }
-
-    private static PickleObject NewObject(object? type, object?[] args) =>
-        type is PickleGlobal global ? new PickleObject(global, args) : throw new InvalidDataException($"NEWOBJ on {Describe(type)}");
-
-    private static void Build(object? target, object? state)
-    {
-        switch (target)
-        {
-            case PickleObject obj:
-                obj.State = state;
-                break;
-            case Dictionary<object, object?>:
-            case TorchTensorReference:
-                // An OrderedDict's state is its attributes (a state dict's _metadata: module versions); a tensor's, its
-                // Python attributes. Neither holds weights.
-                break;
-            default:
-                throw new InvalidDataException($"BUILD on {Describe(target)}");
-        }
-    }
-
-    private static void SetItems(Dictionary<object, object?> dict, IReadOnlyList<object?> items)
+    internal static void SetItems(Dictionary<object, object?> dict, IReadOnlyList<object?> items)
     {
         if (items.Count % 2 != 0)
         {
@@ -303,15 +245,15 @@ internal sealed class PickleMachine
     private static object BigOrLong(BigInteger value) =>
         value >= long.MinValue && value <= long.MaxValue ? (long)value : value;
 
-    private static long AsLong(object? value) =>
+    internal static long AsLong(object? value) =>
         value is long l ? l : throw new InvalidDataException($"expected an integer, found {Describe(value)}");
 
-    private static long[] Longs(object? value) => AsTuple(value).Select(AsLong).ToArray();
+    internal static long[] Longs(object? value) => AsTuple(value).Select(AsLong).ToArray();
 
     private static string AsString(object? value) =>
         value as string ?? throw new InvalidDataException($"expected a string, found {Describe(value)}");
 
-    private static object?[] AsTuple(object? value) => value switch
+    internal static object?[] AsTuple(object? value) => value switch
     {
         object?[] tuple => tuple,
         List<object?> list => [.. list],
