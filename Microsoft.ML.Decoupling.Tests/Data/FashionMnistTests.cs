@@ -131,6 +131,33 @@ public sealed class FashionMnistTests
     }
 
     [TestMethod]
+    [DoNotParallelize]
+    public void EnvironmentVariableNamingAMissingOrIncompleteFolder_IsAnErrorNamingTheVariable_NotAFallback()
+    {
+        string? previous = Environment.GetEnvironmentVariable(FashionMnist.DirectoryEnvironmentVariable);
+        try
+        {
+            string missing = Path.Combine(_directory, "does-not-exist");
+            Environment.SetEnvironmentVariable(FashionMnist.DirectoryEnvironmentVariable, missing);
+            var error = Assert.ThrowsExactly<DirectoryNotFoundException>(() => FashionMnist.FindDirectory());
+            StringAssert.Contains(error.Message, "$FASHION_MNIST_DIR");
+            StringAssert.Contains(error.Message, missing);
+            StringAssert.Contains(error.Message, "does not exist");
+            Assert.ThrowsExactly<DirectoryNotFoundException>(() => FashionMnist.Load(FashionMnistSplit.Test));
+
+            Environment.SetEnvironmentVariable(FashionMnist.DirectoryEnvironmentVariable, _directory); // exists, no files
+            StringAssert.Contains(Assert.ThrowsExactly<DirectoryNotFoundException>(() => FashionMnist.FindDirectory()).Message, "lacks");
+
+            // A directory passed explicitly wins over the variable.
+            Assert.AreEqual(TestDatasets.FashionMnistSubsetDirectory, FashionMnist.FindDirectory(TestDatasets.FashionMnistSubsetDirectory));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(FashionMnist.DirectoryEnvironmentVariable, previous);
+        }
+    }
+
+    [TestMethod]
     public void Load_DirectoryWithoutTheFiles_ThrowsDirectoryNotFoundWithInstallHint()
     {
         var exception = Assert.ThrowsExactly<DirectoryNotFoundException>(

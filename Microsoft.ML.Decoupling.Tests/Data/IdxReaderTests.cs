@@ -188,5 +188,24 @@ public sealed class IdxReaderTests
         Assert.Contains(path, exception.Message);
     }
 
+    [TestMethod]
+    [DataRow(false)]
+    [DataRow(true)]
+    public void ReadImages_HeaderClaimingMillionsOfImages_FailsWithoutAllocatingThem(bool gzip)
+    {
+        // 2 000 000 images of 28×28 would be 1.5 GB; the file holds 10 images.
+        string path = Path.Combine(_directory, "lying-header");
+        TestDatasets.WriteIdx(path, IdxReader.ImagesMagic, [2_000_000, 28, 28], new byte[10 * 28 * 28], gzip);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var exception = Assert.ThrowsExactly<InvalidDataException>(() => IdxReader.ReadImages(path));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Contains(path, exception.Message);
+        Assert.Contains("expected 1568000000 bytes", exception.Message);
+        Assert.Contains("found 7840", exception.Message);
+        Assert.IsLessThan(64L << 20, allocated, $"allocated {allocated} bytes for a 7 840-byte payload");
+    }
+
     private static string SubsetFile(string name) => Path.Combine(TestDatasets.FashionMnistSubsetDirectory, name);
 }

@@ -283,6 +283,23 @@ public sealed class ImageFolderTests
     }
 
     [TestMethod]
+    [DataRow("garbage")]
+    [DataRow("cut-header")]
+    public void Load_CorruptImage_ThrowsNamingTheFileBeforeAnyTraining(string corruption)
+    {
+        WriteSolidPng(Path.Combine(Dir("good"), "1.png"), 2, 2, Red);
+        string bad = Path.Combine(Dir("good"), "2.png");
+        WriteSolidPng(bad, 2, 2, Red);
+        byte[] bytes = File.ReadAllBytes(bad);
+        File.WriteAllBytes(bad, corruption == "garbage" ? [.. Enumerable.Range(0, 64).Select(i => (byte)(i * 7))] : bytes[..12]);
+
+        var exception = Assert.ThrowsExactly<InvalidDataException>(() => ImageFolderLoader.Load(new MLContext(seed: 1), _root));
+
+        Assert.Contains(Full("good/2.png"), exception.Message);
+        Assert.Contains("cannot be decoded", exception.Message);
+    }
+
+    [TestMethod]
     public void Load_SameColumnNames_Throws()
     {
         WriteSolidPng(Path.Combine(Dir("a"), "1.png"), 2, 2, Red);

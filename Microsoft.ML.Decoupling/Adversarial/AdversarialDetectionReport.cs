@@ -9,6 +9,8 @@ namespace Microsoft.ML.Decoupling.Adversarial;
 /// <param name="Mahalanobis">Baseline: <see cref="MahalanobisDetector"/> on the penultimate features.</param>
 /// <param name="Train">The detectors' training rows.</param>
 /// <param name="Test">The held-out test rows (images never used to train the network or the detectors).</param>
+/// <param name="TrainImageIndices">For each pair id of <paramref name="Train"/>, the index of its clean image in the images given to <see cref="PathAdversarialDetector.Run"/>.</param>
+/// <param name="TestImageIndices">The same for <paramref name="Test"/>.</param>
 public sealed record AdversarialDetectionReport(
     string Attack,
     double AttackSuccessRate,
@@ -17,4 +19,6 @@ public sealed record AdversarialDetectionReport(
     DetectorMetrics Scores,
     DetectorMetrics Mahalanobis,
     DetectionSet Train,
-    DetectionSet Test);
+    DetectionSet Test,
+    IReadOnlyList<int> TrainImageIndices,
+    IReadOnlyList<int> TestImageIndices);

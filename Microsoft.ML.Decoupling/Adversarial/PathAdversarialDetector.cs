@@ -58,7 +58,7 @@ public static class PathAdversarialDetector
         var threshold = DetectorMetrics.BestThreshold(mahalanobis.Score(train), train.Rows.Select(r => r.IsAdversarial).ToArray());
         var distance = DetectorMetrics.Compute(mahalanobis.Score(test), test.Rows.Select(r => r.IsAdversarial).ToArray(), threshold);
         double success = (train.AttackSuccessRate * trainIndices.Length + test.AttackSuccessRate * testIndices.Length) / (trainIndices.Length + testIndices.Length);
-        return new AdversarialDetectionReport(attack.ToString(), success, TrainerName, path, scores, distance, train, test);
+        return new AdversarialDetectionReport(attack.ToString(), success, TrainerName, path, scores, distance, train, test, trainIndices, testIndices);
     }
 
     /// <summary>

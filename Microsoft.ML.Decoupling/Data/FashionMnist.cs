@@ -39,12 +39,25 @@ public static class FashionMnist
     ]);
 
     /// <summary>
-    /// The directory holding the four Fashion-MNIST files: <paramref name="directory"/> when given, otherwise the first of
-    /// <c>$FASHION_MNIST_DIR</c> and <see cref="DefaultDirectory"/> that holds them; null when none does.
+    /// The directory holding the four Fashion-MNIST files: <paramref name="directory"/> when given, otherwise
+    /// <c>$FASHION_MNIST_DIR</c> when set, otherwise <see cref="DefaultDirectory"/>; null when it does not hold them.
     /// </summary>
     /// <param name="directory">A directory to use instead of the environment variable and the default.</param>
+    /// <exception cref="DirectoryNotFoundException">
+    /// <c>$FASHION_MNIST_DIR</c> is set (and no directory is passed) but names a folder that is missing or lacks the files:
+    /// a setting the user made is never passed over silently for the default folder.
+    /// </exception>
     public static string? FindDirectory(string? directory = null)
     {
+        string? fromEnvironment = Environment.GetEnvironmentVariable(DirectoryEnvironmentVariable);
+        if (directory is null && !string.IsNullOrEmpty(fromEnvironment) && !HasAllFiles(fromEnvironment))
+        {
+            throw new DirectoryNotFoundException(
+                $"${DirectoryEnvironmentVariable} is '{fromEnvironment}', which "
+                + (Directory.Exists(fromEnvironment) ? $"lacks some of the files {string.Join(", ", _fileNames)} (each optionally .gz)" : "does not exist")
+                + $"; fix or unset it (unset, '{DefaultDirectory}' is used).");
+        }
+
         foreach (string candidate in GetCandidateDirectories(directory))
         {
             if (HasAllFiles(candidate))
@@ -58,9 +71,9 @@ public static class FashionMnist
 
     /// <summary>Loads one split of Fashion-MNIST (or MNIST) as 1×28×28 images in [0, 1].</summary>
     /// <param name="split">Which files to read: <c>train-*</c> or <c>t10k-*</c>.</param>
-    /// <param name="directory">Directory with the four files; null to look in <c>$FASHION_MNIST_DIR</c>, then <see cref="DefaultDirectory"/>.</param>
+    /// <param name="directory">Directory with the four files; null to use <c>$FASHION_MNIST_DIR</c> when set, else <see cref="DefaultDirectory"/>.</param>
     /// <param name="limit">Keep only the first <paramref name="limit"/> images; null keeps all.</param>
-    /// <exception cref="DirectoryNotFoundException">No directory with the four files was found.</exception>
+    /// <exception cref="DirectoryNotFoundException">No directory with the four files was found, or <c>$FASHION_MNIST_DIR</c> names a bad folder.</exception>
     /// <exception cref="InvalidDataException">A file is malformed, or the image and label files disagree.</exception>
     public static ImageDataset Load(FashionMnistSplit split, string? directory = null, int? limit = null)
     {
@@ -137,12 +150,7 @@ public static class FashionMnist
         }
 
         string? fromEnvironment = Environment.GetEnvironmentVariable(DirectoryEnvironmentVariable);
-        if (!string.IsNullOrEmpty(fromEnvironment))
-        {
-            yield return fromEnvironment;
-        }
-
-        yield return DefaultDirectory;
+        yield return string.IsNullOrEmpty(fromEnvironment) ? DefaultDirectory : fromEnvironment;
     }
 
     private static string DescribeCandidates(string? directory)
@@ -153,10 +161,9 @@ public static class FashionMnist
         }
 
         string? fromEnvironment = Environment.GetEnvironmentVariable(DirectoryEnvironmentVariable);
-        string environmentPart = string.IsNullOrEmpty(fromEnvironment)
-            ? $"${DirectoryEnvironmentVariable} (not set)"
+        return string.IsNullOrEmpty(fromEnvironment)
+            ? $"'{DefaultDirectory}' (${DirectoryEnvironmentVariable} is not set)"
             : $"'{fromEnvironment}' (from ${DirectoryEnvironmentVariable})";
-        return $"{environmentPart} and '{DefaultDirectory}'";
     }
 
     private static bool HasAllFiles(string directory) =>

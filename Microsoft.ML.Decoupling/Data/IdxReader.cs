@@ -7,7 +7,11 @@ namespace Microsoft.ML.Decoupling.Data;
 /// Reads unsigned-byte IDX files, the format of MNIST and Fashion-MNIST (<c>*-images-idx3-ubyte</c>,
 /// <c>*-labels-idx1-ubyte</c>), raw or gzip-compressed; gzip is recognised by its magic bytes 1F 8B, not the extension.
 /// </summary>
-/// <remarks>Every inconsistency (bad magic number, wrong dimension count, short or overlong payload) is an error.</remarks>
+/// <remarks>
+/// Every inconsistency (bad magic number, wrong dimension count, short or overlong payload) is an error, raised before the
+/// declared payload is allocated: a header that claims more data than the file holds fails at once (raw) or at the real
+/// end of the data (gzip, read in 4 MiB chunks).
+/// </remarks>
 public static class IdxReader
 {
     /// <summary>Magic number of a 3-dimensional unsigned-byte IDX file (images).</summary>
@@ -17,6 +21,8 @@ public static class IdxReader
     public const int LabelsMagic = 0x00000801;
 
     private const byte UnsignedByteTypeCode = 0x08;
+
+    private const int ChunkSize = 1 << 22;
 
     /// <summary>Reads an IDX image file (magic 0x00000803: count, rows, columns, then the pixel bytes).</summary>
     /// <param name="path">Path of the file, raw or gzip-compressed.</param>
@@ -119,6 +125,8 @@ public static class IdxReader
         return dimensions;
     }
 
+    // The declared size is checked before it is allocated: against the file's length for a raw file, and for gzip by
+    // reading in chunks, so that a header claiming millions of images fails at the real end of the data.
     private static byte[] ReadPayload(Stream stream, string path, long expectedLength, string content)
     {
         if (expectedLength > Array.MaxLength)
@@ -127,13 +135,50 @@ public static class IdxReader
                 $"{path}: the header announces {expectedLength} bytes of {content}, more than an array can hold.");
         }
 
-        var payload = new byte[expectedLength];
-        int read = Read(stream, payload, path);
-        long extra = read < payload.Length ? 0 : CountRemainingBytes(stream, path);
-        if (read < payload.Length || extra > 0)
+        if (stream.CanSeek)
+        {
+            long available = stream.Length - stream.Position;
+            if (available != expectedLength)
+            {
+                throw new InvalidDataException(
+                    $"{path}: expected {expectedLength} bytes of {content} after the header, found {available}.");
+            }
+        }
+
+        var chunks = new List<byte[]>();
+        long total = 0;
+        while (total < expectedLength)
+        {
+            var chunk = new byte[Math.Min(ChunkSize, expectedLength - total)];
+            int read = Read(stream, chunk, path);
+            total += read;
+            if (read < chunk.Length)
+            {
+                throw new InvalidDataException(
+                    $"{path}: expected {expectedLength} bytes of {content} after the header, found {total}.");
+            }
+
+            chunks.Add(chunk);
+        }
+
+        long extra = CountRemainingBytes(stream, path);
+        if (extra > 0)
         {
             throw new InvalidDataException(
-                $"{path}: expected {expectedLength} bytes of {content} after the header, found {read + extra}.");
+                $"{path}: expected {expectedLength} bytes of {content} after the header, found {total + extra}.");
+        }
+
+        if (chunks.Count == 1)
+        {
+            return chunks[0];
+        }
+
+        var payload = new byte[expectedLength];
+        long offset = 0;
+        foreach (var chunk in chunks)
+        {
+            chunk.CopyTo(payload, offset);
+            offset += chunk.Length;
         }
 
         return payload;

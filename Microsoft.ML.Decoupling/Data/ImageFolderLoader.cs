@@ -1,4 +1,5 @@
 using Microsoft.ML.Data;
+using SkiaSharp;
 
 namespace Microsoft.ML.Decoupling.Data;
 
@@ -11,8 +12,10 @@ namespace Microsoft.ML.Decoupling.Data;
 /// Every sub-folder of the root is a class, named after the folder. Only the files directly inside a class folder are
 /// read, and only those ending in <c>.png</c>, <c>.jpg</c>, <c>.jpeg</c> or <c>.bmp</c> (any letter case); other
 /// files and nested folders are ignored. Classes and files are sorted by ordinal (culture-independent) name, so the
-/// rows come out in the same order on every machine. Files are not opened here: a file that is not a valid image
-/// fails when ML.NET's <c>LoadImages</c> reads it.
+/// rows come out in the same order on every machine. <see cref="Load"/> reads the header of every image (SkiaSharp's
+/// codec, a few bytes per file, not the pixels), so that a file that is not an image, or whose header is corrupt, is
+/// reported by name before any training; corruption past the header (e.g. a truncated pixel stream) is decoded by
+/// ML.NET's <c>LoadImages</c> as far as it goes.
 /// </remarks>
 public static class ImageFolderLoader
 {
@@ -32,7 +35,10 @@ public static class ImageFolderLoader
     /// <param name="imagePathColumnName">Name of the image path column.</param>
     /// <param name="labelColumnName">Name of the class name column.</param>
     /// <exception cref="DirectoryNotFoundException"><paramref name="folder"/> does not exist.</exception>
-    /// <exception cref="InvalidDataException">The folder has no class sub-folders, or a class folder holds no image.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The folder has no class sub-folders, a class folder holds no image, or an image's header cannot be decoded (the
+    /// message names the file).
+    /// </exception>
     public static IDataView Load(
         MLContext mlContext,
         string folder,
@@ -49,6 +55,10 @@ public static class ImageFolderLoader
         }
 
         ImageFolderRow[] rows = Scan(folder);
+        foreach (var row in rows)
+        {
+            RequireImageHeader(row.ImagePath);
+        }
 
         SchemaDefinition definition = SchemaDefinition.Create(typeof(ImageFolderRow), SchemaDefinition.Direction.Read);
         definition[nameof(ImageFolderRow.ImagePath)].ColumnName = imagePathColumnName;
@@ -102,6 +112,17 @@ public static class ImageFolderLoader
         }
 
         return [.. rows];
+    }
+
+    private static void RequireImageHeader(string path)
+    {
+        using var codec = SKCodec.Create(path, out SKCodecResult result);
+        if (codec is null || codec.Info.Width <= 0 || codec.Info.Height <= 0)
+        {
+            throw new InvalidDataException(
+                $"Image '{path}' cannot be decoded ({(codec is null ? result.ToString() : "empty image")}); "
+                + $"expected a PNG, JPEG or BMP file. Remove or replace it.");
+        }
     }
 
     private static bool IsImageFile(string path)

@@ -55,14 +55,52 @@ public sealed class CalculationPathLayout
     public string ToJson() => JsonSerializer.Serialize(new LayoutDocument(PathLength, Layers), JsonOptions);
 
     /// <summary>Reads a table written by <see cref="ToJson"/>.</summary>
-    public static CalculationPathLayout FromJson(string json)
+    /// <exception cref="InvalidDataException">
+    /// The text is not JSON, lacks <c>path_length</c> or <c>layers</c>, has a layer without a name or with a non-positive
+    /// filter count, offsets that are not consecutive, or a <c>path_length</c> other than the sum of the filters.
+    /// </exception>
+    public static CalculationPathLayout FromJson(string json) => FromJson(json, "the path layout");
+
+    /// <summary>As <see cref="FromJson(string)"/>, with <paramref name="source"/> (e.g. the file) named in every message.</summary>
+    internal static CalculationPathLayout FromJson(string json, string source)
     {
-        var document = JsonSerializer.Deserialize<LayoutDocument>(json, JsonOptions)
-            ?? throw new InvalidDataException("The path layout JSON is empty.");
-        return new CalculationPathLayout(document.Layers);
+        LayoutDocument? document;
+        try
+        {
+            document = JsonSerializer.Deserialize<LayoutDocument>(json, JsonOptions);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{source}: the layer table is not valid JSON ({ex.Message})", ex);
+        }
+
+        if (document?.PathLength is not int pathLength || document.Layers is not { } layers)
+        {
+            throw new InvalidDataException($"{source}: the layer table lacks 'path_length' or 'layers'.");
+        }
+
+        if (layers.Any(l => l is null || string.IsNullOrEmpty(l.Name) || l.Filters <= 0))
+        {
+            throw new InvalidDataException($"{source}: the layer table has a layer without a name or with a non-positive filter count.");
+        }
+
+        CalculationPathLayout layout;
+        try
+        {
+            layout = new CalculationPathLayout(layers);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidDataException($"{source}: {ex.Message}", ex);
+        }
+
+        return layout.PathLength == pathLength
+            ? layout
+            : throw new InvalidDataException($"{source}: 'path_length' is {pathLength} but the layers hold {layout.PathLength} bits.");
     }
 
+    // Nullable so that a missing entry is told apart from a zero.
     private sealed record LayoutDocument(
-        [property: JsonPropertyName("path_length")] int PathLength,
+        [property: JsonPropertyName("path_length")] int? PathLength,
         [property: JsonPropertyName("layers")] IReadOnlyList<GatedLayerInfo> Layers);
 }

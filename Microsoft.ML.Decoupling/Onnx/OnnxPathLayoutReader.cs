@@ -11,7 +11,7 @@ public static class OnnxPathLayoutReader
 {
     /// <summary>Reads the layer table from an ONNX file written by <see cref="DecoupledNetworkOnnxExporter"/>.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not an ONNX model or has no layer table.</exception>
+    /// <exception cref="InvalidDataException">The file is not an ONNX model or has no valid layer table; the message names the file.</exception>
     public static CalculationPathLayout Read(string onnxPath)
     {
         if (!File.Exists(onnxPath))
@@ -40,6 +40,6 @@ public static class OnnxPathLayoutReader
 
         var entry = model.MetadataProps.FirstOrDefault(p => p.Key == CalculationPathLayout.OnnxMetadataKey)
             ?? throw new InvalidDataException($"{source} has no '{CalculationPathLayout.OnnxMetadataKey}' entry in metadata_props; was it exported by Microsoft.ML.Decoupling?");
-        return CalculationPathLayout.FromJson(entry.Value);
+        return CalculationPathLayout.FromJson(entry.Value, $"{source} (metadata '{CalculationPathLayout.OnnxMetadataKey}')");
     }
 }

@@ -6,7 +6,8 @@ namespace Microsoft.ML.Decoupling.Pretrained;
 
 /// <summary>
 /// Where a network's initial (pretrained, usually dense) weights come from: a PyTorch state dict (<c>.pt</c>, <c>.pth</c>,
-/// <c>.bin</c>, <c>.safetensors</c>), a checkpoint of this package (<c>.ckpt</c>), or a network in memory. Applying them
+/// <c>.bin</c> in the zip or legacy container, possibly wrapped in a training checkpoint, see <see cref="StateDictFile"/>;
+/// <c>.safetensors</c>), a checkpoint of this package (<c>.ckpt</c>), or a network in memory. Applying them
 /// copies every conv, BatchNorm and linear tensor; the gates and per-layer path classifiers, which dense weights do not
 /// have, keep their initialisation (DESIGN.md §2: W1 = 0, biases 1). Any other missing, unexpected or mis-shaped entry
 /// fails with a <see cref="PretrainedWeightsMismatchException"/> that lists them all, and nothing is copied.
@@ -47,14 +48,14 @@ public sealed class PretrainedWeights
             using var scope = NewDisposeScope();
             if (!checkpoint)
             {
-                return Loader(naming, ignored).Load(network, StateDictFile.Read(path), Path.GetFileName(path));
+                return Loader(naming, ignored, network).Load(network, StateDictFile.Read(path), Path.GetFileName(path));
             }
 
             var header = TrainingCheckpoint.ReadHeader(path).Header;
             // Every value is loaded next; a seed keeps the build off torch's process-wide generator.
             using var saved = NetworkArchitecture.Parse(header.Architecture).Build(header.Input, header.Classes, header.Gated, seed: 0);
             TrainingCheckpoint.LoadNetwork(path, saved);
-            return Loader(naming, ignored).Load(network, saved.state_dict(), Path.GetFileName(path));
+            return Loader(naming, ignored, network).Load(network, saved.state_dict(), Path.GetFileName(path));
         });
     }
 
@@ -65,7 +66,7 @@ public sealed class PretrainedWeights
         return new PretrainedWeights($"{(source.IsGated ? "gated" : "dense")} {source.Architecture} in memory", network =>
         {
             using var scope = NewDisposeScope();
-            return Loader(StateDictNaming.Native, []).Load(network, source.state_dict(), Description(source));
+            return Loader(StateDictNaming.Native, [], network).Load(network, source.state_dict(), Description(source));
         });
 
         static string Description(DecoupledNetwork n) => $"{(n.IsGated ? "gated" : "dense")} {n.Architecture}";
@@ -87,21 +88,29 @@ public sealed class PretrainedWeights
         key.StartsWith(NetworkBuilder.GatesModuleName + ".", StringComparison.Ordinal)
         || key.StartsWith(NetworkBuilder.PathClassifiersModuleName + ".", StringComparison.Ordinal);
 
-    private static PretrainedWeightsLoader Loader(StateDictNaming naming, IReadOnlyList<string> ignoredPrefixes)
+    private static PretrainedWeightsLoader Loader(StateDictNaming naming, IReadOnlyList<string> ignoredPrefixes, DecoupledNetwork network)
     {
         Func<string, string?> map = naming switch
         {
+            StateDictNaming.DecouplingRelease => DecouplingReleaseNaming.Map,
             StateDictNaming.NetworkSlimmingVgg => key => key.StartsWith("feature.", StringComparison.Ordinal) ? "features." + key["feature.".Length..] : key,
             _ => key => key,
         };
         var ignored = naming == StateDictNaming.TorchvisionVgg ? [.. ignoredPrefixes, "classifier."] : ignoredPrefixes.ToList();
         // Layers whose source entries are skipped keep their initialisation: their target keys are optional.
         var optionalTargets = ignored.Select(p => map(p) ?? p).ToList();
+        HashSet<string> networkKeys;
+        using (NewDisposeScope())
+        {
+            networkKeys = network.state_dict().Keys.ToHashSet(StringComparer.Ordinal);
+        }
+
         return new PretrainedWeightsLoader
         {
             MapSourceKey = map,
             IgnoredSourcePrefixes = ignored,
             IsOptionalTargetKey = key => IsDecouplingKey(key) || optionalTargets.Any(p => key.StartsWith(p, StringComparison.Ordinal)),
+            MayLackTarget = naming == StateDictNaming.DecouplingRelease ? key => DecouplingReleaseNaming.IsGateOfUngatedConv(key, networkKeys) : _ => false,
         };
     }
 }

@@ -16,4 +16,10 @@ public sealed record PretrainedWeightsLoadReport(
 
     /// <summary>How many source keys were deliberately not used.</summary>
     public int IgnoredSourceCount => IgnoredSourceKeys.Count;
+
+    /// <summary>
+    /// Source keys that the naming translates but whose module this network does not have (e.g. the authors' gate on the
+    /// last conv, which the paper leaves ungated); their values were not used.
+    /// </summary>
+    public IReadOnlyList<string> UnmappedSourceKeys { get; init; } = [];
 }

@@ -34,6 +34,12 @@ public sealed class PretrainedWeightsLoader
     /// </summary>
     public IReadOnlyList<string> IgnoredSourcePrefixes { get; init; } = [];
 
+    /// <summary>
+    /// True for source keys whose mapped target may be absent from the module: they are then listed in
+    /// <see cref="PretrainedWeightsLoadReport.UnmappedSourceKeys"/> instead of failing the load. Default: none.
+    /// </summary>
+    public Func<string, bool> MayLackTarget { get; init; } = _ => false;
+
     /// <summary>Reads a state dictionary file (see <see cref="StateDictFile.Read"/>) and loads it into <paramref name="target"/>.</summary>
     /// <param name="target">The module whose parameters and buffers are overwritten.</param>
     /// <param name="path">A <c>.pt</c>, <c>.pth</c>, <c>.bin</c> or <c>.safetensors</c> file.</param>
@@ -72,6 +78,7 @@ public sealed class PretrainedWeightsLoader
 
         var ignored = new List<string>();
         var unmatched = new List<string>();
+        var unmapped = new List<string>();
         var unmatchedLines = new List<string>();
         var incompatible = new List<WeightEntryMismatch>();
         var sourceOfTarget = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -89,6 +96,12 @@ public sealed class PretrainedWeightsLoader
             string shown = targetKey == sourceKey ? sourceKey : $"{sourceKey} → {targetKey}";
             if (!targets.TryGetValue(targetKey, out var to))
             {
+                if (MayLackTarget(sourceKey))
+                {
+                    unmapped.Add(sourceKey);
+                    continue;
+                }
+
                 unmatched.Add(sourceKey);
                 unmatchedLines.Add(shown);
                 continue;
@@ -132,7 +145,7 @@ public sealed class PretrainedWeightsLoader
         }
 
         var keptInitial = absent.Where(IsOptionalTargetKey).ToList();
-        return new PretrainedWeightsLoadReport(copies.Count, keptInitial, ignored, converted);
+        return new PretrainedWeightsLoadReport(copies.Count, keptInitial, ignored, converted) { UnmappedSourceKeys = unmapped };
     }
 
     private bool IsIgnored(string sourceKey)

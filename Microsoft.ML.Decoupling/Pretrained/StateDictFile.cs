@@ -1,4 +1,3 @@
-using System.Collections;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -6,16 +5,17 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Decoupling.Pretrained;
 
 /// <summary>
-/// Reads and writes PyTorch state dictionaries (parameter and buffer tensors by name) in the two formats PyTorch
-/// users publish weights in: <c>torch.save</c> zip pickles (<c>.pt</c>, <c>.pth</c>, <c>.bin</c>) and safetensors
-/// (<c>.safetensors</c>). The format follows the file extension.
+/// Reads and writes PyTorch state dictionaries (parameter and buffer tensors by name) in the formats PyTorch users
+/// publish weights in: <c>torch.save</c> pickles (<c>.pt</c>, <c>.pth</c>, <c>.bin</c>; the zip container of PyTorch ≥ 1.6
+/// and, for reading, the legacy container of earlier versions) and safetensors (<c>.safetensors</c>). The format
+/// follows the file extension.
 /// </summary>
 /// <remarks>
-/// Only state dictionaries are supported (<c>torch.save(model.state_dict(), path)</c>), not pickled modules or
-/// checkpoints that nest a state dictionary among other values; PyTorch's legacy (pre-1.6, non-zip) format is not
-/// supported either, nor (a TorchSharp.PyBridge 1.4.4 limit) pickles in which a tensor is a view at a non-zero offset
-/// into a larger storage, which <c>model.state_dict()</c> does not produce (re-save such tensors with <c>.clone()</c>).
-/// Key order is not preserved on reading.
+/// Reading accepts a state dictionary (<c>torch.save(model.state_dict(), path)</c>) or a training checkpoint that keeps
+/// one under <c>state_dict</c>, <c>model_state_dict</c>, <c>model</c> or <c>net</c> (other entries, e.g. the optimizer,
+/// are skipped without reading their tensors); a <c>module.</c> prefix on every key (<c>DataParallel</c>) is removed.
+/// Pickled modules (<c>torch.save(model)</c>) are refused. Pickles are read by this package's own interpreter, which
+/// never runs code from the file; writing uses TorchSharp.PyBridge (zip container). Key order is not preserved on reading.
 /// </remarks>
 public static class StateDictFile
 {
@@ -71,7 +71,7 @@ public static class StateDictFile
         {
             try
             {
-                result = format == Format.Pickle ? ReadPickle(stream) : Safetensors.LoadStateDict(stream, leaveOpen: true);
+                result = format == Format.Pickle ? Pickle.TorchPickleFile.ReadStateDict(stream) : Safetensors.LoadStateDict(stream, leaveOpen: true);
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
@@ -152,25 +152,6 @@ public static class StateDictFile
     }
 
     private static string Describe(Format format) => format == Format.Pickle ? "PyTorch (torch.save)" : "safetensors";
-
-    private static Dictionary<string, Tensor> ReadPickle(Stream stream)
-    {
-        var table = PyTorchUnpickler.UnpickleStateDict(stream, leaveOpen: true);
-        var result = new Dictionary<string, Tensor>(table.Count, StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in table)
-        {
-            if (entry.Key is not string key || entry.Value is not Tensor tensor)
-            {
-                throw new InvalidDataException(
-                    $"entry '{entry.Key}' holds a {entry.Value?.GetType().Name ?? "null"}, not a tensor; "
-                    + "save model.state_dict() itself, not a checkpoint that contains it");
-            }
-
-            result.Add(key, tensor);
-        }
-
-        return result;
-    }
 
     // Checks dtypes (PyBridge would throw NotImplementedException). Both writers dump NumberOfElements × ElementSize
     // bytes from the tensor's data pointer and the pickle also records its storage offset and strides, so anything but

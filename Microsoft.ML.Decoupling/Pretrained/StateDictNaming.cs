@@ -21,4 +21,13 @@ public enum StateDictNaming
 
     /// <summary>Network slimming's CIFAR VGG: <c>feature.*</c> is renamed to <c>features.*</c>; <c>classifier</c> loads as it is.</summary>
     NetworkSlimmingVgg,
+
+    /// <summary>
+    /// The gated ResNets of the paper authors' release: <c>layer{s}.{b}.ad_block{1,2,3}.fc1/fc2</c> →
+    /// <c>gates.layer{s}_{b}_conv{1,2}</c> / <c>…_downsample_0</c> <c>.squeeze/excite</c>, <c>….fc_class</c> →
+    /// <c>path_classifiers.…</c>; every other key loads as it is. The release also gates the last conv, which the paper
+    /// (and this package) leaves ungated: those entries are listed in
+    /// <see cref="PretrainedWeightsLoadReport.UnmappedSourceKeys"/>, not loaded. Their dense files need <see cref="Native"/>.
+    /// </summary>
+    DecouplingRelease,
 }

@@ -61,6 +61,11 @@ public sealed class DecouplingTrainer
             throw new ArgumentException($"Expected {count}×{imageSize} pixel values for {count} labelled {network.Input} images, got {pixels.Length}.", nameof(pixels));
         }
 
+        if (_settings.CheckpointPath is { } checkpointPath)
+        {
+            TrainingCheckpoint.RequireWritable(checkpointPath, nameof(TrainingSettings.CheckpointPath));
+        }
+
         var device = _settings.Device ?? CPU;
         Native.ConvolutionSelfCheck.EnsureCorrectFor(device, _onProgress);
 

@@ -61,6 +61,29 @@ public sealed class TrainingCheckpoint
         return header;
     }
 
+    /// <summary>
+    /// Checks, before any training, that a checkpoint can be written at <paramref name="path"/>: its folder exists or can
+    /// be created, and a file can be created in it (a probe file, deleted at once).
+    /// </summary>
+    /// <exception cref="IOException">The path cannot be written; the message names <paramref name="optionName"/> and the path.</exception>
+    internal static void RequireWritable(string path, string optionName)
+    {
+        string fullPath = Path.GetFullPath(path);
+        string folder = Path.GetDirectoryName(fullPath)!;
+        string probe = Path.Combine(folder, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.probe");
+        try
+        {
+            Directory.CreateDirectory(folder);
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+            {
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new IOException($"{optionName} '{path}' cannot be written (folder '{folder}'): {ex.Message}", ex);
+        }
+    }
+
     internal static void Save(string path, DecoupledNetwork network, TorchSharp.Modules.SGD optimizer, CheckpointHeader header)
     {
         string fullPath = Path.GetFullPath(path);

@@ -106,6 +106,13 @@ public sealed partial class DecoupleNetworkEstimator
         public int? Seed { get; set; }
 
         /// <summary>
+        /// Whether the fitted transformer checks that every image value it reads is finite, failing with the column, the row
+        /// and the value (default true: a NaN pixel otherwise gives a NaN score and an all-zero path silently). The check
+        /// reads each value once, negligible beside the network; false skips it.
+        /// </summary>
+        public bool CheckPixels { get; set; } = true;
+
+        /// <summary>
         /// Settings for a few epochs from scratch (used by the Quickstart): λm 0.5, λs 0.05 and R 0.5, so that paths
         /// become input-dependent within the budget. The paper's defaults (this class's) assume hundreds of epochs from a
         /// pretrained network; R = 0.5 follows the paper's ImageNet settings (Table 5), the larger λm and λs are ours.

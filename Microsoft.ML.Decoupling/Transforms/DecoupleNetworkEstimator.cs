@@ -70,10 +70,17 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
     /// </summary>
     /// <exception cref="TrainingDivergedException">The training diverged (a NaN or infinite loss or weight); the checkpoint,
     /// if any, keeps the last finished epoch.</exception>
+    /// <exception cref="IOException"><see cref="Options.CheckpointPath"/> cannot be written (checked before the data is read).</exception>
     public DecoupledNetworkTransformer Fit(IDataView input, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(input);
         var (imageColumn, labelColumn, classes, geometry) = ValidateSchema(input.Schema);
+        if (_options.CheckpointPath is { } checkpointPath)
+        {
+            // Before the data is read and long before the first epoch ends and writes it.
+            TrainingCheckpoint.RequireWritable(checkpointPath, nameof(Options.CheckpointPath));
+        }
+
         var (pixels, labels) = ReadTrainingData(input, imageColumn, labelColumn);
         if (labels.Length == 0)
         {
@@ -107,7 +114,7 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
             if (_options.InitialWeights is { } weights)
             {
                 var loaded = weights.ApplyTo(network);
-                channel.Info(MessageSensitivity.None, $"Initial weights from {weights}: {loaded.LoadedCount} tensors loaded, {loaded.KeptInitialCount} kept their initialisation, {loaded.IgnoredSourceCount} source entries skipped.");
+                channel.Info(MessageSensitivity.None, $"Initial weights from {weights}: {loaded.LoadedCount} tensors loaded, {loaded.KeptInitialCount} kept their initialisation, {loaded.IgnoredSourceCount} source entries skipped, {loaded.UnmappedSourceKeys.Count} without a counterpart here{(loaded.UnmappedSourceKeys.Count > 0 ? $" ({string.Join(", ", loaded.UnmappedSourceKeys)})" : "")}.");
             }
 
             // Export the untrained network once: a clash between the output names and the graph's own names is
@@ -154,7 +161,7 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
                 : [ScorerInputColumn, ArgMaxPredictionTransformerFactory.ScorerScoreColumn];
             Append(stages, _catalog.DropColumns(scratch), data);
             var columns = new DecouplingColumns(_options.FeatureColumnName, _options.ScoreColumnName, _options.PredictedLabelColumnName, _options.PathColumnName);
-            return new DecoupledNetworkTransformer(network, new TransformerChain<ITransformer>(stages.ToArray()), modelFile, history, columns);
+            return new DecoupledNetworkTransformer(network, new TransformerChain<ITransformer>(stages.ToArray()), modelFile, history, columns) { CheckPixels = _options.CheckPixels };
         }
         catch
         {

@@ -101,18 +101,60 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
         DecoupledNetworkOnnxExporter.Export(Network, path, options);
     }
 
-    /// <inheritdoc/>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _inner.GetOutputSchema(inputSchema);
+    /// <summary>
+    /// Whether reading a row fails on a non-finite image value (naming the column, the row and the value); set from
+    /// <see cref="DecoupleNetworkEstimator.Options.CheckPixels"/>.
+    /// </summary>
+    public bool CheckPixels { get; init; } = true;
 
     /// <inheritdoc/>
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _inner.GetRowToRowMapper(inputSchema);
+    /// <exception cref="ArgumentOutOfRangeException">The image column is missing or is not a vector of Single of the network's input size.</exception>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        RequireImageColumn(inputSchema);
+        return _inner.GetOutputSchema(inputSchema);
+    }
 
     /// <inheritdoc/>
+    /// <exception cref="ArgumentOutOfRangeException">The image column is missing or is not a vector of Single of the network's input size.</exception>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        RequireImageColumn(inputSchema);
+        var mapper = _inner.GetRowToRowMapper(inputSchema);
+        return CheckPixels ? new FinitePixelCheckingMapper(mapper, Columns.Feature) : mapper;
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentOutOfRangeException">The image column is missing or is not a vector of Single of the network's input size.</exception>
     public IDataView Transform(IDataView input)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return _inner.Transform(input);
+        ArgumentNullException.ThrowIfNull(input);
+        RequireImageColumn(input.Schema);
+        return CheckPixels ? new PixelCheckErrorDataView(_inner.Transform(new FinitePixelCheckingDataView(input, Columns.Feature))) : _inner.Transform(input);
     }
+
+    // ML.NET's ONNX stage accepts a vector of another size and fails only while rows are read, with a message that names
+    // neither the column nor the sizes.
+    private void RequireImageColumn(DataViewSchema schema)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        var input = Network.Input;
+        int expected = input.Channels * input.Height * input.Width;
+        var column = schema.GetColumnOrNull(Columns.Feature)
+            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{Columns.Feature}' was not found; the network reads Vector<Single, {expected}> ({input.Channels}×{input.Height}×{input.Width}) from it.");
+        if (column.Type is not VectorDataViewType { ItemType: var item } vector || item != NumberDataViewType.Single || vector.Size != expected)
+        {
+            throw new ArgumentOutOfRangeException(nameof(schema),
+                $"Column '{Columns.Feature}' is {column.Type} ({Describe(column.Type)}); the network was trained on Vector<Single, {expected}> "
+                + $"({input.Channels}×{input.Height}×{input.Width}). Resize the images to {input.Height}×{input.Width} with {input.Channels} channel(s).");
+        }
+    }
+
+    private static string Describe(DataViewType type) => type is VectorDataViewType vector
+        ? (vector.Size == 0 ? "a vector of unknown size" : $"{vector.Size} values of {vector.ItemType}")
+        : "not a vector";
 
     /// <summary>Saves the ONNX-backed ML.NET pipeline (what <c>mlContext.Model.Save</c> calls).</summary>
     void ICanSaveModel.Save(ModelSaveContext ctx)

@@ -128,6 +128,9 @@ using (dense)
         """;
     Console.WriteLine();
     Console.WriteLine(report);
+    var (firstRank, firstTest) = Draw(0);
+    var deployed = sets[arguments.Attacks[0]].Gated;
+    Deployment.Run(mlContext, decoupled, deployed.Where(r => firstRank.ContainsKey(r.PairId)), deployed.Where(r => firstTest.Contains(r.PairId)), arguments.Output, Log);
     File.WriteAllText(Path.Combine(arguments.Output, "results.md"), report);
     Log($"Wrote {Path.Combine(arguments.Output, "results.md")}.");
 }

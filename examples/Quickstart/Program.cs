@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.ML;
@@ -15,6 +14,7 @@ using Quickstart;
 
 // The product's main job: train a decoupled CNN in an ML.NET pipeline, read its calculation paths, detect FGSM
 // samples from them, and save the ML.NET model, the ONNX network, metrics and paths.
+ExpectedFailures.ExitOnUnhandled();
 QuickstartArguments arguments;
 try
 {
@@ -23,8 +23,11 @@ try
 catch (ArgumentException ex)
 {
     Console.Error.WriteLine(ex.Message);
-    return 2;
+    return ExpectedFailures.BadArguments;
 }
+
+// Every result file is checked before the data is read and the network trained.
+var output = OutputFolder.Prepare(arguments.Output);
 
 var clock = Stopwatch.StartNew();
 var mlContext = new MLContext(seed: arguments.Seed);
@@ -41,7 +44,7 @@ mlContext.Log += (_, e) =>
 string dataset = arguments.Dataset ?? (FashionMnist.FindDirectory() is null ? "shapes" : "fashion-mnist");
 if (arguments.Dataset is null && dataset == "shapes")
 {
-    Console.WriteLine($"Fashion-MNIST was not found (looked in ${FashionMnist.DirectoryEnvironmentVariable} and {FashionMnist.DefaultDirectory}).");
+    Console.WriteLine($"Fashion-MNIST was not found in {FashionMnist.DefaultDirectory} (${FashionMnist.DirectoryEnvironmentVariable} is not set).");
     Console.WriteLine("Get it with `apt-get install dataset-fashion-mnist` (Debian/Ubuntu) or point FASHION_MNIST_DIR at the IDX files.");
     Console.WriteLine("Running on the synthetic shapes data set instead.");
 }
@@ -79,7 +82,7 @@ try
 catch (ArgumentException ex)
 {
     Console.Error.WriteLine(ex.Message);
-    return 2;
+    return ExpectedFailures.BadArguments;
 }
 
 var trainView = train.ToDataView(mlContext);
@@ -100,10 +103,10 @@ int testPerClass = dataset == "fashion-mnist" ? 100 : 40;
 Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] Attacking test images with {attack} and training the path detector...");
 var detection = PathAdversarialDetector.Run(mlContext, model.Network, test, attack, trainPerClass: 10, testPerClass, calibration: train.Slice(0, Math.Min(5000, train.Count)), seed: arguments.Seed);
 
-Directory.CreateDirectory(arguments.Output);
-mlContext.Model.Save(model, trainView.Schema, Path.Combine(arguments.Output, "model.zip"));
-model.SaveOnnx(Path.Combine(arguments.Output, "network.onnx"));
-WritePaths(Path.Combine(arguments.Output, "paths.csv"), detection);
+output.Write(OutputFolder.Model, file => mlContext.Model.Save(model, trainView.Schema, file));
+output.Write(OutputFolder.Network, file => model.SaveOnnx(file));
+var pathRows = DetectionRows.From(detection);
+output.Write(OutputFolder.Paths, file => PathsCsv.Write(file, test.ClassNames, pathRows));
 
 long denseFlops = model.DenseFlops;
 var metrics = new JsonObject
@@ -135,7 +138,7 @@ var metrics = new JsonObject
     ["convolution_self_check"] = Microsoft.ML.Decoupling.Native.ConvolutionSelfCheck.Result?.Verdict.ToString(),
     ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
 };
-File.WriteAllText(Path.Combine(arguments.Output, "metrics.json"), metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+output.Write(OutputFolder.Metrics, file => File.WriteAllText(file, metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
 
 Console.WriteLine();
 Console.WriteLine("| metric                      | value");
@@ -151,34 +154,7 @@ Row("detector AUC: path (RF)", detection.Path.Auc.ToString("F3", CultureInfo.Inv
 Row("baseline AUC: scores (RF)", detection.Scores.Auc.ToString("F3", CultureInfo.InvariantCulture));
 Row("baseline AUC: Mahalanobis", detection.Mahalanobis.Auc.ToString("F3", CultureInfo.InvariantCulture));
 Row("wall time", $"{clock.Elapsed.TotalSeconds:F0} s");
-Console.WriteLine($"\nWrote model.zip, network.onnx, metrics.json and paths.csv to {Path.GetFullPath(arguments.Output)}");
+Console.WriteLine($"\nWrote model.zip, network.onnx, metrics.json and paths.csv to {output.Directory}");
 return 0;
 
 static void Row(string name, string value) => Console.WriteLine($"| {name,-27} | {value}");
-
-static void WritePaths(string file, AdversarialDetectionReport detection)
-{
-    int pathLength = detection.Test.PathLength;
-    var text = new StringBuilder("role,pair_id,label,predicted,adversarial");
-    for (int i = 0; i < pathLength; i++)
-    {
-        text.Append(CultureInfo.InvariantCulture, $",p{i}");
-    }
-
-    text.Append('\n');
-    foreach (var (role, set) in new[] { ("train", detection.Train), ("test", detection.Test) })
-    {
-        foreach (var row in set.Rows)
-        {
-            text.Append(CultureInfo.InvariantCulture, $"{role},{row.PairId},{row.Label},{row.Predicted},{(row.IsAdversarial ? '1' : '0')}");
-            foreach (float bit in row.Path)
-            {
-                text.Append(bit > 0.5f ? ",1" : ",0");
-            }
-
-            text.Append('\n');
-        }
-    }
-
-    File.WriteAllText(file, text.ToString());
-}

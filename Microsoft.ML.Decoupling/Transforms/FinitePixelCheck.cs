@@ -1,0 +1,84 @@
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.Decoupling.Transforms;
+
+/// <summary>
+/// The inference-time pixel check (<see cref="DecoupleNetworkEstimator.Options.CheckPixels"/>): every value of the image
+/// column must be finite, or reading the row fails naming the column, the row and the value. A NaN pixel would otherwise
+/// give a NaN score and an all-zero path without a word (the gates compare NaN logits with 0).
+/// </summary>
+internal static class FinitePixelCheck
+{
+    /// <summary>Wraps <paramref name="getter"/> when it reads <paramref name="imageColumn"/> as a vector of Single.</summary>
+    public static ValueGetter<TValue> Wrap<TValue>(ValueGetter<TValue> getter, DataViewSchema.Column column, int imageColumn, string imageColumnName, Func<long> position)
+    {
+        if (column.Index != imageColumn || getter is not ValueGetter<VBuffer<float>> pixels)
+        {
+            return getter;
+        }
+
+        ValueGetter<VBuffer<float>> checkedGetter = (ref VBuffer<float> value) =>
+        {
+            pixels(ref value);
+            var values = value.GetValues();
+            for (int i = 0; i < values.Length; i++)
+            {
+                if (!float.IsFinite(values[i]))
+                {
+                    int index = value.IsDense ? i : value.GetIndices()[i];
+                    throw Marked(new InvalidOperationException(
+                        $"Column '{imageColumnName}' holds {values[i]} at index {index} of row {position()}; the network needs finite pixels. "
+                        + $"Fix the data, or set {nameof(DecoupleNetworkEstimator.Options)}.{nameof(DecoupleNetworkEstimator.Options.CheckPixels)} = false to skip this check."));
+                }
+            }
+        };
+        return (ValueGetter<TValue>)(Delegate)checkedGetter;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/>; when it fails because of the pixel check somewhere inside (ML.NET reads rows on
+    /// worker threads and wraps their exceptions in "Splitter/consolidator worker encountered exception"), rethrows the
+    /// check's own exception, whose message names the column and the row.
+    /// </summary>
+    public static T Unwrapped<T>(Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception ex) when (!IsMarked(ex) && Find(ex) is { } pixel)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(pixel);
+            throw; // not reached
+        }
+    }
+
+    // The check's exceptions are plain InvalidOperationExceptions, marked so that they can be found inside ML.NET's.
+    private const string Marker = "Microsoft.ML.Decoupling.NonFinitePixel";
+
+    private static Exception Marked(Exception ex)
+    {
+        ex.Data[Marker] = true;
+        return ex;
+    }
+
+    private static bool IsMarked(Exception ex) => ex.Data.Contains(Marker);
+
+    private static Exception? Find(Exception? ex)
+    {
+        for (int depth = 0; ex is not null && depth < 16; depth++, ex = ex.InnerException)
+        {
+            if (IsMarked(ex))
+            {
+                return ex;
+            }
+
+            if (ex is AggregateException aggregate && aggregate.InnerExceptions.Select(Find).FirstOrDefault(p => p is not null) is { } found)
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
+}
