@@ -6,15 +6,21 @@ namespace AdversarialDetection;
 internal sealed record DetectionArguments
 {
     public const string Usage =
-        "usage: dotnet run -c Release --project examples/AdversarialDetection -- [--dataset fashion-mnist|shapes] [--epochs N] " +
+        "usage: dotnet run -c Release --project examples/AdversarialDetection -- [--dataset fashion-mnist|shapes|cifar10] [--data-dir DIR] [--architecture A] [--epochs N] " +
         "[--train-limit N] [--cache DIR] [--output DIR] [--seeds N] [--images-per-class 1,5,10] [--test-per-class N] [--pool-per-class N] " +
         "[--attacks ifgsm,pgd-linf,pgd-l2] [--train-only] [--seed N]";
 
     public string? Dataset { get; init; }
 
-    public int Epochs { get; init; } = 4;
+    public int Epochs { get; init; } = 3;
 
-    public int? TrainLimit { get; init; }
+    /// <summary>CIFAR-10 binary folder (<c>data_batch_1.bin</c> …) for <c>--dataset cifar10</c>.</summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>Architecture (see NetworkArchitecture.Parse); null: the estimator's default VGG-style network.</summary>
+    public string? Architecture { get; init; }
+
+    public int? TrainLimit { get; init; } = 15000;
 
     public string Cache { get; init; } = "adversarial-detection-cache";
 
@@ -43,7 +49,9 @@ internal sealed record DetectionArguments
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value. {Usage}");
             result = name switch
             {
-                "--dataset" => result with { Dataset = Value() is var d && d is "fashion-mnist" or "shapes" ? d : throw new ArgumentException($"--dataset must be 'fashion-mnist' or 'shapes', got '{d}'.") },
+                "--dataset" => result with { Dataset = Value() is var d && d is "fashion-mnist" or "shapes" or "cifar10" ? d : throw new ArgumentException($"--dataset must be 'fashion-mnist', 'shapes' or 'cifar10', got '{d}'.") },
+                "--data-dir" => result with { DataDirectory = Value() },
+                "--architecture" => result with { Architecture = Value() },
                 "--epochs" => result with { Epochs = PositiveInt(name, Value()) },
                 "--train-limit" => result with { TrainLimit = PositiveInt(name, Value()) },
                 "--cache" => result with { Cache = Value() },
@@ -63,6 +71,11 @@ internal sealed record DetectionArguments
         if (result.PoolPerClass < result.ImagesPerClass.Max() + result.TestPerClass)
         {
             throw new ArgumentException($"--pool-per-class ({result.PoolPerClass}) must hold the training and test images of a run: at least {result.ImagesPerClass.Max()} + {result.TestPerClass}.");
+        }
+
+        if ((result.Dataset == "cifar10") != (result.DataDirectory is not null))
+        {
+            throw new ArgumentException("--dataset cifar10 needs --data-dir (the CIFAR-10 binary folder), and --data-dir is only for it.");
         }
 
         foreach (string attack in result.Attacks)

@@ -35,9 +35,22 @@ mlContext.Log += (_, e) =>
 };
 
 string dataset = arguments.Dataset ?? (FashionMnist.FindDirectory() is null ? "shapes" : "fashion-mnist");
-var (train, test) = dataset == "fashion-mnist"
-    ? (FashionMnist.Load(FashionMnistSplit.Train, limit: arguments.TrainLimit), FashionMnist.Load(FashionMnistSplit.Test))
-    : (ShapesGenerator.Generate(count: arguments.TrainLimit ?? 4000, seed: arguments.Seed).Images, ShapesGenerator.Generate(count: 3000, seed: arguments.Seed + 1000).Images);
+ImageDataset train, test;
+try
+{
+    (train, test) = dataset switch
+    {
+        "fashion-mnist" => (FashionMnist.Load(FashionMnistSplit.Train, limit: arguments.TrainLimit), FashionMnist.Load(FashionMnistSplit.Test)),
+        "cifar10" => (CifarBinaryReader.ReadCifar10(arguments.DataDirectory!, CifarSplit.Train, arguments.TrainLimit), CifarBinaryReader.ReadCifar10(arguments.DataDirectory!, CifarSplit.Test)),
+        _ => (ShapesGenerator.Generate(count: arguments.TrainLimit ?? 4000, seed: arguments.Seed).Images, ShapesGenerator.Generate(count: 3000, seed: arguments.Seed + 1000).Images),
+    };
+}
+catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"error: {ex.Message}");
+    return 1;
+}
+
 Log($"Data: {dataset}, {train.Count} training images for the networks, {test.Count} held-out images for the detectors.");
 var (decoupled, dense) = TrainedNetworks.Fit(mlContext, train, arguments, Log);
 using (decoupled)
@@ -56,7 +69,21 @@ using (dense)
 
     // One pool of held-out images that both networks classify right, attacked once per attack; every seed draws its
     // detector training images (nested 1 ⊂ 5 ⊂ 10 per class) and disjoint test images from it.
-    var poolIndices = AdversarialDetectionData.SampleCorrectlyClassified(gatedNetwork, test, arguments.PoolPerClass, arguments.Seed, denseWrong);
+    int[] poolIndices;
+    try
+    {
+        poolIndices = AdversarialDetectionData.SampleCorrectlyClassified(gatedNetwork, test, arguments.PoolPerClass, arguments.Seed, denseWrong);
+    }
+    catch (ArgumentException ex)
+    {
+        Console.Error.WriteLine($"error: {ex.Message} Train longer (--epochs) or lower --pool-per-class.");
+        return 1;
+    }
+
+    var (_, testPaths) = NetworkInference.Run(gatedNetwork, test);
+    int pathLength = gatedNetwork.Description.PathLayout.PathLength;
+    var states = Microsoft.ML.Decoupling.Analysis.FilterStateCounts.FromPaths(Enumerable.Range(0, test.Count).Select(i => testPaths.AsSpan(i * pathLength, pathLength).ToArray()).ToList(), pathLength);
+    Log($"Decoupled network's filters over the test set: {states.Energetic} energetic, {states.Silent} silent, {states.Dynamic} dynamic of {pathLength}.");
     var pool = test.Select(poolIndices);
     var calibration = train.Slice(0, Math.Min(5000, train.Count));
     var densePath = DensePathEncoder.Fit(denseNetwork, calibration);

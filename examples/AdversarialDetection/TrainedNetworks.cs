@@ -1,6 +1,8 @@
 using Microsoft.ML;
 using Microsoft.ML.Decoupling;
 using Microsoft.ML.Decoupling.Data;
+using Microsoft.ML.Decoupling.Modules;
+using Microsoft.ML.Decoupling.Training;
 using Microsoft.ML.Decoupling.Transforms;
 
 namespace AdversarialDetection;
@@ -34,6 +36,18 @@ internal static class TrainedNetworks
         options.Epochs = arguments.Epochs;
         options.Seed = arguments.Seed;
         options.UseGates = gated;
+        if (arguments.Architecture is not null)
+        {
+            options.Architecture = NetworkArchitecture.Parse(arguments.Architecture, "--architecture");
+        }
+
+        if (arguments.Dataset == "cifar10")
+        {
+            // The paper's CIFAR setting: per-channel normalisation and random crop + flip.
+            options.NormalizeFromData = true;
+            options.Augmentation = ImageAugmentation.Cifar;
+        }
+
         string name = $"{(gated ? "decoupled" : "dense")}-{options.Architecture}-{train.Count}-e{arguments.Epochs}-s{arguments.Seed}".Replace(':', '_').Replace(',', '_');
         options.CheckpointPath = Path.Combine(arguments.Cache, name + ".checkpoint");
         return options;
