@@ -69,6 +69,7 @@ internal sealed class ConvolutionUnit
         // y = GAP(Y) before masking: the filter's own response, which Lkl compares with its gate.
         var response = y.mean(new long[] { 2, 3 });
         record.Add(logits, z, response);
+        record.Maps?.Add(y);
         pooledOutput = response * z;
         return y * z.view(z.shape[0], z.shape[1], 1, 1);
     }

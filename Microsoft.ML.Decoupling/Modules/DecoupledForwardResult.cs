@@ -12,6 +12,9 @@ public sealed record DecoupledForwardResult(Tensor Logits, IReadOnlyList<Tensor>
     /// <summary>Collects what the gated layers of one forward pass produce, in path order.</summary>
     internal sealed class Recorder
     {
+        /// <summary>When not null, receives each gated layer's activation maps Y before masking [B, N, h, w] (for the analyses).</summary>
+        public List<Tensor>? Maps { get; init; }
+
         public List<Tensor> GateLogits { get; } = [];
 
         public List<Tensor> Gates { get; } = [];

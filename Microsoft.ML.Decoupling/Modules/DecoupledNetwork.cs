@@ -92,7 +92,13 @@ public sealed class DecoupledNetwork : nn.Module<Tensor, DecoupledForwardResult>
     /// <see cref="forward"/>, the training-time gate noise drawn from <paramref name="gateNoise"/> (null: torch's
     /// process-wide generator), so that a fit draws from a generator of its own.
     /// </summary>
-    internal DecoupledForwardResult Forward(Tensor input, Generator? gateNoise)
+    internal DecoupledForwardResult Forward(Tensor input, Generator? gateNoise) => Forward(input, gateNoise, null);
+
+    /// <summary>
+    /// <see cref="Forward(Tensor, Generator?)"/>; when <paramref name="gatedMaps"/> is not null it receives, per gated layer
+    /// in path order, the layer's activation maps before its gate masks them [B, N, h, w].
+    /// </summary>
+    internal DecoupledForwardResult Forward(Tensor input, Generator? gateNoise, List<Tensor>? gatedMaps)
     {
         var x = input.dim() == 2 ? input.view(input.shape[0], Channels, Height, Width) : input;
         if (_mean is not null)
@@ -105,7 +111,7 @@ public sealed class DecoupledNetwork : nn.Module<Tensor, DecoupledForwardResult>
         maps[NetworkBuilder.Image] = x;
         // GAP of the gated feature maps, known from their gates' responses (see ConvolutionUnit.Forward).
         var pooled = new Tensor?[_program.FeatureMapCount];
-        var record = new DecoupledForwardResult.Recorder();
+        var record = new DecoupledForwardResult.Recorder { Maps = gatedMaps };
         foreach (var step in _program.Steps)
         {
             maps[step.Output] = step switch
