@@ -32,9 +32,9 @@ public static class PathSetReader
         ArgumentNullException.ThrowIfNull(labelColumn);
         var labelInfo = data.Schema.GetColumnOrNull(labelColumn)
             ?? throw new ArgumentException($"The data has no label column '{labelColumn}'.", nameof(labelColumn));
-        if (labelInfo.Type is not KeyDataViewType key || key.RawType != typeof(uint))
+        if (labelInfo.Type is not KeyDataViewType key || key.RawType != typeof(uint) || key.Count == 0 || key.Count > int.MaxValue)
         {
-            throw new ArgumentException($"The label column '{labelColumn}' must be a key of uint; it is {labelInfo.Type}.", nameof(labelColumn));
+            throw new ArgumentException($"The label column '{labelColumn}' must be a uint key with a known number of classes; it is {labelInfo.Type}.", nameof(labelColumn));
         }
 
         var classNames = ClassNames(labelInfo, key);

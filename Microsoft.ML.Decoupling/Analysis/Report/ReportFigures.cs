@@ -10,6 +10,14 @@ internal static class ReportFigures
 {
     private const int Width = 900;
 
+    // Tableau 10: distinguishable classes in the scatter plot.
+    private static readonly OxyColor[] Palette =
+    [
+        OxyColor.FromRgb(31, 119, 180), OxyColor.FromRgb(255, 127, 14), OxyColor.FromRgb(44, 160, 44), OxyColor.FromRgb(214, 39, 40),
+        OxyColor.FromRgb(148, 103, 189), OxyColor.FromRgb(140, 86, 75), OxyColor.FromRgb(227, 119, 194), OxyColor.FromRgb(127, 127, 127),
+        OxyColor.FromRgb(188, 189, 34), OxyColor.FromRgb(23, 190, 207),
+    ];
+
     /// <summary>Paper Fig. 4: energetic, silent and dynamic filters per gated layer (stacked horizontal bars).</summary>
     public static byte[] FilterStates(FilterActivity activity)
     {
@@ -78,7 +86,8 @@ internal static class ReportFigures
         model.Legends.Add(new Legend { LegendPosition = LegendPosition.RightTop, LegendPlacement = LegendPlacement.Outside });
         for (int c = 0; c < embedding.ClassNames.Count; c++)
         {
-            var series = new ScatterSeries { Title = embedding.ClassNames[c], MarkerType = MarkerType.Circle, MarkerSize = 2.5 };
+            var colour = Palette[c % Palette.Length];
+            var series = new ScatterSeries { Title = embedding.ClassNames[c], MarkerType = MarkerType.Circle, MarkerSize = 2.5, MarkerFill = colour };
             series.Points.AddRange(embedding.Points.Where(p => p.Label == c).Select(p => new ScatterPoint(p.X, p.Y)));
             model.Series.Add(series);
         }
@@ -90,7 +99,7 @@ internal static class ReportFigures
     {
         var model = new PlotModel { Title = title, Background = OxyColors.White };
         model.Axes.Add(new LinearAxis { Position = AxisPosition.Bottom, Title = valueTitle, MinimumPadding = 0, AbsoluteMinimum = 0 });
-        model.Legends.Add(new Legend { LegendPosition = LegendPosition.RightBottom });
+        model.Legends.Add(new Legend { LegendPosition = LegendPosition.RightTop, LegendPlacement = LegendPlacement.Outside });
         return model;
     }
 
