@@ -70,6 +70,8 @@ var files = DecouplingReport.Write(
     {
         Title = $"Decoupled {architecture} on {arguments.Dataset}",
         ConceptImages = conceptImages,
+        // Network dissection's top 0.5 % leaves a pixel or two per receptive field on 32×32 images; a tenth suits parts.
+        Concepts = new ConceptOptions { TopQuantile = 0.1 },
         Seed = arguments.Seed,
     },
     progress);
