@@ -73,29 +73,33 @@ public static class ConceptAnalysis
             var off = new List<FilterReference>();
             var on = new List<FilterReference>();
             var union = new bool[network.Height * network.Width];
-            for (int bit = 0; bit < before.Length; bit++)
+            for (int l = 0; l < layout.Layers.Count; l++)
             {
-                var (layer, filter) = layout.Locate(bit);
-                int layerIndex = IndexOf(layout, layer);
-                var reference = new FilterReference(layerIndex, layer.Name, filter);
-                if (before[bit] > 0.5f && after[bit] <= 0.5f)
+                var layer = layout.Layers[l];
+                bool[]? fields = null;
+                for (int filter = 0; filter < layer.Filters; filter++)
                 {
-                    off.Add(reference);
-                    var field = GatedActivations.ReceptiveFields(maps[layerIndex], tensor(thresholds.Layer(layerIndex)), network.Height, network.Width);
-                    var pixels = field[0, filter].contiguous().data<bool>().ToArray();
-                    for (int p = 0; p < union.Length; p++)
+                    int bit = layer.PathOffset + filter;
+                    var reference = new FilterReference(l, layer.Name, filter);
+                    if (before[bit] > 0.5f && after[bit] <= 0.5f)
                     {
-                        union[p] |= pixels[p];
+                        off.Add(reference);
+                        fields ??= GatedActivations.ReceptiveFields(maps[l], tensor(thresholds.Layer(l)), network.Height, network.Width).contiguous().data<bool>().ToArray();
+                        var field = fields.AsSpan(filter * union.Length, union.Length);
+                        for (int p = 0; p < union.Length; p++)
+                        {
+                            union[p] |= field[p];
+                        }
                     }
-                }
-                else if (before[bit] <= 0.5f && after[bit] > 0.5f)
-                {
-                    on.Add(reference);
+                    else if (before[bit] <= 0.5f && after[bit] > 0.5f)
+                    {
+                        on.Add(reference);
+                    }
                 }
             }
 
             double iou = off.Count == 0 ? 0 : IoU(union, mask.PixelArray);
-            return new OcclusionResult(off, on, iou);
+            return new OcclusionResult(off, on, iou, union);
         });
     }
 
@@ -198,19 +202,6 @@ public static class ConceptAnalysis
         }
 
         return union == 0 ? 0 : (double)intersection / union;
-    }
-
-    private static int IndexOf(CalculationPathLayout layout, GatedLayerInfo layer)
-    {
-        for (int l = 0; l < layout.Layers.Count; l++)
-        {
-            if (ReferenceEquals(layout.Layers[l], layer))
-            {
-                return l;
-            }
-        }
-
-        throw new InvalidOperationException($"Layer '{layer.Name}' is not in the layout.");
     }
 
     private static void Check(DecoupledNetwork network, IReadOnlyList<ConceptImage> images)

@@ -4,4 +4,5 @@ namespace Microsoft.ML.Decoupling.Analysis;
 /// <param name="SwitchedOff">Filters open on the image and closed on the occluded image.</param>
 /// <param name="SwitchedOn">Filters closed on the image and open on the occluded image.</param>
 /// <param name="ReceptiveFieldIoU">IoU of the union of the switched-off filters' receptive fields (on the original image) with the occluded region; 0 when none switched off.</param>
-public sealed record OcclusionResult(IReadOnlyList<FilterReference> SwitchedOff, IReadOnlyList<FilterReference> SwitchedOn, double ReceptiveFieldIoU);
+/// <param name="SwitchedOffField">That union: H×W, row-major, true inside.</param>
+public sealed record OcclusionResult(IReadOnlyList<FilterReference> SwitchedOff, IReadOnlyList<FilterReference> SwitchedOn, double ReceptiveFieldIoU, IReadOnlyList<bool> SwitchedOffField);

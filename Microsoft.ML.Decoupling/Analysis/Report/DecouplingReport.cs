@@ -69,6 +69,11 @@ public static class DecouplingReport
             ("filter-activity.csv", Encoding.UTF8.GetBytes(ReportTables.ActivityCsv(activity))),
             ("embedding.csv", Encoding.UTF8.GetBytes(ReportTables.EmbeddingCsv(embedding))),
         };
+        if (concepts is not null && OcclusionFigure.Draw(model.Network, options.ConceptImages!, concepts, options.Concepts.OcclusionFill) is { } occlusion)
+        {
+            files.Add(("occlusion.png", occlusion));
+        }
+
         var markdown = ReportTables.Markdown(options.Title, model, paths, activity, separability, embedding, hopkins, tree, concepts, files.Select(f => f.Name).ToArray());
         files.Add((ReportFileName, Encoding.UTF8.GetBytes(markdown)));
 

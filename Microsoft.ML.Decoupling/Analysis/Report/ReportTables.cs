@@ -59,7 +59,7 @@ internal static class ReportTables
 
         if (concepts is not null)
         {
-            AppendConcepts(text, concepts);
+            AppendConcepts(text, concepts, files.Contains("occlusion.png"));
         }
 
         text.AppendLine("## Files").AppendLine();
@@ -110,7 +110,7 @@ internal static class ReportTables
         return text.ToString();
     }
 
-    private static void AppendConcepts(StringBuilder text, ConceptAnalysisResult concepts)
+    private static void AppendConcepts(StringBuilder text, ConceptAnalysisResult concepts, bool occlusionFigure)
     {
         text.AppendLine("## Concepts (paper Table 1 and Fig. 6)").AppendLine();
         text.AppendLine(DecouplingReport.Invariant($"Receptive fields: activation maps upsampled to the input, above each filter's top-{Number(concepts.Thresholds.TopQuantile)} quantile level. A filter's score is the largest share, over concepts, of images in which its receptive field overlaps the concept with IoU above the association bound; a layer's score is the mean over its filters.")).AppendLine();
@@ -123,6 +123,11 @@ internal static class ReportTables
                 c.MostFrequentFilter is { } f ? $"{f} ({Number(c.MostFrequentShare, 2)})" : "none",
             ])));
         text.AppendLine();
+        if (occlusionFigure)
+        {
+            text.AppendLine("Occlusion (paper Figs. 7 and 8), first image showing each concept: the concept in green, the receptive fields of the filters (all gated layers) that switch off when it is occluded in red, both in yellow.").AppendLine();
+            text.AppendLine("![Occlusion](occlusion.png)").AppendLine();
+        }
     }
 
     private static void AppendNode(StringBuilder text, PathTreeNode node, IReadOnlyList<string> classNames, string indent)
