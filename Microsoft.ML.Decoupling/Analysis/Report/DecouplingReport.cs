@@ -66,6 +66,7 @@ public static class DecouplingReport
             ("activation-counts.png", ReportFigures.ActivationCounts(activity.Layers[^1].Histogram())),
             ("separability.png", ReportFigures.Separability(separability)),
             ("embedding.png", ReportFigures.Embedding(embedding)),
+            ("path-tree.png", PathTreeFigure.Draw(tree)),
             ("filter-activity.csv", Encoding.UTF8.GetBytes(ReportTables.ActivityCsv(activity))),
             ("embedding.csv", Encoding.UTF8.GetBytes(ReportTables.EmbeddingCsv(embedding))),
         };

@@ -53,6 +53,7 @@ internal static class ReportTables
         text.AppendLine("```");
         AppendNode(text, tree.Root, tree.ClassNames, "");
         text.AppendLine("```").AppendLine();
+        text.AppendLine("![Path tree](path-tree.png)").AppendLine();
         text.AppendLine("First layer at which the paths of two classes part:").AppendLine();
         text.Append(Write(["class", "class", "first separating layer"], tree.ClassPairs.Select(p => (IReadOnlyList<string>)[tree.ClassNames[p.ClassA], tree.ClassNames[p.ClassB], p.Layer ?? "never"])));
         text.AppendLine();
