@@ -79,6 +79,7 @@ internal sealed class ConvolutionUnit
         }
 
         record.Add(logits, z, response);
+        record.Maps?.Add(y);
         pooledOutput = response * z;
         return y * z.view(z.shape[0], z.shape[1], 1, 1);
     }

@@ -24,6 +24,9 @@ public sealed record DecoupledForwardResult(Tensor Logits, IReadOnlyList<Tensor>
         /// <summary>The penultimate features: GAP of the last feature map, the head's input [B, C].</summary>
         public Tensor? Features { get; set; }
 
+        /// <summary>When not null, receives each gated layer's activation maps Y before masking [B, N, h, w] (for the analyses).</summary>
+        public List<Tensor>? Maps { get; init; }
+
         public List<Tensor> GateLogits { get; } = [];
 
         public List<Tensor> Gates { get; } = [];

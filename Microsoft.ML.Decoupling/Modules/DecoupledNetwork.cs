@@ -94,6 +94,13 @@ public sealed class DecoupledNetwork : nn.Module<Tensor, DecoupledForwardResult>
     /// </summary>
     internal DecoupledForwardResult Forward(Tensor input, Generator? gateNoise) => Forward(input, gateNoise, new DecoupledForwardResult.Recorder());
 
+    /// <summary>
+    /// <see cref="Forward(Tensor, Generator?)"/>; when <paramref name="gatedMaps"/> is not null it receives, per gated layer
+    /// in path order, the layer's activation maps before its gate masks them [B, N, h, w].
+    /// </summary>
+    internal DecoupledForwardResult Forward(Tensor input, Generator? gateNoise, List<Tensor>? gatedMaps) =>
+        Forward(input, gateNoise, new DecoupledForwardResult.Recorder { Maps = gatedMaps });
+
     /// <summary><see cref="Forward(Tensor, Generator?)"/> into <paramref name="record"/>, which also receives the penultimate features.</summary>
     internal DecoupledForwardResult Forward(Tensor input, Generator? gateNoise, DecoupledForwardResult.Recorder record)
     {

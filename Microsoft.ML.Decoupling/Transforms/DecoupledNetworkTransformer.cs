@@ -80,6 +80,17 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
     }
 
     /// <summary>
+    /// Runs the transformer over <paramref name="data"/> and counts, for every gated filter, how many rows (overall and
+    /// per class of <paramref name="labelColumnName"/>) it is open for (paper Figs. 4 and 5); see <see cref="FilterActivity"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The label column is missing or not a key, or the data has no rows.</exception>
+    public FilterActivity AnalyzeFilterActivity(IDataView data, string labelColumnName = DecouplingColumnNames.Label, IProgress<AnalysisProgress>? progress = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return FilterActivity.Compute(PathSetReader.Read(this, data, labelColumnName, progress));
+    }
+
+    /// <summary>
     /// Writes the network's parameters and buffers as a PyTorch state dict (<c>.pt</c>, <c>.pth</c>, <c>.bin</c>) or a
     /// <c>.safetensors</c> file, with the keys of the usual PyTorch implementation of the architecture: PyTorch loads it,
     /// and <see cref="PretrainedWeights.FromFile"/> turns a dense one into the initial weights of a decoupled network.

@@ -1,0 +1,73 @@
+using Microsoft.ML.Decoupling.Analysis;
+
+namespace Microsoft.ML.Decoupling.Tests;
+
+[TestClass]
+public sealed class PathStructureTests
+{
+    [TestMethod]
+    public void Hopkins_IsAboutOneHalfForUniformPaths_AndHighForTwoPrototypes()
+    {
+        var layout = SyntheticPaths.Layout(64);
+        for (int seed = 0; seed < 3; seed++)
+        {
+            var uniform = SyntheticPaths.Planted(layout, classes: 2, perClass: 250, flip: 0, plantedLayers: [], seed);
+            var clustered = SyntheticPaths.Planted(layout, classes: 2, perClass: 250, flip: 0.05, plantedLayers: [0], seed);
+
+            double random = HopkinsStatistic.PerLayer(uniform, seed: seed)[0];
+            double twoPrototypes = HopkinsStatistic.PerLayer(clustered, seed: seed)[0];
+
+            Assert.AreEqual(0.5, random, 0.1, $"seed {seed}");
+            Assert.IsGreaterThan(0.75, twoPrototypes, $"seed {seed}");
+        }
+    }
+
+    [TestMethod]
+    public void PathDecisionTree_SplitsTwoPlantedGroupsAtThePlantedLayerOnly()
+    {
+        // Layer 0: noise; layer 1: one prototype per class; layer 2: noise.
+        var paths = SyntheticPaths.Planted(SyntheticPaths.Layout(32, 32, 32), classes: 2, perClass: 100, flip: 0.05, plantedLayers: [1], seed: 4);
+
+        var tree = PathDecisionTree.Build(paths);
+
+        Assert.AreEqual(1, tree.Root.SplitLayer);
+        Assert.HasCount(2, tree.Root.Children);
+        foreach (var child in tree.Root.Children)
+        {
+            Assert.AreEqual(100, child.Rows.Count);
+            Assert.AreEqual(100, child.ClassCounts[child.MajorityClass], "each group holds one class only");
+            Assert.IsNull(child.SplitLayer, "the noise layer after the split is not clustered");
+        }
+
+        Assert.AreNotEqual(tree.Root.Children[0].MajorityClass, tree.Root.Children[1].MajorityClass);
+        Assert.AreEqual(new ClassPairSeparation(0, 1, 1, "layer1"), tree.Separation(1, 0));
+    }
+
+    [TestMethod]
+    public void Separability_IsPerfectOnThePlantedLayer_AndNearChanceOnNoise()
+    {
+        var paths = SyntheticPaths.Planted(SyntheticPaths.Layout(32, 32), classes: 3, perClass: 40, flip: 0.1, plantedLayers: [1], seed: 2);
+
+        var separability = PathSeparability.Compute(paths);
+
+        Assert.AreEqual(1.0 / 3, separability.ChanceAccuracy);
+        Assert.AreEqual(1.0, separability.Layers[1].Accuracy);
+        Assert.IsLessThan(0.6, separability.Layers[0].Accuracy);
+        Assert.IsGreaterThanOrEqualTo(0.95, separability.WholePath.Accuracy);
+        Assert.AreEqual(120, separability.Samples);
+    }
+
+    [TestMethod]
+    public void Embedding_KeepsThreePlantedClustersApart_AndIsSeeded()
+    {
+        var paths = SyntheticPaths.Planted(SyntheticPaths.Layout(40, 40), classes: 3, perClass: 50, flip: 0.15, plantedLayers: [0, 1], seed: 7);
+        var options = new TsneOptions { Iterations = 400, Perplexity = 20, Seed = 3 };
+
+        var embedding = PathEmbedding.Compute(paths, options);
+        var again = PathEmbedding.Compute(paths, options);
+
+        Assert.HasCount(150, embedding.Points);
+        Assert.IsGreaterThanOrEqualTo(0.95, embedding.NeighborAccuracy);
+        CollectionAssert.AreEqual(embedding.Points.ToArray(), again.Points.ToArray());
+    }
+}

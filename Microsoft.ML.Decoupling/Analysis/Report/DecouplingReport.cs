@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.ML.Decoupling.IO;
+using Microsoft.ML.Decoupling.Transforms;
+
+namespace Microsoft.ML.Decoupling.Analysis;
+
+/// <summary>
+/// Runs the interpretation analyses of paper §4.2 for one model and one data set and writes a Markdown report with its
+/// tables, PNG figures and CSV files into a folder.
+/// </summary>
+public static class DecouplingReport
+{
+    /// <summary>File name of the Markdown report in the folder.</summary>
+    public const string ReportFileName = "report.md";
+
+    /// <summary>
+    /// Streams <paramref name="data"/> through <paramref name="model"/>, runs every analysis, then writes the report into
+    /// <paramref name="folder"/> (created if missing). Everything is computed before the first file is written, and
+    /// every file is written atomically, so a failure leaves no partial report; the report lists exactly the files written.
+    /// </summary>
+    /// <param name="model">The fitted transformer.</param>
+    /// <param name="data">Images and a key-typed label column.</param>
+    /// <param name="folder">Output folder.</param>
+    /// <param name="options">Settings; null for the defaults.</param>
+    /// <param name="progress">Receives the progress of each long step.</param>
+    /// <param name="cancellationToken">Stops between steps and batches.</param>
+    /// <returns>Full paths of the files written, the report last.</returns>
+    public static IReadOnlyList<string> Write(
+        DecoupledNetworkTransformer model,
+        IDataView data,
+        string folder,
+        DecouplingReportOptions? options = null,
+        IProgress<AnalysisProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentException.ThrowIfNullOrEmpty(folder);
+        options ??= new DecouplingReportOptions();
+        options.Embedding.Validate();
+        options.Tree.Validate();
+        options.Concepts.Validate();
+        if (File.Exists(folder))
+        {
+            throw new ArgumentException($"'{folder}' is a file; expected a folder for the report.", nameof(folder));
+        }
+
+        var paths = PathSetReader.Read(model, data, options.LabelColumnName, progress, cancellationToken);
+        paths.RequireLayers();
+        var activity = FilterActivity.Compute(paths);
+        cancellationToken.ThrowIfCancellationRequested();
+        var separability = PathSeparability.Compute(paths, options.Neighbors, options.SeparabilitySamples, options.Seed, progress);
+        cancellationToken.ThrowIfCancellationRequested();
+        var embedding = PathEmbedding.Compute(paths, options.Embedding, progress, cancellationToken);
+        var hopkins = HopkinsStatistic.PerLayer(paths, options.Tree.HopkinsSamples, options.Tree.Seed);
+        var tree = PathDecisionTree.Build(paths, options.Tree, progress);
+        cancellationToken.ThrowIfCancellationRequested();
+        var concepts = options.ConceptImages is { } images
+            ? ConceptAnalysis.Analyze(model.Network, images, options.Concepts, progress, cancellationToken)
+            : null;
+
+        var files = new List<(string Name, byte[] Content)>
+        {
+            ("filter-states.png", ReportFigures.FilterStates(activity)),
+            ("activation-counts.png", ReportFigures.ActivationCounts(activity.Layers[^1].Histogram())),
+            ("separability.png", ReportFigures.Separability(separability)),
+            ("embedding.png", ReportFigures.Embedding(embedding)),
+            ("path-tree.png", PathTreeFigure.Draw(tree)),
+            ("filter-activity.csv", Encoding.UTF8.GetBytes(ReportTables.ActivityCsv(activity))),
+            ("embedding.csv", Encoding.UTF8.GetBytes(ReportTables.EmbeddingCsv(embedding))),
+        };
+        if (concepts is not null && OcclusionFigure.Draw(model.Network, options.ConceptImages!, concepts, options.Concepts.OcclusionFill) is { } occlusion)
+        {
+            files.Add(("occlusion.png", occlusion));
+        }
+
+        var markdown = ReportTables.Markdown(options.Title, model, paths, activity, separability, embedding, hopkins, tree, concepts, files.Select(f => f.Name).ToArray());
+        files.Add((ReportFileName, Encoding.UTF8.GetBytes(markdown)));
+
+        string root = Path.GetFullPath(folder);
+        Directory.CreateDirectory(root);
+        var written = new List<string>();
+        foreach (var (name, content) in files)
+        {
+            string path = Path.Combine(root, name);
+            AtomicFile.WriteAllBytes(path, content);
+            written.Add(path);
+        }
+
+        progress?.Report(new AnalysisProgress("report", files.Count, files.Count));
+        return written;
+    }
+
+    internal static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
