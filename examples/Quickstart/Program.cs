@@ -101,11 +101,22 @@ var states = FilterStateCounts.FromPaths(testPaths, model.PathLayout.PathLength)
 var attack = new IterativeFastGradientSignMethod(steps: 10, stepSize: arguments.Epsilon / 10, epsilon: arguments.Epsilon);
 int testPerClass = dataset == "fashion-mnist" ? 100 : 40;
 Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] Attacking test images with {attack} and training the path detector...");
-var detection = PathAdversarialDetector.Run(mlContext, model.Network, test, attack, trainPerClass: 10, testPerClass, calibration: train.Slice(0, Math.Min(5000, train.Count)), seed: arguments.Seed);
+AdversarialDetectionReport? detection = null;
+string? detectionSkipped = null;
+try
+{
+    detection = PathAdversarialDetector.Run(mlContext, model.Network, test, attack, trainPerClass: 10, testPerClass, calibration: train.Slice(0, Math.Min(5000, train.Count)), seed: arguments.Seed);
+}
+catch (ArgumentException ex) when (ex.ParamName == "perClass")
+{
+    // A briefly trained network may get too few images of a class right to sample from: the rest of the run stands.
+    detectionSkipped = $"{ex.Message} Train longer (--epochs) for the detection step.";
+    Console.WriteLine($"warning: adversarial detection skipped: {detectionSkipped}");
+}
 
 output.Write(OutputFolder.Model, file => mlContext.Model.Save(model, trainView.Schema, file));
 output.Write(OutputFolder.Network, file => model.SaveOnnx(file));
-var pathRows = DetectionRows.From(detection);
+var pathRows = detection is null ? [] : DetectionRows.From(detection);
 output.Write(OutputFolder.Paths, file => PathsCsv.Write(file, test.ClassNames, pathRows));
 
 long denseFlops = model.DenseFlops;
@@ -121,8 +132,8 @@ var metrics = new JsonObject
     ["flops_reduction"] = denseFlops / meanFlops,
     ["path_length"] = model.PathLayout.PathLength,
     ["filter_states"] = new JsonObject { ["energetic"] = states.Energetic, ["silent"] = states.Silent, ["dynamic"] = states.Dynamic },
-    ["attack"] = new JsonObject { ["name"] = detection.Attack, ["epsilon"] = attack.Epsilon, ["success_rate"] = detection.AttackSuccessRate },
-    ["detector"] = new JsonObject
+    ["attack"] = detection is null ? new JsonObject { ["name"] = attack.ToString(), ["skipped"] = detectionSkipped } : new JsonObject { ["name"] = detection.Attack, ["epsilon"] = attack.Epsilon, ["success_rate"] = detection.AttackSuccessRate },
+    ["detector"] = detection is null ? new JsonObject { ["skipped"] = detectionSkipped } : new JsonObject
     {
         ["trainer"] = detection.Trainer,
         ["features"] = "path",
@@ -149,10 +160,17 @@ Row("mean FLOPs / image", meanFlops.ToString("N0", CultureInfo.InvariantCulture)
 Row("FLOPs reduction", (denseFlops / meanFlops).ToString("F2", CultureInfo.InvariantCulture) + "×");
 Row("path length", model.PathLayout.PathLength.ToString(CultureInfo.InvariantCulture));
 Row("filters energetic/silent/dynamic", $"{states.Energetic}/{states.Silent}/{states.Dynamic}");
-Row("targeted I-FGSM success", detection.AttackSuccessRate.ToString("P1", CultureInfo.InvariantCulture));
-Row("detector AUC: path (RF)", detection.Path.Auc.ToString("F3", CultureInfo.InvariantCulture));
-Row("baseline AUC: scores (RF)", detection.Scores.Auc.ToString("F3", CultureInfo.InvariantCulture));
-Row("baseline AUC: Mahalanobis", detection.Mahalanobis.Auc.ToString("F3", CultureInfo.InvariantCulture));
+if (detection is not null)
+{
+    Row("targeted I-FGSM success", detection.AttackSuccessRate.ToString("P1", CultureInfo.InvariantCulture));
+    Row("detector AUC: path (RF)", detection.Path.Auc.ToString("F3", CultureInfo.InvariantCulture));
+    Row("baseline AUC: scores (RF)", detection.Scores.Auc.ToString("F3", CultureInfo.InvariantCulture));
+    Row("baseline AUC: Mahalanobis", detection.Mahalanobis.Auc.ToString("F3", CultureInfo.InvariantCulture));
+}
+else
+{
+    Row("adversarial detection", "skipped (see the warning above)");
+}
 Row("wall time", $"{clock.Elapsed.TotalSeconds:F0} s");
 Console.WriteLine($"\nWrote model.zip, network.onnx, metrics.json and paths.csv to {output.Directory}");
 return 0;
