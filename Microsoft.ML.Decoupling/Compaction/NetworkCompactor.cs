@@ -141,7 +141,10 @@ internal static class NetworkCompactor
         var compactDescription = new NetworkDescription(convolutions, layout, features.Length, description.Classes);
         var compactProgram = new NetworkProgram(steps, units, mapCount, program.Output, head, []);
         var children = root.named_children().Select(c => (c.name, c.module)).ToList();
-        var result = new DecoupledNetwork(network.Architecture, network.Input, network.Classes, network.IsGated, network.Normalization, children, compactProgram, compactDescription);
+        var result = new DecoupledNetwork(network.Architecture, network.Input, network.Classes, network.IsGated, network.Normalization, children, compactProgram, compactDescription)
+        {
+            IsCompact = true,
+        };
         result.to(network.Device);
         result.eval();
         return result;

@@ -21,7 +21,10 @@ namespace Microsoft.ML.Decoupling.Onnx;
 /// inception Concat), after an optional per-channel Sub → Div normalisation. A gated layer adds,
 /// read from the conv's input: GlobalAveragePool → Flatten → Gemm → Relu → Gemm → Greater(0) → Cast, and the layer output
 /// is multiplied by the resulting 0/1 mask. Closed filters are still computed: the model reproduces the paths, it does not
-/// skip work. Initializers and values are named after the layers of <see cref="CalculationPathLayout"/> (<c>features.3.weight</c>,
+/// skip work. A compact network (<see cref="Compaction.NetworkCompaction"/>) exports the same way with its smaller convs;
+/// its layers' full-length path bits are the gate values placed by a 0/1 MatMul among constant bits (or, without a gate,
+/// the constant bits Expanded to the batch), and a conv feeding a residual sum Pads one zero channel and Gathers its
+/// kept channels back into place. Initializers and values are named after the layers of <see cref="CalculationPathLayout"/> (<c>features.3.weight</c>,
 /// <c>layer1.0.conv1.gate.squeeze.weight</c>, …), and the layer table is stored in <c>metadata_props</c>.
 /// </remarks>
 public static class DecoupledNetworkOnnxExporter
@@ -149,7 +152,7 @@ public static class DecoupledNetworkOnnxExporter
             IrVersion = options.OpsetVersion >= 15 ? 8 : 7,
             ProducerName = ProducerName,
             ProducerVersion = typeof(DecoupledNetworkOnnxExporter).Assembly.GetName().Version?.ToString() ?? "0.0.0.0",
-            DocString = $"Decoupled network {network.Architecture}, {(network.IsGated ? "gated" : "dense")}, input {network.Input}, "
+            DocString = $"Decoupled network {network.Architecture}, {(network.IsCompact ? "compact" : network.IsGated ? "gated" : "dense")}, input {network.Input}, "
                 + $"{network.Classes} classes, path of {layout.PathLength} bits. BatchNorm is folded into the convs.",
             Graph = graph.Graph,
         };
