@@ -20,16 +20,7 @@ public static class FilterStateAnalysis
             throw new ArgumentException($"Expected {count} paths of {layout.PathLength} values, got {paths.Length} values.", nameof(paths));
         }
 
-        var onCounts = new int[layout.PathLength];
-        for (int row = 0; row < count; row++)
-        {
-            var path = paths.Slice(row * layout.PathLength, layout.PathLength);
-            for (int i = 0; i < path.Length; i++)
-            {
-                onCounts[i] += path[i] > 0.5f ? 1 : 0;
-            }
-        }
-
+        var onCounts = OnCounts(paths, count, layout.PathLength);
         var result = new List<LayerFilterStates>(layout.Layers.Count);
         foreach (var layer in layout.Layers)
         {
@@ -51,6 +42,22 @@ public static class FilterStateAnalysis
         }
 
         return result;
+    }
+
+    /// <summary>For each path bit, the number of the <paramref name="count"/> paths in which it is on (&gt; 0.5).</summary>
+    internal static int[] OnCounts(ReadOnlySpan<float> paths, int count, int pathLength)
+    {
+        var onCounts = new int[pathLength];
+        for (int row = 0; row < count; row++)
+        {
+            var path = paths.Slice(row * pathLength, pathLength);
+            for (int i = 0; i < path.Length; i++)
+            {
+                onCounts[i] += path[i] > 0.5f ? 1 : 0;
+            }
+        }
+
+        return onCounts;
     }
 
     /// <summary>Totals of <see cref="PerLayer"/> over all layers.</summary>

@@ -24,9 +24,15 @@ public sealed class ArchitectureControllingModule : nn.Module<Tensor, Tensor>
 
     /// <summary>As the public constructor, W2 drawn from <paramref name="generator"/> (null: torch's process-wide generator).</summary>
     internal ArchitectureControllingModule(string name, int inputChannels, int filters, int reduction, Generator? generator)
+        : this(name, inputChannels, filters, generator, hiddenSize: Math.Max(1, inputChannels / reduction))
+    {
+    }
+
+    /// <summary>A module with an explicit hidden width (a compact network's gate keeps its original width).</summary>
+    internal ArchitectureControllingModule(string name, int inputChannels, int filters, Generator? generator, int hiddenSize)
         : base(name)
     {
-        HiddenSize = Math.Max(1, inputChannels / reduction);
+        HiddenSize = hiddenSize;
         InputChannels = inputChannels;
         Filters = filters;
         // Drawn as nn.Linear draws, W1 and the biases too although they are overwritten below, so that a seed gives the

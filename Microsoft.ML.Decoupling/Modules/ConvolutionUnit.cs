@@ -42,6 +42,18 @@ internal sealed class ConvolutionUnit
     public int Padding { get; }
 
     /// <summary>
+    /// Set on the units of a compact network (see <see cref="Compaction.NetworkCompaction"/>) whose layer had filters
+    /// removed or its gate dropped: how the unit's gate values become the layer's full-length path bits. Null otherwise.
+    /// </summary>
+    public CompactPathBits? PathBits { get; init; }
+
+    /// <summary>
+    /// Set on a compact unit whose output must keep every channel (it feeds a residual sum): where each channel of the
+    /// full output comes from. Null otherwise.
+    /// </summary>
+    public ChannelScatter? Scatter { get; init; }
+
+    /// <summary>
     /// Y = [ReLU](BN(Conv(X))); for a gated unit, z from the gate reading X (paper Eq. 3), z and GAP(Y) are recorded and
     /// Y ⊙ z is returned. Tensors belong to the caller's dispose scope. <paramref name="pooledInput"/> is GAP(X) when the caller already has it, and <paramref name="pooledOutput"/>
     /// receives GAP(Y ⊙ z) = GAP(Y)·z of a gated unit (null otherwise), so that a gate reading this output need not pool
@@ -62,12 +74,19 @@ internal sealed class ConvolutionUnit
 
         if (logits is null)
         {
+            var unmasked = record.CaptureUnitResponses || PathBits is not null ? y.mean(new long[] { 2, 3 }) : null;
             if (record.CaptureUnitResponses)
             {
-                record.UnitResponses.Add((Name, y.mean(new long[] { 2, 3 })));
+                record.UnitResponses.Add((Name, unmasked!));
             }
 
-            return y;
+            if (PathBits is { } constant)
+            {
+                // A compact layer whose gate was dropped: its path bits are constants.
+                record.Add(constant.ExpandLogits(null, y.shape[0]), constant.ExpandGates(null, y.shape[0]), constant.ExpandResponses(unmasked!));
+            }
+
+            return Scatter is null ? y : Scatter.Apply(y);
         }
 
         var z = training ? SemanticHashing.Train(logits, gateNoise) : SemanticHashing.Evaluate(logits);
@@ -78,9 +97,24 @@ internal sealed class ConvolutionUnit
             record.UnitResponses.Add((Name, response));
         }
 
-        record.Add(logits, z, response);
         record.Maps?.Add(y);
+        if (PathBits is { } bits)
+        {
+            record.Add(bits.ExpandLogits(logits, y.shape[0]), bits.ExpandGates(z, y.shape[0]), bits.ExpandResponses(response));
+        }
+        else
+        {
+            record.Add(logits, z, response);
+        }
+
+        var masked = y * z.view(z.shape[0], z.shape[1], 1, 1);
+        if (Scatter is not null)
+        {
+            // The next gate pools the scattered map itself.
+            return Scatter.Apply(masked);
+        }
+
         pooledOutput = response * z;
-        return y * z.view(z.shape[0], z.shape[1], 1, 1);
+        return masked;
     }
 }

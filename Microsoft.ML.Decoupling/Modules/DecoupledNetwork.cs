@@ -70,6 +70,12 @@ public sealed class DecoupledNetwork : nn.Module<Tensor, DecoupledForwardResult>
     /// <summary>Whether the network carries gates.</summary>
     public bool IsGated { get; }
 
+    /// <summary>
+    /// Whether this is a compact network made by <see cref="Compaction.NetworkCompaction"/> (silent filters removed,
+    /// always-open layers without gates): for inference only, it cannot be trained.
+    /// </summary>
+    public bool IsCompact { get; internal init; }
+
     /// <summary>The per-channel input normalisation applied first, or null.</summary>
     public InputNormalization? Normalization { get; }
 

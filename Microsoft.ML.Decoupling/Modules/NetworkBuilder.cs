@@ -198,23 +198,7 @@ internal sealed class NetworkBuilder
         return output;
     }
 
-    private void Register(string path, nn.Module module)
-    {
-        string[] parts = path.Split('.');
-        var node = _root;
-        for (int i = 0; i < parts.Length - 1; i++)
-        {
-            if (node.Child(parts[i]) is not ModuleNode next)
-            {
-                next = new ModuleNode(parts[i]);
-                node.Add(parts[i], next);
-            }
-
-            node = next;
-        }
-
-        node.Add(parts[^1], module);
-    }
+    private void Register(string path, nn.Module module) => _root.AddAt(path, module);
 
     private sealed record FeatureMap(int Channels, int Height, int Width, IReadOnlyList<ChannelSegment> Segments);
 }

@@ -21,7 +21,10 @@ namespace Microsoft.ML.Decoupling.Onnx;
 /// inception Concat), after an optional per-channel Sub → Div normalisation. A gated layer adds,
 /// read from the conv's input: GlobalAveragePool → Flatten → Gemm → Relu → Gemm → Greater(0) → Cast, and the layer output
 /// is multiplied by the resulting 0/1 mask. Closed filters are still computed: the model reproduces the paths, it does not
-/// skip work. Initializers and values are named after the layers of <see cref="CalculationPathLayout"/> (<c>features.3.weight</c>,
+/// skip work. A compact network (<see cref="Compaction.NetworkCompaction"/>) exports the same way with its smaller convs;
+/// its layers' full-length path bits are the gate values placed by a 0/1 MatMul among constant bits (or, without a gate,
+/// the constant bits Expanded to the batch), and a conv feeding a residual sum Pads one zero channel and Gathers its
+/// kept channels back into place. Initializers and values are named after the layers of <see cref="CalculationPathLayout"/> (<c>features.3.weight</c>,
 /// <c>layer1.0.conv1.gate.squeeze.weight</c>, …), and the layer table is stored in <c>metadata_props</c>.
 /// </remarks>
 public static class DecoupledNetworkOnnxExporter
@@ -105,7 +108,7 @@ public static class DecoupledNetworkOnnxExporter
         {
             maps[step.Output] = step switch
             {
-                ConvolutionStep s => WriteUnit(graph, maps[s.Input], s.Unit, gates),
+                ConvolutionStep s => WriteUnit(graph, maps[s.Input], s.Unit, gates, image),
                 MaxPoolStep s => graph.Node("MaxPool", $"pool{pool++}", [maps[s.Input]],
                     Ints("kernel_shape", s.KernelSize, s.KernelSize), Ints("strides", s.Stride, s.Stride), Ints("pads", s.Padding, s.Padding, s.Padding, s.Padding)),
                 ResidualAddStep s => graph.Node("Relu", $"add{add}.relu", [graph.Node("Add", $"add{add++}", [maps[s.Main], maps[s.Shortcut]])]),
@@ -149,7 +152,7 @@ public static class DecoupledNetworkOnnxExporter
             IrVersion = options.OpsetVersion >= 15 ? 8 : 7,
             ProducerName = ProducerName,
             ProducerVersion = typeof(DecoupledNetworkOnnxExporter).Assembly.GetName().Version?.ToString() ?? "0.0.0.0",
-            DocString = $"Decoupled network {network.Architecture}, {(network.IsGated ? "gated" : "dense")}, input {network.Input}, "
+            DocString = $"Decoupled network {network.Architecture}, {(network.IsCompact ? "compact" : network.IsGated ? "gated" : "dense")}, input {network.Input}, "
                 + $"{network.Classes} classes, path of {layout.PathLength} bits. BatchNorm is folded into the convs.",
             Graph = graph.Graph,
         };
@@ -161,8 +164,11 @@ public static class DecoupledNetworkOnnxExporter
         return model;
     }
 
-    /// <summary>A conv unit: gate (read from the input), conv with BatchNorm folded in, optional Relu, mask.</summary>
-    private static string WriteUnit(GraphWriter graph, string input, ConvolutionUnit unit, List<string> gates)
+    /// <summary>
+    /// A conv unit: gate (read from the input), conv with BatchNorm folded in, optional Relu, mask; for a compact unit also
+    /// its full-length path bits (whose constants take their batch size from <paramref name="image"/>) and its scatter.
+    /// </summary>
+    private static string WriteUnit(GraphWriter graph, string input, ConvolutionUnit unit, List<string> gates, string image)
     {
         string layer = unit.Name;
         // The gate reads the layer INPUT (paper Eq. 3), so its nodes come before the conv's.
@@ -173,14 +179,53 @@ public static class DecoupledNetworkOnnxExporter
             x = graph.Node("Relu", $"{layer}.relu", [x]);
         }
 
-        if (mask is null)
+        if (unit.PathBits is { } bits)
         {
-            return x;
+            gates.Add(WriteCompactPathBits(graph, layer, mask, bits, image));
+        }
+        else if (mask is not null)
+        {
+            gates.Add(mask);
         }
 
-        gates.Add(mask);
-        string channelMask = graph.Node("Unsqueeze", $"{layer}.gate.mask", [mask, graph.Int64s("gate.mask_axes", 2, 3)]);
-        return graph.Node("Mul", $"{layer}.out", [x, channelMask]);
+        if (mask is not null)
+        {
+            string channelMask = graph.Node("Unsqueeze", $"{layer}.gate.mask", [mask, graph.Int64s("gate.mask_axes", 2, 3)]);
+            x = graph.Node("Mul", $"{layer}.out", [x, channelMask]);
+        }
+
+        return unit.Scatter is { } scatter ? WriteScatter(graph, layer, x, scatter) : x;
+    }
+
+    /// <summary>
+    /// The full-length path bits of a compact layer: z [N, kept] placed by a 0/1 matrix (exact: one product per bit), or,
+    /// without a gate, the constant bits expanded to the batch.
+    /// </summary>
+    private static string WriteCompactPathBits(GraphWriter graph, string layer, string? mask, CompactPathBits bits, string image)
+    {
+        if (mask is not null)
+        {
+            var placement = new float[bits.Kept.Length * bits.Filters];
+            for (int j = 0; j < bits.Kept.Length; j++)
+            {
+                placement[(j * bits.Filters) + bits.Kept[j]] = 1f;
+            }
+
+            string matrix = graph.Floats($"{layer}.path.placement", [bits.Kept.Length, bits.Filters], placement);
+            return graph.Node("MatMul", $"{layer}.path", [mask, matrix]);
+        }
+
+        string constants = graph.Floats($"{layer}.path.constants", [1, bits.Filters], bits.Constants());
+        string batch = graph.Node("Slice", $"{layer}.path.batch", [graph.Node("Shape", $"{layer}.path.image_shape", [image]), graph.Int64s("path.slice_start", 0), graph.Int64s("path.slice_end", 1)]);
+        string shape = graph.Node("Concat", $"{layer}.path.shape", [batch, graph.Int64s($"{layer}.path.width", bits.Filters)], Int("axis", 0));
+        return graph.Node("Expand", $"{layer}.path", [constants, shape]);
+    }
+
+    /// <summary>A compact conv's kept channels put back among zero channels: Pad one zero channel, then Gather.</summary>
+    private static string WriteScatter(GraphWriter graph, string layer, string x, ChannelScatter scatter)
+    {
+        string padded = graph.Node("Pad", $"{layer}.scatter.pad", [x, graph.Int64s($"{layer}.scatter.pads", 0, 0, 0, 0, 0, 1, 0, 0)]);
+        return graph.Node("Gather", $"{layer}.scatter", [padded, graph.Int64s($"{layer}.scatter.source", scatter.Source)], Int("axis", 1));
     }
 
     /// <summary>Conv with the BatchNorm folded in.</summary>

@@ -54,6 +54,11 @@ public sealed class DecouplingTrainer
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(pixels);
         ArgumentNullException.ThrowIfNull(labels);
+        if (network.IsCompact)
+        {
+            throw new ArgumentException("The network is a compact network (NetworkCompaction), which is for inference only; train the gated network and compact it again.", nameof(network));
+        }
+
         int count = labels.Length;
         int imageSize = network.Input.Size;
         if (count == 0 || pixels.Length != (long)count * imageSize)

@@ -1,5 +1,6 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Decoupling.Analysis;
+using Microsoft.ML.Decoupling.Compaction;
 using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Onnx;
 using Microsoft.ML.Decoupling.Pretrained;
@@ -118,6 +119,23 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
     /// </summary>
     public bool CheckPixels { get; init; } = true;
 
+    /// <summary>
+    /// Builds the compact network for inference (see <see cref="NetworkCompaction"/>): filters that stay closed for every
+    /// image of <paramref name="calibration"/> (the training data, typically) are removed, and layers whose remaining
+    /// filters are always open lose their gate. With <paramref name="evaluation"/> (a test set), the result reports how many
+    /// of its images would take another path and how often both networks agree. Both data views need the image column
+    /// (<see cref="DecouplingColumns.Feature"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">A data view has no rows, or lacks the image column or gives it another type.</exception>
+    public CompactionResult Compact(IDataView calibration, IDataView? evaluation = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(calibration);
+        var (pixels, count) = ReadImages(calibration, nameof(calibration));
+        var (evaluationPixels, evaluationCount) = evaluation is null ? (null, 0) : ReadImages(evaluation, nameof(evaluation));
+        return NetworkCompaction.Compact(Network, pixels, count, evaluationPixels, evaluationCount);
+    }
+
     /// <inheritdoc/>
     /// <exception cref="ArgumentOutOfRangeException">The image column is missing or is not a vector of Single of the network's input size.</exception>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
@@ -172,6 +190,38 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ((ICanSaveModel)_inner).Save(ctx);
+    }
+
+    private (float[] Pixels, int Count) ReadImages(IDataView data, string parameter)
+    {
+        int size = Network.Input.Size;
+        var column = data.Schema.GetColumnOrNull(Columns.Feature)
+            ?? throw new ArgumentException($"The data has no image column '{Columns.Feature}'.", parameter);
+        if (column.Type is not VectorDataViewType { ItemType: NumberDataViewType, Size: var width } vector || vector.ItemType != NumberDataViewType.Single || width != size)
+        {
+            throw new ArgumentException($"Column '{Columns.Feature}' must be Vector<Single, {size}> ({Network.Input}); found {column.Type}.", parameter);
+        }
+
+        var pixels = new List<float>();
+        int count = 0;
+        using (var cursor = data.GetRowCursor([column]))
+        {
+            var getter = cursor.GetGetter<VBuffer<float>>(column);
+            VBuffer<float> image = default;
+            while (cursor.MoveNext())
+            {
+                getter(ref image);
+                pixels.AddRange(image.DenseValues());
+                count++;
+            }
+        }
+
+        if (count == 0)
+        {
+            throw new ArgumentException("The data has no rows; compaction needs at least one image.", parameter);
+        }
+
+        return (pixels.ToArray(), count);
     }
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);

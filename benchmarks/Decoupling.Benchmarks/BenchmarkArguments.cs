@@ -32,6 +32,9 @@ internal sealed record BenchmarkArguments
     /// <summary>Only the step-time comparison, no training runs.</summary>
     public bool StepsOnly { get; init; }
 
+    /// <summary>Keep glibc's default allocator settings (to measure what NativeAllocator.UseTrainingSettings gains).</summary>
+    public bool GlibcDefaults { get; init; }
+
     /// <summary>
     /// False switches libtorch's oneDNN off before anything runs (what the convolution self-check does in the process that
     /// first finds a fault), to time that configuration; see benchmarks/convolution-workaround-cost.sh.
@@ -57,8 +60,9 @@ internal sealed record BenchmarkArguments
                 "--step-batches" => result with { StepBatches = int.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--output" => result with { Output = Value() },
                 "--steps-only" => result with { StepsOnly = true },
+                "--glibc-defaults" => result with { GlibcDefaults = true },
                 "--onednn" => result with { OneDnn = Value() switch { "on" => true, "off" => false, var v => throw new ArgumentException($"--onednn must be on or off, got '{v}'.") } },
-                _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --architectures vgg,resnet20 --dense-epochs N --finetune-epochs N --finetune-lr X --train-limit N --seed N --lambda-m X --settings \"λs:R;λs:R\" --step-batches N --steps-only --onednn on|off --output file.md"),
+                _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --architectures vgg,resnet20 --dense-epochs N --finetune-epochs N --finetune-lr X --train-limit N --seed N --lambda-m X --settings \"λs:R;λs:R\" --step-batches N --steps-only --glibc-defaults --onednn on|off --output file.md"),
             };
         }
 

@@ -23,6 +23,10 @@ catch (ArgumentException ex)
     return 2;
 }
 
+// Training speed: keep libtorch's freed buffers for the next step (glibc; see NativeAllocator and BENCHMARKS.md).
+bool tunedAllocator = !arguments.GlibcDefaults && Microsoft.ML.Decoupling.Native.NativeAllocator.UseTrainingSettings();
+Console.WriteLine($"Allocator: {(tunedAllocator ? "training settings (NativeAllocator.UseTrainingSettings)" : "the C library's defaults")}.");
+
 if (FashionMnist.FindDirectory() is null)
 {
     Console.Error.WriteLine($"Fashion-MNIST was not found (${FashionMnist.DirectoryEnvironmentVariable} or {FashionMnist.DefaultDirectory}); install it with `apt-get install dataset-fashion-mnist`.");

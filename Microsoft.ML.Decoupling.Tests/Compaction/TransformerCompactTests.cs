@@ -1,0 +1,58 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Decoupling.Data;
+using Microsoft.ML.Decoupling.Modules;
+using Microsoft.ML.Decoupling.Transforms;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Microsoft.ML.Decoupling.Tests;
+
+/// <summary><see cref="DecoupledNetworkTransformer.Compact"/> on a fitted ML.NET transformer: data views in, a saved ONNX model out.</summary>
+[TestClass]
+public sealed class TransformerCompactTests
+{
+    [TestMethod]
+    public void Compact_FromDataViews_CountsChangedTestPathsAndSavesOnnx()
+    {
+        var train = ShapesGenerator.Generate(count: 96, seed: 61, imageSize: 16).Images;
+        var test = ShapesGenerator.Generate(count: 48, seed: 62, imageSize: 16).Images;
+        var ml = new MLContext(seed: 1);
+        var options = new DecoupleNetworkEstimator.Options
+        {
+            Architecture = NetworkArchitecture.Vgg("8,16,M,16,16"),
+            Epochs = 1,
+            BatchSize = 32,
+            LearningRate = 0.05,
+            SparsityWeight = 0.05,
+            TargetRatio = 0.5,
+            Seed = 5,
+        };
+        using var model = ml.Transforms.DecoupleNetwork(options).Fit(train.ToDataView(ml));
+        var testView = test.ToDataView(ml);
+
+        using var result = model.Compact(train.ToDataView(ml), testView);
+
+        var layout = model.PathLayout;
+        var testPaths = model.Transform(testView).GetColumn<VBuffer<float>>(model.Columns.Path).Select(p => p.DenseValues().ToArray()).ToArray();
+        Assert.AreEqual(test.Count, result.Evaluation!.Images);
+        Assert.AreEqual(testPaths.Count(p => !result.Reproduces(p)), result.Evaluation.ChangedPaths);
+        Assert.AreEqual(train.Count, result.CalibrationImages);
+        Assert.AreEqual(layout.Layers.Sum(l => l.Filters), result.Layers.Sum(l => l.Filters));
+        Assert.IsLessThanOrEqualTo(result.Flops.Dense, result.Flops.CompactComputed);
+
+        string file = Path.Combine(Path.GetTempPath(), $"compact-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            result.SaveOnnx(file);
+            using var session = new InferenceSession(file);
+            Assert.AreEqual(layout.PathLength, session.OutputMetadata[DecouplingColumnNames.Path].Dimensions[1]);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        var noImages = ml.Transforms.DropColumns(model.Columns.Feature).Fit(testView).Transform(testView);
+        var exception = Assert.ThrowsExactly<ArgumentException>(() => model.Compact(noImages));
+        Assert.AreEqual("calibration", exception.ParamName);
+    }
+}

@@ -1,0 +1,55 @@
+using Microsoft.ML.Decoupling.Modules;
+using Microsoft.ML.Decoupling.Onnx;
+
+namespace Microsoft.ML.Decoupling.Compaction;
+
+/// <summary>
+/// A compact network (see <see cref="NetworkCompaction"/>) with what it saves and what it changes: FLOPs of the dense,
+/// gated and compact forms, the layers it cut, and how many evaluation images would take another path.
+/// </summary>
+/// <remarks>
+/// The compact network's Path output keeps the original length and layout, so path consumers (detectors, FLOPs counting,
+/// filter-state analysis) keep working: a removed filter's bit is a constant 0 and a filter of a layer whose gate was
+/// dropped a constant 1. Owns <see cref="Network"/>.
+/// </remarks>
+public sealed class CompactionResult : IDisposable
+{
+    private readonly CompactionPlan _plan;
+
+    internal CompactionResult(DecoupledNetwork network, CompactionPlan plan, CompactionFlops flops, int calibrationImages, CompactionEvaluation? evaluation)
+    {
+        Network = network;
+        _plan = plan;
+        Flops = flops;
+        CalibrationImages = calibrationImages;
+        Evaluation = evaluation;
+    }
+
+    /// <summary>The compact network (evaluation mode, on the original network's device); inference only, it has no path classifiers.</summary>
+    public DecoupledNetwork Network { get; }
+
+    /// <summary>What compaction did to each gated layer, in path order.</summary>
+    public IReadOnlyList<CompactedLayer> Layers => _plan.Report;
+
+    /// <summary>FLOPs per image of the dense, gated and compact forms.</summary>
+    public CompactionFlops Flops { get; }
+
+    /// <summary>Number of calibration images the plan was made from (each of their paths is reproduced by construction).</summary>
+    public int CalibrationImages { get; }
+
+    /// <summary>How the compact network compares with the gated one on the evaluation images, or null when none were given.</summary>
+    public CompactionEvaluation? Evaluation { get; }
+
+    /// <summary>
+    /// Whether the compact network reproduces an image whose gated path is <paramref name="gatedPath"/>: true unless the path
+    /// opens a removed filter or closes a filter of a gate-dropped layer. For such images Score and Path equal the gated
+    /// network's (to rounding).
+    /// </summary>
+    public bool Reproduces(ReadOnlySpan<float> gatedPath) => _plan.Reproduces(gatedPath);
+
+    /// <summary>Writes the compact network as ONNX (same inputs, outputs, path layout metadata as the gated export).</summary>
+    public void SaveOnnx(string path, OnnxExportOptions? options = null) => DecoupledNetworkOnnxExporter.Export(Network, path, options);
+
+    /// <inheritdoc/>
+    public void Dispose() => Network.Dispose();
+}
