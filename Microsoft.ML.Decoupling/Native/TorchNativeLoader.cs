@@ -82,9 +82,14 @@ public static class TorchNativeLoader
             throw new InvalidOperationException(
                 "TorchSharp's native libraries could not be loaded. The application must reference a libtorch package " +
                 "(for example 'libtorch-cpu-linux-x64' 2.10.0 or 'TorchSharp-cpu' 0.107.0). Supported: Linux x64 " +
-                "(glibc; libstdc++ from GCC 12 or later), Windows x64, macOS arm64. Cause: " + ex.Message, ex);
+                "(glibc; libstdc++ from GCC 12 or later), Windows x64, macOS arm64. See the README, 'Native packages'. " +
+                "TorchSharp says: " + FirstLine(ex.Message) + " (its full load trace is in the inner exception)", ex);
         }
     }
+
+    /// <summary>The first non-empty line of TorchSharp's message; the rest is a load trace of some 70 lines.</summary>
+    internal static string FirstLine(string message) =>
+        message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? string.Empty;
 
     private static void EnsureLoadable()
     {

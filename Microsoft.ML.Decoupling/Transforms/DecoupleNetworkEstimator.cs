@@ -71,6 +71,8 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
     /// <exception cref="TrainingDivergedException">The training diverged (a NaN or infinite loss or weight); the checkpoint,
     /// if any, keeps the last finished epoch.</exception>
     /// <exception cref="IOException"><see cref="Options.CheckpointPath"/> cannot be written (checked before the data is read).</exception>
+    /// <exception cref="InvalidOperationException">The application lacks a libtorch or ONNX Runtime native package (checked
+    /// before the data is read; the message names the package).</exception>
     public DecoupledNetworkTransformer Fit(IDataView input, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -81,13 +83,15 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
             TrainingCheckpoint.RequireWritable(checkpointPath, nameof(Options.CheckpointPath));
         }
 
+        // The native packages the application must add, named before the data is read and long before the training
+        // ends and needs ONNX Runtime for the fitted transformer.
+        NativePackageCheck.EnsureForTraining();
         var (pixels, labels) = ReadTrainingData(input, imageColumn, labelColumn);
         if (labels.Length == 0)
         {
             throw new ArgumentException($"The training data has no rows with a non-missing '{_options.LabelColumnName}'.", nameof(input));
         }
 
-        TorchNativeLoader.EnsureTorch();
         int seed = _options.Seed ?? _host.Rand.Next();
         using var channel = _host.Start("Training");
         var (gpu, fallback) = CatalogEnvironment.GpuSettings(_environment);
