@@ -30,7 +30,7 @@ catch (ArgumentException ex)
 var output = OutputFolder.Prepare(arguments.Output);
 
 // Training speed: keep libtorch's freed activation buffers for the next step instead of handing them back to the
-// system after every step (glibc only; a no-op elsewhere). Without it a step is 1.4-2.65x slower (BENCHMARKS.md).
+// system after every step (glibc only; a no-op elsewhere). See README, 'Training at full speed'.
 Microsoft.ML.Decoupling.Native.NativeAllocator.UseTrainingSettings();
 
 var clock = Stopwatch.StartNew();
