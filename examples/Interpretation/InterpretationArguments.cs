@@ -3,10 +3,11 @@ using System.Globalization;
 namespace Interpretation;
 
 /// <summary>Command-line arguments of the Interpretation example.</summary>
-internal sealed record InterpretationArguments(string Dataset, int? Epochs, int? TrainLimit, int? TestLimit, string Output, int Seed)
+internal sealed record InterpretationArguments(string Dataset, int? Epochs, int? TrainLimit, int? TestLimit, string Output, int Seed, bool Ablation = false)
 {
     public const string Usage =
-        "Usage: Interpretation [--data shapes|fashion-mnist] [--epochs N] [--train-limit N] [--test-limit N] [--out FOLDER] [--seed N]";
+        "Usage: Interpretation [--data shapes|fashion-mnist] [--epochs N] [--train-limit N] [--test-limit N] [--out FOLDER] [--seed N] [--ablation]\n"
+        + "  --ablation: train two models, λm 0.5 and 0, compare filter states, k-NN separability and Hopkins, then time each analysis.";
 
     public static InterpretationArguments Parse(string[] args)
     {
@@ -14,6 +15,12 @@ internal sealed record InterpretationArguments(string Dataset, int? Epochs, int?
         for (int i = 0; i < args.Length; i++)
         {
             string name = args[i];
+            if (name == "--ablation")
+            {
+                result = result with { Ablation = true };
+                continue;
+            }
+
             if (i + 1 >= args.Length)
             {
                 throw new ArgumentException($"{name} needs a value. {Usage}");

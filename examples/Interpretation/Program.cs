@@ -44,6 +44,12 @@ else
     epochs = arguments.Epochs ?? 3;
 }
 
+if (arguments.Ablation)
+{
+    AblationRun.Run(arguments, mlContext, train, test, epochs);
+    return 0;
+}
+
 Console.WriteLine($"Training {architecture} on {train.Count} {arguments.Dataset} images for {epochs} epochs…");
 // Short-budget loss weights, as in the Quickstart: with the paper's defaults a few epochs leave nearly every gate energetic.
 var options = DecoupleNetworkEstimator.Options.ForShortTraining();
