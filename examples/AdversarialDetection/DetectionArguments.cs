@@ -8,7 +8,7 @@ internal sealed record DetectionArguments
     public const string Usage =
         "usage: dotnet run -c Release --project examples/AdversarialDetection -- [--dataset fashion-mnist|shapes|cifar10] [--data-dir DIR] [--architecture A] [--epochs N] " +
         "[--train-limit N] [--cache DIR] [--output DIR] [--seeds N] [--images-per-class 1,5,10] [--test-per-class N] [--pool-per-class N] " +
-        "[--attacks ifgsm,pgd-linf,pgd-l2] [--train-only] [--seed N]";
+        "[--attacks ifgsm,pgd-linf,pgd-l2] [--lambda-m X] [--lambda-s X] [--train-only] [--seed N]";
 
     public string? Dataset { get; init; }
 
@@ -38,6 +38,12 @@ internal sealed record DetectionArguments
 
     public bool TrainOnly { get; init; }
 
+    /// <summary>λm of the decoupled network; null: the Quickstart's 0.5.</summary>
+    public double? MutualInformationWeight { get; init; }
+
+    /// <summary>λs of the decoupled network; null: the Quickstart's 0.05.</summary>
+    public double? SparsityWeight { get; init; }
+
     public int Seed { get; init; } = 1;
 
     public static DetectionArguments Parse(string[] args)
@@ -62,6 +68,8 @@ internal sealed record DetectionArguments
                 "--pool-per-class" => result with { PoolPerClass = PositiveInt(name, Value()) },
                 "--attacks" => result with { Attacks = Value().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) },
                 "--train-only" => result with { TrainOnly = true },
+                "--lambda-m" => result with { MutualInformationWeight = NonNegative(name, Value()) },
+                "--lambda-s" => result with { SparsityWeight = NonNegative(name, Value()) },
                 "--seed" => result with { Seed = PositiveInt(name, Value()) },
                 "--help" or "-h" => throw new ArgumentException(Usage),
                 _ => throw new ArgumentException($"Unknown argument '{name}'. {Usage}"),
@@ -85,6 +93,11 @@ internal sealed record DetectionArguments
 
         return result;
     }
+
+    private static double NonNegative(string name, string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double parsed) && parsed >= 0 && double.IsFinite(parsed)
+            ? parsed
+            : throw new ArgumentException($"{name} must be a non-negative number, got '{value}'.");
 
     private static int PositiveInt(string name, string value) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int parsed) && parsed > 0

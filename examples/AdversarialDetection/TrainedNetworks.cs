@@ -48,7 +48,15 @@ internal static class TrainedNetworks
             options.Augmentation = ImageAugmentation.Cifar;
         }
 
-        string name = $"{(gated ? "decoupled" : "dense")}-{options.Architecture}-{train.Count}-e{arguments.Epochs}-s{arguments.Seed}".Replace(':', '_').Replace(',', '_');
+        string losses = string.Empty;
+        if (gated && (arguments.MutualInformationWeight is not null || arguments.SparsityWeight is not null))
+        {
+            options.MutualInformationWeight = arguments.MutualInformationWeight ?? options.MutualInformationWeight;
+            options.SparsityWeight = arguments.SparsityWeight ?? options.SparsityWeight;
+            losses = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"-m{options.MutualInformationWeight}-ls{options.SparsityWeight}");
+        }
+
+        string name = $"{(gated ? "decoupled" : "dense")}-{options.Architecture}-{train.Count}-e{arguments.Epochs}-s{arguments.Seed}{losses}".Replace(':', '_').Replace(',', '_');
         options.CheckpointPath = Path.Combine(arguments.Cache, name + ".checkpoint");
         return options;
     }
