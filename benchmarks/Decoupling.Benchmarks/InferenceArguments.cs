@@ -8,7 +8,7 @@ internal sealed record InferenceArguments
     public const string Usage =
         "--inference [--networks fmnist-vgg,fmnist-resnet20,vgg16,resnet56] [--runs 50] [--warmup 5] [--images-per-run 16] "
         + "[--batches 1,32] [--threads 1,2] [--skip-ratios 0.5,0.75,1] [--train-epochs 2] [--train-limit 6000] "
-        + "[--weights fmnist-vgg=file.ckpt] [--silent-share 0.5] [--open-share 0.1] [--seed 1] [--output file.md]";
+        + "[--weights fmnist-vgg=file.ckpt] [--silent-share 0.5] [--open-share 0.1] [--seed 1] [--output file.md] [--save-onnx folder]";
 
     /// <summary>fmnist-vgg and fmnist-resnet20 are trained (or loaded with --weights); any other architecture name is built untrained at 3×32×32 with a seeded path distribution.</summary>
     public IReadOnlyList<string> Networks { get; init; } = ["fmnist-vgg", "fmnist-resnet20", "vgg16", "resnet56"];
@@ -45,6 +45,9 @@ internal sealed record InferenceArguments
 
     public string? Output { get; init; }
 
+    /// <summary>Folder to write each network's dense, masked and compact ONNX graphs to (for benchmarks/OnnxCudaCheck).</summary>
+    public string? SaveOnnx { get; init; }
+
     public static InferenceArguments Parse(IReadOnlyList<string> args)
     {
         var result = new InferenceArguments();
@@ -68,6 +71,7 @@ internal sealed record InferenceArguments
                 "--open-share" => result with { OpenShare = Share(option, Value()) },
                 "--seed" => result with { Seed = int.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--output" => result with { Output = Value() },
+                "--save-onnx" => result with { SaveOnnx = Value() },
                 _ => throw new ArgumentException($"Unknown option '{option}'. Usage: {Usage}"),
             };
         }

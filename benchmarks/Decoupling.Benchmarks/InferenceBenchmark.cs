@@ -76,6 +76,17 @@ internal static class InferenceBenchmark
             ("masked", DecoupledNetworkOnnxExporter.Export(subject.Gated)),
             ("compact", DecoupledNetworkOnnxExporter.Export(subject.Compact.Network)),
         };
+        if (arguments.SaveOnnx is { } folder)
+        {
+            Directory.CreateDirectory(folder);
+            foreach (var (variant, model) in onnx)
+            {
+                string path = Path.GetFullPath(Path.Combine(folder, $"{subject.Name}-{variant}.onnx"));
+                Microsoft.ML.Decoupling.IO.AtomicFile.WriteAllBytes(path, model);
+                log($"Wrote {path}.");
+            }
+        }
+
         var skipping = arguments.SkipRatios.Select(r => (Ratio: r, Gated: new SkippingInference(subject.Gated, r))).ToList();
         using var compactSkipping = new SkippingInference(subject.Compact.Network);
         var onnxValues = new List<IDisposable>();
