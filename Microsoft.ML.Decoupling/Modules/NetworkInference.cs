@@ -53,4 +53,15 @@ public static class NetworkInference
 
         return (scores, paths);
     }
+
+    /// <summary>
+    /// Batch-1 inference with per-input skipping (<see cref="Inference.SkippingInference"/>): each gated layer computes
+    /// only its open filters. Same outputs as <see cref="Run(DecoupledNetwork, float[], int, int)"/>, up to rounding.
+    /// For repeated calls, keep one <see cref="Inference.SkippingInference"/> (it folds the weights once).
+    /// </summary>
+    public static (float[] Scores, float[] Paths) RunSkipping(DecoupledNetwork network, float[] pixels, int count, double maskedAboveOpenRatio = Inference.SkippingInference.DefaultMaskedAboveOpenRatio)
+    {
+        using var skipping = new Inference.SkippingInference(network, maskedAboveOpenRatio);
+        return skipping.Run(pixels, count);
+    }
 }

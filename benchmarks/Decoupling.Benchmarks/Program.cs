@@ -12,6 +12,13 @@ using static TorchSharp.torch;
 
 // Accuracy / FLOPs trade-off on Fashion-MNIST: a dense baseline, then decoupled networks initialised from it, for each
 // architecture and (λs, R) setting; plus the cost of a decoupled training step against a dense one of the same network.
+if (args is ["--inference", ..])
+{
+    // Inference speed (issue 8): dense / masked / compact / skip, ONNX Runtime and TorchSharp.
+    var inferenceClock = Stopwatch.StartNew();
+    return InferenceBenchmark.Run(args[1..], line => Console.WriteLine($"[{inferenceClock.Elapsed:hh\\:mm\\:ss}] {line}"));
+}
+
 BenchmarkArguments arguments;
 try
 {

@@ -1,0 +1,125 @@
+using Microsoft.ML.Decoupling.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Decoupling.Inference;
+
+/// <summary>
+/// Per-input skipping for batch-1 inference in TorchSharp (issue 8): each gated layer computes only the filters its gate
+/// opens for the image, reading only the input channels the previous layers left open, instead of computing every filter
+/// and multiplying the closed ones by 0. Score and Path are those of the masked forward pass
+/// (<see cref="NetworkInference.Run(DecoupledNetwork, float[], int, int)"/>) up to rounding: BatchNorm is folded into the
+/// convs here. Works on gated and compact networks (a compact network skips what stays dynamic).
+/// </summary>
+/// <remarks>
+/// The weights are folded once at construction; create one instance per network and reuse it. The network must not be
+/// changed while an instance is in use. Images run one at a time (the open filters differ per image).
+/// </remarks>
+public sealed class SkippingInference : IDisposable
+{
+    /// <summary>
+    /// The default of <see cref="MaskedAboveOpenRatio"/>: 0.75, a first guess, NOT a measured value. Slicing the weights
+    /// costs a copy per layer and image, so a layer with most filters open is faster masked; where the break-even lies
+    /// depends on the layer's size and the CPU, and must be measured (the benchmark's <c>--inference</c> mode reports
+    /// the speed-up at several values).
+    /// </summary>
+    public const double DefaultMaskedAboveOpenRatio = 0.75;
+
+    private readonly DecoupledNetwork _network;
+    private readonly Dictionary<ConvolutionUnit, SkippingUnit> _units;
+
+    /// <summary>Prepares skipping inference of <paramref name="network"/> (folds each conv's BatchNorm into its weights).</summary>
+    /// <param name="network">A gated, compact or dense network; its parameters are read, nothing is changed.</param>
+    /// <param name="maskedAboveOpenRatio">See <see cref="MaskedAboveOpenRatio"/>.</param>
+    public SkippingInference(DecoupledNetwork network, double maskedAboveOpenRatio = DefaultMaskedAboveOpenRatio)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        if (double.IsNaN(maskedAboveOpenRatio) || maskedAboveOpenRatio < 0 || maskedAboveOpenRatio > 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maskedAboveOpenRatio), maskedAboveOpenRatio, "The open ratio above which a layer runs masked must lie in [0, 1] (0: every layer masked, 1: every layer skips).");
+        }
+
+        _network = network;
+        MaskedAboveOpenRatio = maskedAboveOpenRatio;
+        using var noGrad = no_grad();
+        _units = network.Program.Units.ToDictionary(u => u, u => new SkippingUnit(u));
+    }
+
+    /// <summary>
+    /// A gated layer whose share of open filters for an image is above this runs as the masked forward pass does (every
+    /// filter computed, then masked); at or below it only the open filters are computed. 0 masks every layer, 1 skips
+    /// in every layer with at least one open filter (a layer with none open always runs masked).
+    /// </summary>
+    public double MaskedAboveOpenRatio { get; }
+
+    /// <summary>Runs the images one at a time; returns softmax scores (count×K) and paths (count×PathLength), as <see cref="NetworkInference.Run(DecoupledNetwork, float[], int, int)"/>.</summary>
+    /// <param name="pixels">count images of C·H·W values in [0, 1].</param>
+    /// <param name="count">Number of images.</param>
+    public (float[] Scores, float[] Paths) Run(float[] pixels, int count)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        int imageSize = _network.Input.Size;
+        if (pixels.Length != (long)count * imageSize)
+        {
+            throw new ArgumentException($"Expected {count}×{imageSize} pixel values, got {pixels.Length}.", nameof(pixels));
+        }
+
+        Native.ConvolutionSelfCheck.EnsureCorrectFor(_network.Device);
+        int classes = _network.Classes;
+        int pathLength = _network.Description.PathLayout.PathLength;
+        var scores = new float[(long)count * classes];
+        var paths = new float[(long)count * pathLength];
+        using var noGrad = no_grad();
+        for (int image = 0; image < count; image++)
+        {
+            using var scope = NewDisposeScope();
+            var input = tensor(pixels.AsSpan(image * imageSize, imageSize).ToArray(), new long[] { 1, _network.Channels, _network.Height, _network.Width }, device: _network.Device);
+            var (logits, path) = Forward(input);
+            logits.softmax(1).cpu().data<float>().CopyTo(scores, image * classes);
+            if (pathLength > 0)
+            {
+                cat(path.ToArray(), 1).cpu().data<float>().CopyTo(paths, image * pathLength);
+            }
+        }
+
+        return (scores, paths);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var unit in _units.Values)
+        {
+            unit.Dispose();
+        }
+    }
+
+    private (Tensor Logits, List<Tensor> Path) Forward(Tensor image)
+    {
+        var program = _network.Program;
+        var x = image;
+        if (_network.Normalization is { } normalization)
+        {
+            var shape = new long[] { 1, _network.Channels, 1, 1 };
+            x = (x - tensor(normalization.Mean.ToArray(), shape, device: x.device)) / tensor(normalization.StandardDeviation.ToArray(), shape, device: x.device);
+        }
+
+        var maps = new SparseFeatureMap[program.FeatureMapCount];
+        maps[NetworkBuilder.Image] = SparseFeatureMap.Dense(x);
+        var path = new List<Tensor>();
+        foreach (var step in program.Steps)
+        {
+            maps[step.Output] = step switch
+            {
+                ConvolutionStep s => _units[s.Unit].Forward(maps[s.Input], MaskedAboveOpenRatio, path),
+                MaxPoolStep s => maps[s.Input].With(nn.functional.max_pool2d(maps[s.Input].Values, s.KernelSize, s.Stride, s.Padding)),
+                ResidualAddStep s => SparseFeatureMap.AddRelu(maps[s.Main], maps[s.Shortcut]),
+                ZeroPadShortcutStep s => maps[s.Input].ZeroPadShortcut(s.Stride, s.PadChannels),
+                ConcatStep s => SparseFeatureMap.Concatenate(s.Inputs.Select(i => maps[i]).ToList()),
+                _ => throw new InvalidOperationException($"Unknown step {step}."),
+            };
+        }
+
+        return (program.Head.forward(maps[program.Output].Pooled()), path);
+    }
+}

@@ -1,0 +1,172 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.ML.Decoupling;
+using Microsoft.ML.Decoupling.Inference;
+using Microsoft.ML.Decoupling.Modules;
+using Microsoft.ML.Decoupling.Onnx;
+using Microsoft.ML.OnnxRuntime;
+using static TorchSharp.torch;
+
+namespace Decoupling.Benchmarks;
+
+/// <summary>
+/// Issue 8: the counted FLOPs reduction against measured inference speed. Per network, the dense twin (same weights,
+/// no gates), the masked gated network, its compact network and per-input skipping are timed interleaved in ONNX
+/// Runtime (CPU) and TorchSharp, at each batch size and thread count; the table gives FLOPs reduction, speed-up over the
+/// dense twin in the same runtime, and their ratio.
+/// </summary>
+internal static class InferenceBenchmark
+{
+    public static int Run(IReadOnlyList<string> args, Action<string> log)
+    {
+        InferenceArguments arguments;
+        try
+        {
+            arguments = InferenceArguments.Parse(args);
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return 2;
+        }
+
+        Microsoft.ML.Decoupling.Native.TorchNativeLoader.EnsureTorch();
+        var check = Microsoft.ML.Decoupling.Native.ConvolutionSelfCheck.EnsureCorrect(log);
+        log($"convolution self-check: {check.Verdict}.");
+        var rows = new List<string>();
+        var notes = new List<string>();
+        foreach (string name in arguments.Networks)
+        {
+            using var subject = InferenceSubject.Create(name, arguments, log);
+            if (subject is null)
+            {
+                return 1;
+            }
+
+            notes.Add(subject.Note);
+            rows.AddRange(Measure(subject, arguments, log));
+        }
+
+        var report = new StringBuilder();
+        report.AppendLine($"Command: `dotnet run -c Release --project benchmarks/Decoupling.Benchmarks -- {string.Join(' ', args.Prepend("--inference"))}`");
+        report.AppendLine();
+        report.AppendLine($"{arguments.Runs} timed runs per variant after {arguments.Warmup} warm-up runs, variants interleaved; a run is {arguments.ImagesPerRun} images one by one at batch 1, one batch otherwise; times per image.");
+        report.AppendLine();
+        notes.ForEach(n => report.AppendLine($"- {n}"));
+        report.AppendLine();
+        report.AppendLine("| network | runtime | batch | threads | variant | FLOPs reduction | ms / image (median) | p10–p90 | speed-up over dense | speed-up / FLOPs reduction |");
+        report.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+        rows.ForEach(r => report.AppendLine(r));
+        Console.WriteLine();
+        Console.WriteLine(report);
+        if (arguments.Output is not null)
+        {
+            Microsoft.ML.Decoupling.IO.AtomicFile.WriteAllBytes(Path.GetFullPath(arguments.Output), Encoding.UTF8.GetBytes(report.ToString()));
+            log($"Wrote {arguments.Output}.");
+        }
+
+        return 0;
+    }
+
+    private static IEnumerable<string> Measure(InferenceSubject subject, InferenceArguments arguments, Action<string> log)
+    {
+        var onnx = new (string Name, byte[] Model)[]
+        {
+            ("dense", DecoupledNetworkOnnxExporter.Export(subject.Dense)),
+            ("masked", DecoupledNetworkOnnxExporter.Export(subject.Gated)),
+            ("compact", DecoupledNetworkOnnxExporter.Export(subject.Compact.Network)),
+        };
+        if (arguments.SaveOnnx is { } folder)
+        {
+            Directory.CreateDirectory(folder);
+            foreach (var (variant, model) in onnx)
+            {
+                string path = Path.GetFullPath(Path.Combine(folder, $"{subject.Name}-{variant}.onnx"));
+                Microsoft.ML.Decoupling.IO.AtomicFile.WriteAllBytes(path, model);
+                log($"Wrote {path}.");
+            }
+        }
+
+        var skipping = arguments.SkipRatios.Select(r => (Ratio: r, Gated: new SkippingInference(subject.Gated, r))).ToList();
+        using var compactSkipping = new SkippingInference(subject.Compact.Network);
+        var onnxValues = new List<IDisposable>();
+        try
+        {
+            foreach (int threads in arguments.Threads)
+            {
+                set_num_threads(threads);
+                using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
+                var sessions = onnx.Select(o => (o.Name, Session: new InferenceSession(o.Model, options))).ToList();
+                try
+                {
+                    foreach (int batch in arguments.Batches)
+                    {
+                        int images = batch == 1 ? arguments.ImagesPerRun : batch;
+                        float[] pixels = subject.Pool.AsSpan(0, images * subject.Gated.Input.Size).ToArray();
+                        var variants = new List<(string Runtime, string Variant, double Flops, Action Call)>();
+                        foreach (var (variant, session) in sessions)
+                        {
+                            variants.Add(("ONNX Runtime", variant, subject.Flops(variant), OnnxCall(session, pixels, images, batch, subject.Gated.Input.Size, onnxValues)));
+                        }
+
+                        variants.Add(("TorchSharp", "dense", subject.Flops("dense"), () => NetworkInference.Run(subject.Dense, pixels, images, batch)));
+                        variants.Add(("TorchSharp", "masked", subject.Flops("masked"), () => NetworkInference.Run(subject.Gated, pixels, images, batch)));
+                        variants.Add(("TorchSharp", "compact", subject.Flops("compact"), () => NetworkInference.Run(subject.Compact.Network, pixels, images, batch)));
+                        if (batch == 1)
+                        {
+                            foreach (var (ratio, runner) in skipping)
+                            {
+                                variants.Add(("TorchSharp", string.Create(CultureInfo.InvariantCulture, $"skip (masked above {ratio:F2} open)"), subject.Flops("skip"), () => runner.Run(pixels, images)));
+                            }
+
+                            variants.Add(("TorchSharp", string.Create(CultureInfo.InvariantCulture, $"compact + skip ({SkippingInference.DefaultMaskedAboveOpenRatio:F2})"), subject.Flops("compact + skip"), () => compactSkipping.Run(pixels, images)));
+                        }
+
+                        log($"{subject.Name}: batch {batch}, {threads} thread(s): timing {variants.Count} variants.");
+                        var timings = InterleavedTimer.Measure(variants.Select(v => ($"{v.Runtime}/{v.Variant}", v.Call)).ToList(), arguments.Warmup, arguments.Runs, images);
+                        for (int i = 0; i < variants.Count; i++)
+                        {
+                            var v = variants[i];
+                            double denseTime = timings[variants.FindIndex(d => d.Runtime == v.Runtime && d.Variant == "dense")].Median;
+                            double flopsReduction = subject.Flops("dense") / v.Flops;
+                            double speedUp = denseTime / timings[i].Median;
+                            string row = string.Create(CultureInfo.InvariantCulture,
+                                $"| {subject.Name} | {v.Runtime} | {batch} | {threads} | {v.Variant} | {flopsReduction:F2}× | {timings[i].Median:F3} | {timings[i].P10:F3}–{timings[i].P90:F3} | {speedUp:F2}× | {speedUp / flopsReduction:F2} |");
+                            log(row);
+                            yield return row;
+                        }
+                    }
+                }
+                finally
+                {
+                    sessions.ForEach(s => s.Session.Dispose());
+                }
+            }
+        }
+        finally
+        {
+            skipping.ForEach(s => s.Gated.Dispose());
+            onnxValues.ForEach(v => v.Dispose());
+        }
+    }
+
+    /// <summary>Runs the images through the session in batches of <paramref name="batch"/> (inputs made once and added to <paramref name="owned"/>, outputs disposed).</summary>
+    private static Action OnnxCall(InferenceSession session, float[] pixels, int images, int batch, int imageSize, List<IDisposable> owned)
+    {
+        var inputs = Enumerable.Range(0, images / batch)
+            .Select(b => OrtValue.CreateTensorValueFromMemory(pixels.AsSpan(b * batch * imageSize, batch * imageSize).ToArray(), [batch, imageSize]))
+            .ToList();
+        var runOptions = new RunOptions();
+        owned.AddRange(inputs);
+        owned.Add(runOptions);
+        string[] inputNames = [DecouplingColumnNames.Image];
+        string[] outputNames = [DecouplingColumnNames.Score, DecouplingColumnNames.Path];
+        return () =>
+        {
+            foreach (var input in inputs)
+            {
+                using var outputs = session.Run(runOptions, inputNames, [input], outputNames);
+            }
+        };
+    }
+}

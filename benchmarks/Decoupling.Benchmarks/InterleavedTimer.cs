@@ -1,0 +1,54 @@
+using System.Diagnostics;
+
+namespace Decoupling.Benchmarks;
+
+/// <summary>
+/// Times several variants of the same work interleaved: after a warm-up of each, every round runs each variant once
+/// (the order rotating from round to round), so that load changes on the machine hit every variant alike.
+/// </summary>
+internal static class InterleavedTimer
+{
+    /// <summary>Per variant, the median and the 10th / 90th percentiles of <paramref name="runs"/> timed calls, in milliseconds divided by <paramref name="imagesPerCall"/>.</summary>
+    public static IReadOnlyList<Timing> Measure(IReadOnlyList<(string Name, Action Call)> variants, int warmup, int runs, int imagesPerCall)
+    {
+        foreach (var (_, call) in variants)
+        {
+            for (int i = 0; i < warmup; i++)
+            {
+                call();
+            }
+        }
+
+        var samples = variants.Select(_ => new List<double>(runs)).ToArray();
+        for (int round = 0; round < runs; round++)
+        {
+            for (int k = 0; k < variants.Count; k++)
+            {
+                int v = (round + k) % variants.Count;
+                long start = Stopwatch.GetTimestamp();
+                variants[v].Call();
+                samples[v].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds / imagesPerCall);
+            }
+        }
+
+        return variants.Select((v, i) => Timing.Of(v.Name, samples[i])).ToList();
+    }
+
+    /// <summary>Milliseconds per image of one variant.</summary>
+    internal sealed record Timing(string Name, double Median, double P10, double P90)
+    {
+        public static Timing Of(string name, List<double> samples)
+        {
+            samples.Sort();
+            return new Timing(name, Quantile(samples, 0.5), Quantile(samples, 0.1), Quantile(samples, 0.9));
+        }
+
+        private static double Quantile(List<double> sorted, double q)
+        {
+            double position = q * (sorted.Count - 1);
+            int low = (int)Math.Floor(position);
+            int high = Math.Min(low + 1, sorted.Count - 1);
+            return sorted[low] + ((position - low) * (sorted[high] - sorted[low]));
+        }
+    }
+}
