@@ -92,10 +92,9 @@ public sealed class DetectionDataTests
         Assert.IsFalse(report.Train.Rows.Select(r => r.Image).Any(image => report.Test.Rows.Any(t => t.Image.SequenceEqual(image))), "train and test images are disjoint");
         Assert.IsTrue(report.Test.AdversarialCount > 50, $"{report.Test.AdversarialCount} successful attacks");
         // Chance is 0.5. Measured 0.82 (scores 0.76–0.77, Mahalanobis 0.79–0.85; 1 and 2 torch threads) with this fixture's
-        // dynamic paths (53 of 64 filters
-        // dynamic); with the sparsity loss on, paths of this small network turn static (5 dynamic) and the AUC drops to 0.58.
+        // dynamic paths (53 of 64 filters dynamic); with the sparsity loss on, paths of this small network turn static (5 dynamic) and the AUC drops to 0.58.
         Assert.IsTrue(report.Path.Auc > 0.65, $"path detector AUC {report.Path.Auc:F3}");
-        Assert.IsTrue(report.Mahalanobis.Auc is >= 0 and <= 1);
+        Assert.IsTrue(report.Mahalanobis.Auc > 0.6, $"Mahalanobis AUC {report.Mahalanobis.Auc:F3}");
     }
 
     [TestMethod]
