@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace Microsoft.ML.Decoupling.Modules;
 
 /// <summary>Batched evaluation-mode inference of a decoupled network over in-memory images.</summary>
@@ -16,42 +14,10 @@ public static class NetworkInference
     /// <summary>Runs the network in evaluation mode; returns softmax scores (count×K) and paths (count×PathLength).</summary>
     public static (float[] Scores, float[] Paths) Run(DecoupledNetwork network, float[] pixels, int count, int batchSize = 256)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        int imageSize = network.Input.Size;
-        if (pixels.Length != (long)count * imageSize)
-        {
-            throw new ArgumentException($"Expected {count}×{imageSize} pixel values, got {pixels.Length}.", nameof(pixels));
-        }
-
-        Native.ConvolutionSelfCheck.EnsureCorrectFor(network.Device);
-        int classes = network.Classes;
-        int pathLength = network.Description.PathLayout.PathLength;
-        var scores = new float[(long)count * classes];
-        var paths = new float[(long)count * pathLength];
-        bool wasTraining = network.training;
-        network.eval();
-        try
-        {
-            using var noGrad = no_grad();
-            for (int start = 0; start < count; start += batchSize)
-            {
-                int size = Math.Min(batchSize, count - start);
-                using var scope = NewDisposeScope();
-                var input = tensor(pixels.AsSpan(start * imageSize, size * imageSize).ToArray(), new long[] { size, imageSize }, device: network.Device);
-                var output = network.forward(input);
-                output.Logits.softmax(1).cpu().data<float>().CopyTo(scores, start * classes);
-                if (pathLength > 0)
-                {
-                    output.Path().cpu().data<float>().CopyTo(paths, start * pathLength);
-                }
-            }
-        }
-        finally
-        {
-            network.train(wasTraining);
-        }
-
-        return (scores, paths);
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(pixels);
+        var readout = NetworkReadout.Run(network, pixels, count, batchSize: batchSize);
+        return (readout.Scores, readout.Paths);
     }
 
     /// <summary>
