@@ -8,9 +8,9 @@ internal sealed record InferenceArguments
     public const string Usage =
         "--inference [--networks fmnist-vgg,fmnist-resnet20,vgg16,resnet56] [--runs 50] [--warmup 5] [--images-per-run 16] "
         + "[--batches 1,32] [--threads 1,2] [--skip-ratios 0.5,0.75,1] [--train-epochs 2] [--train-limit 6000] "
-        + "[--weights fmnist-vgg=file.ckpt] [--silent-share 0.5] [--open-share 0.1] [--seed 1] [--output file.md] [--save-onnx folder]";
+        + "[--weights fmnist-vgg=file.ckpt] [--silent-share 0.5] [--open-share 0.1] [--input-size 32] [--runtimes onnx,torch] [--seed 1] [--glibc-defaults] [--output file.md] [--save-onnx folder]";
 
-    /// <summary>fmnist-vgg and fmnist-resnet20 are trained (or loaded with --weights); any other architecture name is built untrained at 3×32×32 with a seeded path distribution.</summary>
+    /// <summary>fmnist-vgg and fmnist-resnet20 are trained (or loaded with --weights); any other architecture name is built untrained at 3×S×S (<see cref="InputSize"/>) with a seeded path distribution.</summary>
     public IReadOnlyList<string> Networks { get; init; } = ["fmnist-vgg", "fmnist-resnet20", "vgg16", "resnet56"];
 
     /// <summary>Timed runs per variant (the issue asks for at least 50).</summary>
@@ -41,7 +41,16 @@ internal sealed record InferenceArguments
     /// <summary>Untrained networks: share made always open (their gate dropped where a layer has no dynamic filter left).</summary>
     public double OpenShare { get; init; } = 0.1;
 
+    /// <summary>Height and width of the untrained networks' 3-channel input (32: CIFAR; 224: ImageNet, as the paper's ResNet-18 timing).</summary>
+    public int InputSize { get; init; } = 32;
+
+    /// <summary>Runtimes to time: "onnx" (ONNX Runtime, CPU) and "torch" (TorchSharp).</summary>
+    public IReadOnlyList<string> Runtimes { get; init; } = ["onnx", "torch"];
+
     public int Seed { get; init; } = 1;
+
+    /// <summary>Keep glibc's allocator defaults instead of NativeAllocator.UseTrainingSettings.</summary>
+    public bool GlibcDefaults { get; init; }
 
     public string? Output { get; init; }
 
@@ -69,7 +78,10 @@ internal sealed record InferenceArguments
                 "--weights" => result.WithWeights(Value()),
                 "--silent-share" => result with { SilentShare = Share(option, Value()) },
                 "--open-share" => result with { OpenShare = Share(option, Value()) },
+                "--input-size" => result with { InputSize = Positive(option, Value()) },
+                "--runtimes" => result with { Runtimes = List(Value()).Select(v => v is "onnx" or "torch" ? v : throw new ArgumentException($"--runtimes takes onnx and/or torch, got '{v}'.")).ToList() },
                 "--seed" => result with { Seed = int.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--glibc-defaults" => result with { GlibcDefaults = true },
                 "--output" => result with { Output = Value() },
                 "--save-onnx" => result with { SaveOnnx = Value() },
                 _ => throw new ArgumentException($"Unknown option '{option}'. Usage: {Usage}"),

@@ -30,6 +30,10 @@ internal static class InferenceBenchmark
             return 2;
         }
 
+        // The allocator settings the library recommends apply here too: without them TorchSharp faults its activation
+        // buffers in again on every pass (at 224×224 a third of the time was system time), for every variant alike.
+        bool tunedAllocator = !arguments.GlibcDefaults && Microsoft.ML.Decoupling.Native.NativeAllocator.UseTrainingSettings();
+        log($"allocator: {(tunedAllocator ? "NativeAllocator.UseTrainingSettings" : "the C library's defaults")}.");
         Microsoft.ML.Decoupling.Native.TorchNativeLoader.EnsureTorch();
         var check = Microsoft.ML.Decoupling.Native.ConvolutionSelfCheck.EnsureCorrect(log);
         log($"convolution self-check: {check.Verdict}.");
@@ -50,7 +54,7 @@ internal static class InferenceBenchmark
         var report = new StringBuilder();
         report.AppendLine($"Command: `dotnet run -c Release --project benchmarks/Decoupling.Benchmarks -- {string.Join(' ', args.Prepend("--inference"))}`");
         report.AppendLine();
-        report.AppendLine($"{arguments.Runs} timed runs per variant after {arguments.Warmup} warm-up runs, variants interleaved; a run is {arguments.ImagesPerRun} images one by one at batch 1, one batch otherwise; times per image.");
+        report.AppendLine($"{arguments.Runs} timed runs per variant after {arguments.Warmup} warm-up runs; each runtime's variants interleaved with each other (one runtime after the other); ONNX Runtime sessions without thread spinning; allocator: {(tunedAllocator ? "NativeAllocator.UseTrainingSettings" : "glibc defaults")}; a run is {arguments.ImagesPerRun} images one by one at batch 1, one batch otherwise; times per image.");
         report.AppendLine();
         notes.ForEach(n => report.AppendLine($"- {n}"));
         report.AppendLine();
@@ -95,45 +99,58 @@ internal static class InferenceBenchmark
             foreach (int threads in arguments.Threads)
             {
                 set_num_threads(threads);
+
+                // Every session keeps its own pool of threads, which by default spin for a while after each run; with the
+                // variants interleaved, one session's spinning threads would take the cores of the next one (the first
+                // measurement's 2-thread rows had 2–3× spreads). Spinning is off for all sessions alike.
                 using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
-                var sessions = onnx.Select(o => (o.Name, Session: new InferenceSession(o.Model, options))).ToList();
+                options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+                var sessions = arguments.Runtimes.Contains("onnx")
+                    ? onnx.Select(o => (o.Name, Session: new InferenceSession(o.Model, options))).ToList()
+                    : [];
                 try
                 {
                     foreach (int batch in arguments.Batches)
                     {
                         int images = batch == 1 ? arguments.ImagesPerRun : batch;
                         float[] pixels = subject.Pool.AsSpan(0, images * subject.Gated.Input.Size).ToArray();
-                        var variants = new List<(string Runtime, string Variant, double Flops, Action Call)>();
-                        foreach (var (variant, session) in sessions)
+                        var onnxVariants = sessions
+                            .Select(s => new Variant("ONNX Runtime", s.Name, subject.Flops(s.Name), OnnxCall(s.Session, pixels, images, batch, subject.Gated.Input.Size, onnxValues)))
+                            .ToList();
+                        var torchVariants = new List<Variant>();
+                        if (arguments.Runtimes.Contains("torch"))
                         {
-                            variants.Add(("ONNX Runtime", variant, subject.Flops(variant), OnnxCall(session, pixels, images, batch, subject.Gated.Input.Size, onnxValues)));
-                        }
-
-                        variants.Add(("TorchSharp", "dense", subject.Flops("dense"), () => NetworkInference.Run(subject.Dense, pixels, images, batch)));
-                        variants.Add(("TorchSharp", "masked", subject.Flops("masked"), () => NetworkInference.Run(subject.Gated, pixels, images, batch)));
-                        variants.Add(("TorchSharp", "compact", subject.Flops("compact"), () => NetworkInference.Run(subject.Compact.Network, pixels, images, batch)));
-                        if (batch == 1)
-                        {
-                            foreach (var (ratio, runner) in skipping)
+                            torchVariants.Add(new("TorchSharp", "dense", subject.Flops("dense"), () => NetworkInference.Run(subject.Dense, pixels, images, batch)));
+                            torchVariants.Add(new("TorchSharp", "masked", subject.Flops("masked"), () => NetworkInference.Run(subject.Gated, pixels, images, batch)));
+                            torchVariants.Add(new("TorchSharp", "compact", subject.Flops("compact"), () => NetworkInference.Run(subject.Compact.Network, pixels, images, batch)));
+                            if (batch == 1)
                             {
-                                variants.Add(("TorchSharp", string.Create(CultureInfo.InvariantCulture, $"skip (masked above {ratio:F2} open)"), subject.Flops("skip"), () => runner.Run(pixels, images)));
-                            }
+                                foreach (var (ratio, runner) in skipping)
+                                {
+                                    torchVariants.Add(new("TorchSharp", string.Create(CultureInfo.InvariantCulture, $"skip (masked above {ratio:F2} open)"), subject.Flops("skip"), () => runner.Run(pixels, images)));
+                                }
 
-                            variants.Add(("TorchSharp", string.Create(CultureInfo.InvariantCulture, $"compact + skip ({SkippingInference.DefaultMaskedAboveOpenRatio:F2})"), subject.Flops("compact + skip"), () => compactSkipping.Run(pixels, images)));
+                                torchVariants.Add(new("TorchSharp", string.Create(CultureInfo.InvariantCulture, $"compact + skip ({SkippingInference.DefaultMaskedAboveOpenRatio:F2})"), subject.Flops("compact + skip"), () => compactSkipping.Run(pixels, images)));
+                            }
                         }
 
-                        log($"{subject.Name}: batch {batch}, {threads} thread(s): timing {variants.Count} variants.");
-                        var timings = InterleavedTimer.Measure(variants.Select(v => ($"{v.Runtime}/{v.Variant}", v.Call)).ToList(), arguments.Warmup, arguments.Runs, images);
-                        for (int i = 0; i < variants.Count; i++)
+                        // One runtime at a time: the variants of a runtime are interleaved with each other, never with the
+                        // other runtime's, whose thread pool would compete for the same cores.
+                        foreach (var variants in new[] { onnxVariants, torchVariants }.Where(v => v.Count > 0))
                         {
-                            var v = variants[i];
-                            double denseTime = timings[variants.FindIndex(d => d.Runtime == v.Runtime && d.Variant == "dense")].Median;
-                            double flopsReduction = subject.Flops("dense") / v.Flops;
-                            double speedUp = denseTime / timings[i].Median;
-                            string row = string.Create(CultureInfo.InvariantCulture,
-                                $"| {subject.Name} | {v.Runtime} | {batch} | {threads} | {v.Variant} | {flopsReduction:F2}× | {timings[i].Median:F3} | {timings[i].P10:F3}–{timings[i].P90:F3} | {speedUp:F2}× | {speedUp / flopsReduction:F2} |");
-                            log(row);
-                            yield return row;
+                            log($"{subject.Name}: {variants[0].Runtime}, batch {batch}, {threads} thread(s): timing {variants.Count} variants.");
+                            var timings = InterleavedTimer.Measure(variants.Select(v => ($"{v.Runtime}/{v.Name}", v.Call)).ToList(), arguments.Warmup, arguments.Runs, images);
+                            double denseTime = timings[variants.FindIndex(d => d.Name == "dense")].Median;
+                            for (int i = 0; i < variants.Count; i++)
+                            {
+                                var v = variants[i];
+                                double flopsReduction = subject.Flops("dense") / v.Flops;
+                                double speedUp = denseTime / timings[i].Median;
+                                string row = string.Create(CultureInfo.InvariantCulture,
+                                    $"| {subject.Name} | {v.Runtime} | {batch} | {threads} | {v.Name} | {flopsReduction:F2}× | {timings[i].Median:F3} | {timings[i].P10:F3}–{timings[i].P90:F3} | {speedUp:F2}× | {speedUp / flopsReduction:F2} |");
+                                log(row);
+                                yield return row;
+                            }
                         }
                     }
                 }
@@ -149,6 +166,8 @@ internal static class InferenceBenchmark
             onnxValues.ForEach(v => v.Dispose());
         }
     }
+
+    private sealed record Variant(string Runtime, string Name, double Flops, Action Call);
 
     /// <summary>Runs the images through the session in batches of <paramref name="batch"/> (inputs made once and added to <paramref name="owned"/>, outputs disposed).</summary>
     private static Action OnnxCall(InferenceSession session, float[] pixels, int images, int batch, int imageSize, List<IDisposable> owned)

@@ -17,6 +17,7 @@ internal sealed class InferenceSubject : IDisposable
     private const int UntrainedSamples = 64;
     private const int PoolImages = 256;
     private const int CalibrationImages = 256;
+    private const int LargeInputImages = 64;
     private readonly Dictionary<string, double> _flops;
 
     private InferenceSubject(string name, DecoupledNetwork gated, DecoupledNetwork dense, CompactionResult compact, float[] pool, int poolCount, string origin)
@@ -102,12 +103,15 @@ internal sealed class InferenceSubject : IDisposable
         }
         else
         {
-            var shape = new ImageShape(3, 32, 32);
+            var shape = new ImageShape(3, arguments.InputSize, arguments.InputSize);
+            // At ImageNet sizes a quarter of the images keeps the set-up (calibration, evaluation, path FLOPs: four passes
+            // through TorchSharp) to a few minutes.
+            int images = arguments.InputSize > 64 ? LargeInputImages : CalibrationImages;
             gated = architecture.Build(shape, 10, gated: true, seed: arguments.Seed);
             float[] samples = RandomPixels(shape, UntrainedSamples, arguments.Seed);
             SeededPathDistribution.Apply(gated, samples, UntrainedSamples, arguments.SilentShare, arguments.OpenShare, arguments.Seed);
-            (calibration, calibrationCount) = (RandomPixels(shape, CalibrationImages, arguments.Seed + 1), CalibrationImages);
-            pool = RandomPixels(shape, Math.Max(PoolImages, arguments.Batches.Max()), arguments.Seed + 2);
+            (calibration, calibrationCount) = (RandomPixels(shape, images, arguments.Seed + 1), images);
+            pool = RandomPixels(shape, Math.Max(images, arguments.Batches.Max()), arguments.Seed + 2);
             origin = string.Create(CultureInfo.InvariantCulture, $"untrained, seeded paths: {arguments.SilentShare:P0} of each gated layer's filters silent, {arguments.OpenShare:P0} always open, the rest per image; calibrated on random images");
         }
 
