@@ -8,7 +8,7 @@ internal sealed record InferenceArguments
     public const string Usage =
         "--inference [--networks fmnist-vgg,fmnist-resnet20,vgg16,resnet56] [--runs 50] [--warmup 5] [--images-per-run 16] "
         + "[--batches 1,32] [--threads 1,2] [--skip-ratios 0.5,0.75,1] [--train-epochs 2] [--train-limit 6000] "
-        + "[--weights fmnist-vgg=file.ckpt] [--silent-share 0.5] [--open-share 0.1] [--input-size 32] [--runtimes onnx,torch] [--seed 1] [--glibc-defaults] [--output file.md] [--save-onnx folder]";
+        + "[--weights fmnist-vgg=file.ckpt] [--silent-share 0.5] [--open-share 0.1] [--input-size 32] [--runtimes onnx,torch] [--profile 16] [--seed 1] [--glibc-defaults] [--output file.md] [--save-onnx folder]";
 
     /// <summary>fmnist-vgg and fmnist-resnet20 are trained (or loaded with --weights); any other architecture name is built untrained at 3×S×S (<see cref="InputSize"/>) with a seeded path distribution.</summary>
     public IReadOnlyList<string> Networks { get; init; } = ["fmnist-vgg", "fmnist-resnet20", "vgg16", "resnet56"];
@@ -49,6 +49,9 @@ internal sealed record InferenceArguments
 
     public int Seed { get; init; } = 1;
 
+    /// <summary>Images profiled per ONNX graph (ORT's profiler, 1 thread, batch 1; 0: no profile).</summary>
+    public int Profile { get; init; }
+
     /// <summary>Keep glibc's allocator defaults instead of NativeAllocator.UseTrainingSettings.</summary>
     public bool GlibcDefaults { get; init; }
 
@@ -81,6 +84,7 @@ internal sealed record InferenceArguments
                 "--input-size" => result with { InputSize = Positive(option, Value()) },
                 "--runtimes" => result with { Runtimes = List(Value()).Select(v => v is "onnx" or "torch" ? v : throw new ArgumentException($"--runtimes takes onnx and/or torch, got '{v}'.")).ToList() },
                 "--seed" => result with { Seed = int.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--profile" => result with { Profile = int.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture) },
                 "--glibc-defaults" => result with { GlibcDefaults = true },
                 "--output" => result with { Output = Value() },
                 "--save-onnx" => result with { SaveOnnx = Value() },

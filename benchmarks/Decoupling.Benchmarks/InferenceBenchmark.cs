@@ -39,6 +39,7 @@ internal static class InferenceBenchmark
         log($"convolution self-check: {check.Verdict}.");
         var rows = new List<string>();
         var notes = new List<string>();
+        var profileRows = new List<string>();
         foreach (string name in arguments.Networks)
         {
             using var subject = InferenceSubject.Create(name, arguments, log);
@@ -49,6 +50,10 @@ internal static class InferenceBenchmark
 
             notes.Add(subject.Note);
             rows.AddRange(Measure(subject, arguments, log));
+            if (arguments.Profile > 0)
+            {
+                profileRows.AddRange(Profile(subject, arguments.Profile, log));
+            }
         }
 
         var report = new StringBuilder();
@@ -61,6 +66,15 @@ internal static class InferenceBenchmark
         report.AppendLine("| network | runtime | batch | threads | variant | FLOPs reduction | ms / image (median) | p10–p90 | speed-up over dense | speed-up / FLOPs reduction |");
         report.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         rows.ForEach(r => report.AppendLine(r));
+        if (profileRows.Count > 0)
+        {
+            report.AppendLine();
+            report.AppendLine($"Where ONNX Runtime spends the time (its profiler; 1 thread, batch 1, {arguments.Profile} images after as many warm-up runs; node kernel times only, so the sum is below the timed latency):");
+            report.AppendLine();
+            report.AppendLine("| network | variant | node kind | ms / image | share |");
+            report.AppendLine("|---|---|---|---|---|");
+            profileRows.ForEach(r => report.AppendLine(r));
+        }
         Console.WriteLine();
         Console.WriteLine(report);
         if (arguments.Output is not null)
@@ -164,6 +178,25 @@ internal static class InferenceBenchmark
         {
             skipping.ForEach(s => s.Gated.Dispose());
             onnxValues.ForEach(v => v.Dispose());
+        }
+    }
+
+    private static IEnumerable<string> Profile(InferenceSubject subject, int images, Action<string> log)
+    {
+        int size = subject.Gated.Input.Size;
+        float[] pixels = subject.Pool.AsSpan(0, Math.Min(images, subject.Pool.Length / size) * size).ToArray();
+        int count = pixels.Length / size;
+        foreach (var (variant, network) in new[] { ("dense", subject.Dense), ("compact", subject.Compact.Network) })
+        {
+            log($"{subject.Name}: profiling the {variant} graph on {count} images.");
+            var kinds = OnnxProfile.Measure(DecoupledNetworkOnnxExporter.Export(network), pixels, size, count, threads: 1);
+            double total = kinds.Sum(k => k.MillisecondsPerImage);
+            foreach (var (kind, milliseconds) in kinds.Where(k => k.MillisecondsPerImage >= 0.01 * total))
+            {
+                yield return OnnxProfile.Row(subject.Name, variant, kind, milliseconds, total);
+            }
+
+            yield return OnnxProfile.Row(subject.Name, variant, "**all nodes**", total, total);
         }
     }
 
