@@ -5,7 +5,11 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.Decoupling.Training;
 
-/// <summary>Trains a <see cref="DecoupledNetwork"/> (gated or dense) on in-memory images with the decoupling objective.</summary>
+/// <summary>
+/// Trains a <see cref="DecoupledNetwork"/> (gated or dense) with the decoupling objective, on images in memory (the public
+/// overloads) or, through the estimator, in a disk cache read batch by batch (see
+/// <see cref="Transforms.DecoupleNetworkEstimator.Options.TrainingDataInMemoryLimitMegabytes"/>).
+/// </summary>
 public sealed class DecouplingTrainer
 {
     private readonly TrainingSettings _settings;
