@@ -57,29 +57,13 @@ public sealed class InputNormalization
             throw new ArgumentException($"Expected {count}×{shape.Size} pixel values ({shape}), got {pixels.Length}.", nameof(pixels));
         }
 
-        int plane = shape.Height * shape.Width;
-        var mean = new float[shape.Channels];
-        var deviation = new float[shape.Channels];
-        for (int c = 0; c < shape.Channels; c++)
+        var statistics = new ChannelStatistics(shape);
+        for (int i = 0; i < count; i++)
         {
-            double sum = 0, squares = 0;
-            for (int i = 0; i < count; i++)
-            {
-                foreach (float v in pixels.Slice((i * shape.Size) + (c * plane), plane))
-                {
-                    sum += v;
-                    squares += (double)v * v;
-                }
-            }
-
-            double n = (double)count * plane;
-            double m = sum / n;
-            double sd = Math.Sqrt(Math.Max(0, (squares / n) - (m * m)));
-            mean[c] = (float)m;
-            deviation[c] = sd > 1e-6 ? (float)sd : 1f;
+            statistics.Add(pixels.Slice(i * shape.Size, shape.Size));
         }
 
-        return new InputNormalization(mean, deviation);
+        return statistics.ToNormalization();
     }
 
     /// <inheritdoc/>

@@ -5,7 +5,11 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.Decoupling.Training;
 
-/// <summary>Trains a <see cref="DecoupledNetwork"/> (gated or dense) on in-memory images with the decoupling objective.</summary>
+/// <summary>
+/// Trains a <see cref="DecoupledNetwork"/> (gated or dense) with the decoupling objective, on images in memory (the public
+/// overloads) or, through the estimator, in a disk cache read batch by batch (see
+/// <see cref="Transforms.DecoupleNetworkEstimator.Options.TrainingDataInMemoryLimitMegabytes"/>).
+/// </summary>
 public sealed class DecouplingTrainer
 {
     private readonly TrainingSettings _settings;
@@ -54,16 +58,30 @@ public sealed class DecouplingTrainer
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(pixels);
         ArgumentNullException.ThrowIfNull(labels);
-        if (network.IsCompact)
-        {
-            throw new ArgumentException("The network is a compact network (NetworkCompaction), which is for inference only; train the gated network and compact it again.", nameof(network));
-        }
-
         int count = labels.Length;
         int imageSize = network.Input.Size;
         if (count == 0 || pixels.Length != (long)count * imageSize)
         {
             throw new ArgumentException($"Expected {count}×{imageSize} pixel values for {count} labelled {network.Input} images, got {pixels.Length}.", nameof(pixels));
+        }
+
+        using var images = new InMemoryTrainingImages(pixels, labels, network.Input);
+        return Train(network, images, cancellation);
+    }
+
+    /// <summary>Runs the epochs on <paramref name="images"/>, in memory or in a disk cache (see the public overloads).</summary>
+    internal IReadOnlyList<EpochReport> Train(DecoupledNetwork network, TrainingImages images, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        if (network.IsCompact)
+        {
+            throw new ArgumentException("The network is a compact network (NetworkCompaction), which is for inference only; train the gated network and compact it again.", nameof(network));
+        }
+
+        int count = images.Count;
+        if (count == 0 || images.Shape != network.Input)
+        {
+            throw new ArgumentException($"Expected labelled {network.Input} images; got {count} images of {images.Shape}.", nameof(images));
         }
 
         if (_settings.CheckpointPath is { } checkpointPath)
@@ -78,25 +96,34 @@ public sealed class DecouplingTrainer
         var reports = new List<EpochReport>();
         using var optimizer = optim.SGD(network.parameters(), _settings.LearningRate, momentum: _settings.Momentum, weight_decay: _settings.WeightDecay);
         int firstEpoch = 0;
-        string? dataHash = _settings.CheckpointPath is null ? null : TrainingCheckpoint.HashData(pixels, labels);
+        string? dataHash = _settings.CheckpointPath is null ? null : images.DataHash;
+        int batches = (count + _settings.BatchSize - 1) / _settings.BatchSize;
         if (_settings.CheckpointPath is { } checkpoint && File.Exists(checkpoint))
         {
             // Check the run before anything is loaded: a refused checkpoint leaves the network as it was.
-            TrainingCheckpoint.RequireSameRun(checkpoint, TrainingCheckpoint.ReadHeader(checkpoint).Header, _settings, count, dataHash!, network.Normalization);
+            var saved = TrainingCheckpoint.ReadHeader(checkpoint).Header;
+            TrainingCheckpoint.RequireSameRun(checkpoint, saved, _settings, count, dataHash!, network.Normalization);
+            RequireWithinMaximumSteps(checkpoint, saved.CompletedEpochs, batches);
             var header = TrainingCheckpoint.Load(checkpoint, network, optimizer);
             firstEpoch = header.CompletedEpochs;
             reports.AddRange(header.History);
             _onProgress?.Invoke($"resumed from checkpoint '{checkpoint}' after epoch {firstEpoch}/{_settings.Epochs}");
         }
 
-        int batches = (count + _settings.BatchSize - 1) / _settings.BatchSize;
         network.train();
         for (int epoch = firstEpoch; epoch < _settings.Epochs; epoch++)
         {
-            var report = RunEpoch(network, optimizer, pixels, labels, epoch, batches, device, cancellation);
-            reports.Add(report);
-            if (_settings.CheckpointPath is { } path)
+            int batchesToRun = BatchesToRun(epoch, batches);
+            if (batchesToRun == 0)
             {
+                break;
+            }
+
+            var report = RunEpoch(network, optimizer, images, epoch, batches, batchesToRun, device, cancellation);
+            reports.Add(report);
+            if (_settings.CheckpointPath is { } path && batchesToRun == batches)
+            {
+                // A checkpoint holds whole epochs: an epoch cut short by MaximumSteps is not saved.
                 TrainingCheckpoint.Save(path, network, optimizer, Header(network, epoch + 1, count, dataHash, reports));
             }
 
@@ -107,9 +134,27 @@ public sealed class DecouplingTrainer
         return reports;
     }
 
-    private EpochReport RunEpoch(DecoupledNetwork network, TorchSharp.Modules.SGD optimizer, float[] pixels, int[] labels, int epoch, int batches, Device device, CancellationToken cancellation)
+    /// <summary>
+    /// The batches 0-based <paramref name="epoch"/> runs: all of them, or those left before
+    /// <see cref="TrainingSettings.MaximumSteps"/> (counted from the first epoch, resumed ones included).
+    /// </summary>
+    private int BatchesToRun(int epoch, int batches) => _settings.MaximumSteps is { } maximum
+        ? (int)Math.Clamp(maximum - ((long)epoch * batches), 0, batches)
+        : batches;
+
+    private void RequireWithinMaximumSteps(string checkpoint, int completedEpochs, int batches)
     {
-        int count = labels.Length;
+        if (_settings.MaximumSteps is { } maximum && (long)completedEpochs * batches > maximum)
+        {
+            throw new InvalidDataException(
+                $"Checkpoint '{checkpoint}' holds {completedEpochs} epochs of {batches} steps, more than the {maximum} steps of MaximumSteps; it cannot be resumed by this run. Delete it or use another checkpoint path.");
+        }
+    }
+
+    private EpochReport RunEpoch(
+        DecoupledNetwork network, TorchSharp.Modules.SGD optimizer, TrainingImages images, int epoch, int batches, int batchesToRun, Device device, CancellationToken cancellation)
+    {
+        int count = images.Count;
         int imageSize = network.Input.Size;
         double rate = _settings.LearningRateAt(epoch);
         foreach (var group in optimizer.ParamGroups)
@@ -130,14 +175,16 @@ public sealed class DecouplingTrainer
         var clock = Stopwatch.StartNew();
         var sums = new double[6];
         long correct = 0;
+        int seen = 0;
         var batchPixels = new float[Math.Min(_settings.BatchSize, count) * imageSize];
         var batchLabels = new long[Math.Min(_settings.BatchSize, count)];
-        for (int b = 0; b < batches; b++)
+        var source = augmentation is null ? null : new float[imageSize];
+        for (int b = 0; b < batchesToRun; b++)
         {
             cancellation.ThrowIfCancellationRequested();
             int start = b * _settings.BatchSize;
             int size = Math.Min(_settings.BatchSize, count - start);
-            Gather(network.Input, pixels, labels, order.AsSpan(start, size), batchPixels, batchLabels, augmentation, random);
+            Gather(images, order.AsSpan(start, size), batchPixels, batchLabels, augmentation, source, random);
 
             var stats = Step(network, optimizer, batchPixels.AsSpan(0, size * imageSize), batchLabels.AsSpan(0, size), _settings.Weights, device, gateNoise, _settings.GradientClipNorm, (epoch + 1, b + 1));
             for (int i = 0; i < 6; i++)
@@ -146,17 +193,19 @@ public sealed class DecouplingTrainer
             }
 
             correct += (long)stats[6];
+            seen += size;
 
-            if (_onProgress is not null && (b + 1) % Math.Max(1, batches / 10) == 0 && b + 1 < batches)
+            if (_onProgress is not null && (b + 1) % Math.Max(1, batches / 10) == 0 && b + 1 < batchesToRun)
             {
-                _onProgress($"epoch {epoch + 1}/{_settings.Epochs}: batch {b + 1}/{batches}, loss {sums[4] / (start + size):F4}");
+                _onProgress($"epoch {epoch + 1}/{_settings.Epochs}: batch {b + 1}/{batches}, loss {sums[4] / seen:F4}");
             }
         }
 
+        // An epoch cut short by MaximumSteps averages over the batches it ran.
         return new EpochReport(
             epoch + 1, _settings.Epochs, rate,
-            sums[0] / count, sums[1] / count, sums[2] / count, sums[3] / count, sums[4] / count,
-            (double)correct / count, sums[5] / count, clock.Elapsed.TotalSeconds);
+            sums[0] / seen, sums[1] / seen, sums[2] / seen, sums[3] / seen, sums[4] / seen,
+            (double)correct / seen, sums[5] / seen, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>
@@ -246,23 +295,25 @@ public sealed class DecouplingTrainer
         _settings.Epochs, _settings.BatchSize, _settings.LearningRate, _settings.Momentum, _settings.WeightDecay,
         _settings.Weights, _settings.Seed, _settings.Augmentation, _settings.GradientClipNorm, count, dataHash, network.Normalization, history.ToArray());
 
-    private static void Gather(ImageShape shape, float[] pixels, int[] labels, ReadOnlySpan<int> indices, float[] batchPixels, long[] batchLabels, ImageAugmentation? augmentation, Random random)
+    private static void Gather(
+        TrainingImages images, ReadOnlySpan<int> indices, float[] batchPixels, long[] batchLabels, ImageAugmentation? augmentation, float[]? source, Random random)
     {
+        var shape = images.Shape;
         int imageSize = shape.Size;
         for (int i = 0; i < indices.Length; i++)
         {
-            var source = pixels.AsSpan(indices[i] * imageSize, imageSize);
             var target = batchPixels.AsSpan(i * imageSize, imageSize);
             if (augmentation is null)
             {
-                source.CopyTo(target);
+                images.ReadImage(indices[i], target);
             }
             else
             {
-                augmentation.Apply(source, target, shape.Channels, shape.Height, shape.Width, random);
+                images.ReadImage(indices[i], source!);
+                augmentation.Apply(source!, target, shape.Channels, shape.Height, shape.Width, random);
             }
 
-            batchLabels[i] = labels[indices[i]];
+            batchLabels[i] = images.Label(indices[i]);
         }
     }
 }

@@ -104,13 +104,19 @@ public sealed class TrainingCheckpoint
     /// The fingerprint of a training set recorded in <see cref="CheckpointHeader.DataHash"/>: SHA-256 over the pixel values
     /// and then the labels, as stored in memory (little-endian on every platform .NET and libtorch share).
     /// </summary>
-    internal static string HashData(float[] pixels, int[] labels)
+    internal static string HashData(ReadOnlySpan<float> pixels, ReadOnlySpan<int> labels)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(MemoryMarshal.AsBytes(pixels.AsSpan()));
-        hash.AppendData(MemoryMarshal.AsBytes(labels.AsSpan()));
-        return "sha256:" + Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
+        hash.AppendData(MemoryMarshal.AsBytes(pixels));
+        hash.AppendData(MemoryMarshal.AsBytes(labels));
+        return FinishDataHash(hash);
     }
+
+    /// <summary>
+    /// The <see cref="HashData"/> fingerprint of what <paramref name="hash"/> (SHA-256) was fed: the same value when the
+    /// pixels were fed image by image while they were written elsewhere (see <see cref="DiskCachedTrainingImages"/>).
+    /// </summary>
+    internal static string FinishDataHash(IncrementalHash hash) => "sha256:" + Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
 
     /// <summary>
     /// Throws unless the checkpoint was written by a run with these settings on this data (<paramref name="dataHash"/> of

@@ -36,6 +36,15 @@ public sealed record TrainingSettings(int Epochs, int BatchSize, double Learning
     /// </summary>
     public double? GradientClipNorm { get; init; }
 
+    /// <summary>
+    /// When set, training stops after this many optimiser steps (batches), counted from the first epoch (like PyTorch
+    /// Lightning's <c>max_steps</c>); the learning-rate schedule still follows <see cref="Epochs"/>. The report of an epoch
+    /// cut short averages over the batches it ran, and a checkpoint keeps only whole epochs. The completed epochs do not
+    /// depend on this limit, so a checkpoint resumes a run with another limit unless it holds more steps than the limit.
+    /// Null: no limit.
+    /// </summary>
+    public int? MaximumSteps { get; init; }
+
     /// <summary>The learning rate of 0-based <paramref name="epoch"/>: ÷10 from ceil(0.5·E) and again from ceil(0.75·E).</summary>
     public double LearningRateAt(int epoch)
     {
@@ -79,6 +88,11 @@ public sealed record TrainingSettings(int Epochs, int BatchSize, double Learning
         if (GradientClipNorm is { } clip)
         {
             SettingChecks.RequirePositive(clip, Name(nameof(GradientClipNorm)));
+        }
+
+        if (MaximumSteps is { } steps)
+        {
+            SettingChecks.RequireRange(steps, 1, int.MaxValue, Name(nameof(MaximumSteps)));
         }
 
         Augmentation?.Validate(Name(nameof(Augmentation)));

@@ -9,6 +9,9 @@ internal static class DecoupleNetworkDefaults
     public const int Epochs = 10;
     public const int BatchSize = 128;
 
+    /// <summary>The most training pixels kept in memory, in megabytes, before the disk cache takes over.</summary>
+    public const int TrainingDataInMemoryLimitMegabytes = 2048;
+
     // Paper §4 (CIFAR): SGD, momentum 0.9, lr 0.1 divided by 10 at 50% and 75% of the epochs.
     public const double LearningRate = 0.1;
     public const double Momentum = 0.9;

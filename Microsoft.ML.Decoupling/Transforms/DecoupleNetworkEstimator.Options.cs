@@ -63,6 +63,31 @@ public sealed partial class DecoupleNetworkEstimator
         /// </summary>
         public string? CheckpointPath { get; set; }
 
+        /// <summary>
+        /// The most training pixels, in megabytes of float32 values (2^20 bytes), that <c>Fit</c> keeps in memory (default
+        /// 2048). Larger training sets (or sets whose row count is unknown and pass the limit while they are read) go to a
+        /// temporary cache file in <see cref="TrainingCacheFolder"/>, written in one pass over the data and read batch by
+        /// batch, so memory stays about one batch and the data set may exceed memory and 2^31 values. The file is deleted
+        /// when <c>Fit</c> returns or fails. The same seed gives the same training in memory and from the cache. 0 always
+        /// uses the cache.
+        /// </summary>
+        public int TrainingDataInMemoryLimitMegabytes { get; set; } = DecoupleNetworkDefaults.TrainingDataInMemoryLimitMegabytes;
+
+        /// <summary>
+        /// The folder of the training cache file (see <see cref="TrainingDataInMemoryLimitMegabytes"/>; created if missing and
+        /// checked writable before the data is read); null, the default, uses the system temporary folder
+        /// (<see cref="Path.GetTempPath"/>). It needs room for every training pixel as float32 (4 bytes a value).
+        /// </summary>
+        public string? TrainingCacheFolder { get; set; }
+
+        /// <summary>
+        /// When set, training stops after this many optimiser steps (batches), counted from the first epoch (like PyTorch
+        /// Lightning's <c>max_steps</c>): a fixed budget, e.g. for benchmarks. The learning-rate schedule still follows
+        /// <see cref="Epochs"/>; the report of an epoch cut short averages over the batches it ran, and a checkpoint keeps
+        /// only whole epochs. Null, the default: no limit.
+        /// </summary>
+        public int? MaximumSteps { get; set; }
+
         /// <summary>Number of training epochs.</summary>
         public int Epochs { get; set; } = DecoupleNetworkDefaults.Epochs;
 
@@ -157,6 +182,12 @@ public sealed partial class DecoupleNetworkEstimator
                 throw new ArgumentException($"{nameof(Normalization)} has {Normalization.Channels} channels but {nameof(ImageChannels)} is {ImageChannels}.", nameof(Normalization));
             }
 
+            SettingChecks.RequireRange(TrainingDataInMemoryLimitMegabytes, 0, 1 << 24, nameof(TrainingDataInMemoryLimitMegabytes));
+            if (TrainingCacheFolder is not null && (string.IsNullOrWhiteSpace(TrainingCacheFolder) || File.Exists(TrainingCacheFolder)))
+            {
+                throw new ArgumentException($"{nameof(TrainingCacheFolder)} '{TrainingCacheFolder}' must be the path of a folder, not empty or a file.", nameof(TrainingCacheFolder));
+            }
+
             // The training settings follow TrainingSettings' own rules, reported under these options' names.
             ToTrainingSettings(seed: 0, device: null).Validate(OptionName);
         }
@@ -169,6 +200,7 @@ public sealed partial class DecoupleNetworkEstimator
             Augmentation = Augmentation,
             CheckpointPath = CheckpointPath,
             GradientClipNorm = GradientClipNorm,
+            MaximumSteps = MaximumSteps,
             Device = device,
         };
 

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Microsoft.ML.Data;
 using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Native;
@@ -65,12 +64,14 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
 
     /// <summary>
     /// Validates the data, trains the network and returns the fitted transformer; <paramref name="cancellation"/> stops
-    /// the training between two batches with an <see cref="OperationCanceledException"/> (the checkpoint, if any, keeps the
-    /// last finished epoch, and nothing else is left behind).
+    /// the reading between two rows or the training between two batches with an <see cref="OperationCanceledException"/>
+    /// (the checkpoint, if any, keeps the last finished epoch, and nothing else is left behind: a training cache on disk,
+    /// see <see cref="Options.TrainingDataInMemoryLimitMegabytes"/>, is deleted whether Fit succeeds or fails).
     /// </summary>
     /// <exception cref="TrainingDivergedException">The training diverged (a NaN or infinite loss or weight); the checkpoint,
     /// if any, keeps the last finished epoch.</exception>
-    /// <exception cref="IOException"><see cref="Options.CheckpointPath"/> cannot be written (checked before the data is read).</exception>
+    /// <exception cref="IOException"><see cref="Options.CheckpointPath"/> or, when the data may not fit the in-memory limit,
+    /// <see cref="Options.TrainingCacheFolder"/> cannot be written (checked before the data is read).</exception>
     /// <exception cref="InvalidOperationException">The application lacks a libtorch or ONNX Runtime native package (checked
     /// before the data is read; the message names the package).</exception>
     public DecoupledNetworkTransformer Fit(IDataView input, CancellationToken cancellation)
@@ -86,14 +87,26 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
         // The native packages the application must add, named before the data is read and long before the training
         // ends and needs ONNX Runtime for the fitted transformer.
         NativePackageCheck.EnsureForTraining();
-        var (pixels, labels) = ReadTrainingData(input, imageColumn, labelColumn);
-        if (labels.Length == 0)
+        var shape = new ImageShape(geometry.Channels, geometry.Height, geometry.Width);
+        var reader = new TrainingDataReader(
+            _options.FeatureColumnName, shape, (long)_options.TrainingDataInMemoryLimitMegabytes << 20, _options.TrainingCacheFolder ?? Path.GetTempPath());
+        if (reader.MaySpill(input))
+        {
+            // Before the data is read: a cache folder that cannot be written fails now, not after a long reading pass.
+            DiskCachedTrainingImages.RequireWritable(_options.TrainingCacheFolder ?? Path.GetTempPath(), nameof(Options.TrainingCacheFolder), shape);
+        }
+
+        using var channel = _host.Start("Training");
+        var readClock = System.Diagnostics.Stopwatch.StartNew();
+        // Disposing the images deletes a disk cache, also when the training fails or is cancelled.
+        using var images = reader.Read(input, imageColumn, labelColumn, _options.Normalization is null && _options.NormalizeFromData, cancellation, out var measured);
+        if (images.Count == 0)
         {
             throw new ArgumentException($"The training data has no rows with a non-missing '{_options.LabelColumnName}'.", nameof(input));
         }
 
+        channel.Info(MessageSensitivity.None, $"Training data: {images} (read in {readClock.Elapsed.TotalSeconds:F1} s).");
         int seed = _options.Seed ?? _host.Rand.Next();
-        using var channel = _host.Start("Training");
         var (gpu, fallback) = CatalogEnvironment.GpuSettings(_environment);
         var device = TrainingDevice.Select(gpu, fallback, out string? deviceWarning);
         if (deviceWarning is not null)
@@ -103,11 +116,9 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
 
         ConvolutionSelfCheck.EnsureCorrectFor(device, warning => channel.Warning(MessageSensitivity.None, warning));
 
-        var shape = new ImageShape(geometry.Channels, geometry.Height, geometry.Width);
-        var normalization = _options.Normalization
-            ?? (_options.NormalizeFromData ? InputNormalization.Measure(pixels, labels.Length, shape) : null);
+        var normalization = _options.Normalization ?? measured;
         channel.Info(MessageSensitivity.None,
-            $"Decoupling a {(_options.UseGates ? "gated" : "dense")} {_options.Architecture} on {labels.Length} images of {shape}, {classes} classes, {_options.Epochs} epochs, seed {seed}, device {device}"
+            $"Decoupling a {(_options.UseGates ? "gated" : "dense")} {_options.Architecture} on {images.Count} images of {shape}, {classes} classes, {_options.Epochs} epochs, seed {seed}, device {device}"
             + (normalization is null ? "." : $", normalisation {normalization}."));
 
         // The fit's own generators draw the initialisation and, per epoch, the gate noise (see DecouplingTrainer):
@@ -128,7 +139,7 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
                 _options.ToTrainingSettings(seed, device),
                 report => channel.Info(MessageSensitivity.None, report.ToString()),
                 line => channel.Info(MessageSensitivity.None, line));
-            var history = trainer.Train(network, pixels, labels, cancellation);
+            var history = trainer.Train(network, images, cancellation);
             network.to(CPU);
             channel.Info(MessageSensitivity.None, $"Training done; path length {network.Description.PathLayout.PathLength}.");
             return CreateTransformer(input, network, classes, history);
@@ -243,85 +254,6 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
         }
 
         return (image, label, (int)key.Count, geometry);
-    }
-
-    private (float[] Pixels, int[] Labels) ReadTrainingData(IDataView input, DataViewSchema.Column imageColumn, DataViewSchema.Column labelColumn)
-    {
-        int imageSize = ((VectorDataViewType)imageColumn.Type).Size;
-        // Pre-size from the row count when the data view knows it (60 000 × 784 floats for Fashion-MNIST).
-        int capacity = (int)Math.Min(input.GetRowCount() ?? 0, int.MaxValue / Math.Max(1, imageSize));
-        var pixels = new List<float>(capacity * imageSize);
-        var labels = new List<int>(capacity);
-        using var cursor = input.GetRowCursor([imageColumn, labelColumn]);
-        var getImage = cursor.GetGetter<VBuffer<float>>(imageColumn);
-        var getLabel = GetLabelGetter(cursor, labelColumn);
-        VBuffer<float> image = default;
-        while (cursor.MoveNext())
-        {
-            uint key = getLabel();
-            if (key == 0)
-            {
-                continue; // Missing label: skipped, as ML.NET trainers do.
-            }
-
-            getImage(ref image);
-            int start = pixels.Count;
-            pixels.AddRange(image.DenseValues());
-            int bad = IndexOutsideUnitRange(CollectionsMarshal.AsSpan(pixels)[start..]);
-            if (bad >= 0)
-            {
-                throw new InvalidOperationException(
-                    $"Column '{_options.FeatureColumnName}' holds {pixels[start + bad]} at index {bad} of row {cursor.Position}; images must be finite values in [0, 1] (divide bytes by 255).");
-            }
-
-            labels.Add((int)key - 1);
-        }
-
-        return (pixels.ToArray(), labels.ToArray());
-    }
-
-    private static int IndexOutsideUnitRange(ReadOnlySpan<float> values)
-    {
-        for (int i = 0; i < values.Length; i++)
-        {
-            // Written so that NaN fails too.
-            if (!(values[i] >= 0f && values[i] <= 1f))
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
-
-    private static Func<uint> GetLabelGetter(DataViewRowCursor cursor, DataViewSchema.Column column)
-    {
-        switch (((KeyDataViewType)column.Type).RawType)
-        {
-            case var t when t == typeof(uint):
-            {
-                var getter = cursor.GetGetter<uint>(column);
-                return () => { uint v = 0; getter(ref v); return v; };
-            }
-
-            case var t when t == typeof(ushort):
-            {
-                var getter = cursor.GetGetter<ushort>(column);
-                return () => { ushort v = 0; getter(ref v); return v; };
-            }
-
-            case var t when t == typeof(byte):
-            {
-                var getter = cursor.GetGetter<byte>(column);
-                return () => { byte v = 0; getter(ref v); return v; };
-            }
-
-            default:
-            {
-                var getter = cursor.GetGetter<ulong>(column);
-                return () => { ulong v = 0; getter(ref v); return checked((uint)v); };
-            }
-        }
     }
 
     private static SchemaShape.Column FindColumn(SchemaShape schema, string name, string parameter)

@@ -19,6 +19,13 @@ if (args is ["--inference", ..])
     return InferenceBenchmark.Run(args[1..], line => Console.WriteLine($"[{inferenceClock.Elapsed:hh\\:mm\\:ss}] {line}"));
 }
 
+if (args is ["--larger-than-memory", ..])
+{
+    // Streaming training (issue 11): ResNet-18 on a generated 224×224 image folder larger than the in-memory limit.
+    var streamingClock = Stopwatch.StartNew();
+    return LargerThanMemoryBenchmark.Run(args[1..], line => Console.WriteLine($"[{streamingClock.Elapsed:hh\\:mm\\:ss}] {line}"));
+}
+
 BenchmarkArguments arguments;
 try
 {

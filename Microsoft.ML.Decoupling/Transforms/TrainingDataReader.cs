@@ -1,0 +1,162 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Decoupling.Modules;
+using Microsoft.ML.Decoupling.Training;
+
+namespace Microsoft.ML.Decoupling.Transforms;
+
+/// <summary>
+/// Reads the estimator's training data in one pass over the <see cref="IDataView"/> cursor: skips rows with a missing
+/// label, checks that every pixel is a finite value in [0, 1], measures the per-channel normalisation when asked, and
+/// stores the images in memory up to <see cref="DecoupleNetworkEstimator.Options.TrainingDataInMemoryLimitMegabytes"/>.
+/// Past the limit (or the largest .NET array) every image goes to a <see cref="DiskCachedTrainingImages"/> file in the
+/// cache folder instead, so the data set may be larger than memory and than 2^31 values.
+/// </summary>
+internal sealed class TrainingDataReader
+{
+    private const int InitialImages = 1024;
+    private readonly string _imageColumnName;
+    private readonly ImageShape _shape;
+    private readonly long _maximumInMemoryImages;
+    private readonly string _cacheFolder;
+
+    /// <param name="imageColumnName">The image column's name, for error messages.</param>
+    /// <param name="shape">The images' shape.</param>
+    /// <param name="memoryLimitBytes">The most pixel bytes kept in memory.</param>
+    /// <param name="cacheFolder">The folder of the disk cache.</param>
+    public TrainingDataReader(string imageColumnName, ImageShape shape, long memoryLimitBytes, string cacheFolder)
+    {
+        _imageColumnName = imageColumnName;
+        _shape = shape;
+        _maximumInMemoryImages = Math.Min(memoryLimitBytes / ((long)shape.Size * sizeof(float)), Array.MaxLength / shape.Size);
+        _cacheFolder = cacheFolder;
+    }
+
+    /// <summary>Whether <paramref name="input"/> may need the disk cache: its row count is unknown or above the limit.</summary>
+    public bool MaySpill(IDataView input) => !(input.GetRowCount() is { } rows && rows <= _maximumInMemoryImages);
+
+    /// <summary>
+    /// Reads the labelled images; the caller disposes the result (which deletes a disk cache). Also returns the measured
+    /// normalisation when <paramref name="measureNormalization"/> is set and there are images.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A pixel is not a finite value in [0, 1]; the message names the column and row.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was cancelled (checked between rows).</exception>
+    public TrainingImages Read(
+        IDataView input, DataViewSchema.Column imageColumn, DataViewSchema.Column labelColumn, bool measureNormalization, CancellationToken cancellation, out InputNormalization? normalization)
+    {
+        int size = _shape.Size;
+        long? rows = input.GetRowCount();
+        var statistics = measureNormalization ? new ChannelStatistics(_shape) : null;
+        DiskCachedTrainingImages? disk = null;
+        float[]? memory = null;
+        var labels = new List<int>();
+        try
+        {
+            if (!MaySpill(input))
+            {
+                memory = new float[rows!.Value * size]; // Every row fits: one array of the right size.
+            }
+            else if (rows is not null)
+            {
+                disk = DiskCachedTrainingImages.Create(_cacheFolder, _shape); // Known to be too large from the start.
+            }
+
+            using var cursor = input.GetRowCursor([imageColumn, labelColumn]);
+            var getImage = cursor.GetGetter<VBuffer<float>>(imageColumn);
+            var getLabel = KeyLabelGetter.Create(cursor, labelColumn);
+            VBuffer<float> value = default;
+            var image = new float[size];
+            while (cursor.MoveNext())
+            {
+                cancellation.ThrowIfCancellationRequested();
+                uint key = getLabel();
+                if (key == 0)
+                {
+                    continue; // Missing label: skipped, as ML.NET trainers do.
+                }
+
+                getImage(ref value);
+                value.CopyTo(image);
+                RequireUnitRange(image, cursor.Position);
+                statistics?.Add(image);
+                int label = (int)key - 1;
+                if (disk is null && labels.Count == _maximumInMemoryImages)
+                {
+                    disk = Spill(memory, labels);
+                    memory = null;
+                    labels.Clear();
+                }
+
+                if (disk is not null)
+                {
+                    disk.Append(image, label);
+                    continue;
+                }
+
+                memory = EnsureCapacity(memory, labels.Count + 1);
+                image.CopyTo(memory.AsSpan(labels.Count * size, size));
+                labels.Add(label);
+            }
+
+            normalization = statistics is { Count: > 0 } ? statistics.ToNormalization() : null;
+            if (disk is not null)
+            {
+                disk.Complete();
+                return disk;
+            }
+
+            return new InMemoryTrainingImages(memory ?? [], labels.ToArray(), _shape);
+        }
+        catch
+        {
+            disk?.Dispose();
+            throw;
+        }
+    }
+
+    private DiskCachedTrainingImages Spill(float[]? memory, List<int> labels)
+    {
+        var disk = DiskCachedTrainingImages.Create(_cacheFolder, _shape);
+        try
+        {
+            for (int i = 0; i < labels.Count; i++)
+            {
+                disk.Append(memory.AsSpan(i * _shape.Size, _shape.Size), labels[i]);
+            }
+
+            return disk;
+        }
+        catch
+        {
+            disk.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Grows the in-memory buffer by doubling, up to the in-memory limit, when it cannot take <paramref name="images"/> images.</summary>
+    private float[] EnsureCapacity(float[]? memory, int images)
+    {
+        long needed = (long)images * _shape.Size;
+        if (memory is not null && memory.Length >= needed)
+        {
+            return memory;
+        }
+
+        long capacity = Math.Min(Math.Max(images, Math.Max(InitialImages, 2L * (memory?.Length ?? 0) / _shape.Size)), _maximumInMemoryImages);
+        var grown = new float[capacity * _shape.Size];
+        memory?.CopyTo(grown, 0);
+        return grown;
+    }
+
+    private void RequireUnitRange(ReadOnlySpan<float> image, long row)
+    {
+        for (int i = 0; i < image.Length; i++)
+        {
+            // Written so that NaN fails too.
+            if (!(image[i] >= 0f && image[i] <= 1f))
+            {
+                throw new InvalidOperationException(
+                    $"Column '{_imageColumnName}' holds {image[i]} at index {i} of row {row}; images must be finite values in [0, 1] (divide bytes by 255).");
+            }
+        }
+    }
+}
