@@ -134,7 +134,7 @@ public sealed class DivergenceTests
             network.train();
             using var optimizer = optim.SGD(network.parameters(), 0.01, momentum: 0.9);
             using var gateNoise = SeededGenerator.Create(11);
-            DecouplingTrainer.Step(network, optimizer, pixels, labels, Settings(null).Weights, CPU, gateNoise, clip);
+            TrainingStep.Run(network, optimizer, pixels, labels, Settings(null).Weights, CPU, gateNoise, clip);
             using var scope = NewDisposeScope();
             // The gradients stay on the parameters until the next step clears them.
             return Math.Sqrt(network.parameters().Sum(p => p.grad!.square().sum().item<float>()));

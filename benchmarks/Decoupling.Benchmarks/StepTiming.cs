@@ -72,7 +72,7 @@ internal static class StepTiming
         var clock = Stopwatch.StartNew();
         foreach (var (pixels, labels) in batches)
         {
-            DecouplingTrainer.Step(network, optimizer, pixels, labels, weights, CPU, gateNoise);
+            TrainingStep.Run(network, optimizer, pixels, labels, weights, CPU, gateNoise);
         }
 
         return clock.Elapsed.TotalMilliseconds / batches.Count;
