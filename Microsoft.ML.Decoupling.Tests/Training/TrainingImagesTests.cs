@@ -165,6 +165,33 @@ public sealed class TrainingImagesTests
         Assert.AreEqual(nameof(TrainingSettings.MaximumSteps), zero.ParamName);
     }
 
+    [TestMethod]
+    public void Train_ABatchLargerThanOneArray_IsRefusedNamingBatchSize()
+    {
+        // 20 000 images of 3×224×224 exceed 2^31 values, which only a disk cache holds; a batch of 16 384 of them would too.
+        var shape = new ImageShape(3, 224, 224);
+        using var network = NetworkArchitecture.Vgg("4,4,4").Build(shape, 2, seed: 1);
+        using var images = new UnreadableTrainingImages(20_000, shape);
+        var settings = Settings() with { BatchSize = 16_384 };
+        var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new DecouplingTrainer(settings).Train(network, images));
+        Assert.AreEqual(nameof(TrainingSettings.BatchSize), error.ParamName);
+        StringAssert.Contains(error.Message, $"at most {Array.MaxLength / shape.Size}");
+    }
+
+    /// <summary>Many images that are never read (the trainer must refuse before it reads one).</summary>
+    private sealed class UnreadableTrainingImages(int count, ImageShape shape) : TrainingImages
+    {
+        public override int Count => count;
+
+        public override ImageShape Shape => shape;
+
+        public override string DataHash => throw new InvalidOperationException("hashed");
+
+        public override void ReadImage(int index, Span<float> target) => throw new InvalidOperationException("read");
+
+        public override int Label(int index) => throw new InvalidOperationException("read");
+    }
+
     private static TrainingSettings Settings() => new(3, 32, 0.05, 0.9, 1e-4, new LossWeights(0.5, 1, 0.05, 0.5), 9);
 
     private static DecoupledNetwork Build() => NetworkArchitecture.Vgg("4,M,8,8").Build(_shape, ShapesGenerator.ClassNames.Count, seed: 4);

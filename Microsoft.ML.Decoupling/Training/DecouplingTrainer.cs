@@ -84,6 +84,14 @@ public sealed class DecouplingTrainer
             throw new ArgumentException($"Expected labelled {network.Input} images; got {count} images of {images.Shape}.", nameof(images));
         }
 
+        // The batch buffer is one .NET array: with a disk cache the data may exceed 2^31 values, a batch may not.
+        long batchValues = (long)Math.Min(_settings.BatchSize, count) * network.Input.Size;
+        if (batchValues > Array.MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(TrainingSettings.BatchSize), _settings.BatchSize,
+                $"{nameof(TrainingSettings.BatchSize)} {_settings.BatchSize} of {network.Input} images is {batchValues} values, more than one array holds; use at most {Array.MaxLength / network.Input.Size}.");
+        }
+
         if (_settings.CheckpointPath is { } checkpointPath)
         {
             TrainingCheckpoint.RequireWritable(checkpointPath, nameof(TrainingSettings.CheckpointPath));
