@@ -30,7 +30,7 @@ public sealed class TrainingImagesTests
     }
 
     [TestMethod]
-    public void DiskCache_ReadsBackTheImagesAndHashesLikeHashData_ThenDeletesItsFile()
+    public void DiskCache_ReadsBackTheImagesAndHashesLikeHashData_WithoutANameOnDisk_ThenFreesIt()
     {
         string expectedHash = TrainingCheckpoint.HashData(_data.Pixels, _data.Labels);
         string path;
@@ -38,9 +38,11 @@ public sealed class TrainingImagesTests
         using (var memory = new InMemoryTrainingImages(_data.Pixels, _data.Labels, _shape))
         {
             path = cache.FilePath;
-            Assert.IsTrue(File.Exists(path));
+            Assert.IsTrue(cache.IsUnlinked, "on Linux the name is removed at creation");
+            Assert.IsFalse(File.Exists(path), "no name on disk: a killed process leaves nothing behind");
+            Assert.AreEqual(1, OpenFiles.CountUnder(_folder), "the data stay reachable through the open handle");
             Assert.AreEqual(_data.Count, cache.Count);
-            Assert.AreEqual((long)_data.Count * _shape.Size * sizeof(float), new FileInfo(path).Length);
+            Assert.AreEqual((long)_data.Count * _shape.Size * sizeof(float), cache.SizeInBytes);
             Assert.AreEqual(expectedHash, cache.DataHash, "fed while writing, labels at the end");
             Assert.AreEqual(expectedHash, memory.DataHash);
             var read = new float[_shape.Size];
@@ -52,7 +54,8 @@ public sealed class TrainingImagesTests
             }
         }
 
-        Assert.IsFalse(File.Exists(path), "the cache file is deleted on Dispose");
+        Assert.AreEqual(0, OpenFiles.CountUnder(_folder), "Dispose closes the handle, which frees the space");
+        Assert.IsEmpty(Directory.GetFileSystemEntries(_folder));
     }
 
     [TestMethod]

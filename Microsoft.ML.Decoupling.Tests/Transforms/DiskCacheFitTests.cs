@@ -71,7 +71,7 @@ public sealed class DiskCacheFitTests
         var cachedFromTheStart = Fit(Options(limitMegabytes: 0), knownRowCount: true);
 
         StringAssert.Contains(inMemory.DataLine, "in memory");
-        StringAssert.Contains(spilledWhileReading.DataLine, $"disk cache '{_folder}");
+        StringAssert.Contains(spilledWhileReading.DataLine, $"disk cache in '{_folder}'");
         StringAssert.Contains(cachedFromTheStart.DataLine, "disk cache");
         Assert.HasCount(2, inMemory.History, "12 steps: one epoch of 10 and 2 batches of the second");
         StateDictSnapshot.AssertIdentical(inMemory.Weights, spilledWhileReading.Weights, "spilled to disk while reading");
@@ -114,6 +114,7 @@ public sealed class DiskCacheFitTests
         var error = Assert.ThrowsExactly<InvalidOperationException>(() => ml.Transforms.DecoupleNetwork(options).Fit(ml.Data.LoadFromEnumerable(rows)));
         StringAssert.Contains(error.Message, "'Image'");
         StringAssert.Contains(error.Message, "row 39");
+        Assert.AreEqual(0, OpenFiles.CountUnder(_folder));
         Assert.IsEmpty(Directory.GetFileSystemEntries(_folder));
     }
 
@@ -127,13 +128,14 @@ public sealed class DiskCacheFitTests
         {
             if (e.RawMessage.StartsWith("Training data:", StringComparison.Ordinal))
             {
-                cacheExisted = Directory.GetFiles(_folder).Length == 1;
+                cacheExisted = OpenFiles.CountUnder(_folder) == 1;
                 cancellation.Cancel();
             }
         };
         Assert.ThrowsExactly<OperationCanceledException>(() =>
             ml.Transforms.DecoupleNetwork(Options(limitMegabytes: 0)).Fit(_train.ToDataView(ml), cancellation.Token));
-        Assert.IsTrue(cacheExisted, "the cache existed while training");
+        Assert.IsTrue(cacheExisted, "the cache was open while training");
+        Assert.AreEqual(0, OpenFiles.CountUnder(_folder), "the cache is closed, so its space is freed");
         Assert.IsEmpty(Directory.GetFileSystemEntries(_folder));
     }
 

@@ -8,7 +8,8 @@ namespace Microsoft.ML.Decoupling.Training;
 /// Training images in a temporary file of float32 pixels (image after image, C·H·W values each), labels in memory.
 /// Written once by <see cref="Append"/>, then read image by image with <see cref="RandomAccess.Read(Microsoft.Win32.SafeHandles.SafeFileHandle, Span{byte}, long)"/>
 /// into the caller's batch buffer: no memory map, so the resident set stays the size of a batch whatever the file's size.
-/// The file is opened with <see cref="FileOptions.DeleteOnClose"/> and deleted by <see cref="Dispose"/>.
+/// The file's name is removed as soon as it is created (Unix; <see cref="FileOptions.DeleteOnClose"/> on Windows), and
+/// <see cref="Dispose"/> frees it.
 /// </summary>
 internal sealed class DiskCachedTrainingImages : TrainingImages
 {
@@ -26,7 +27,7 @@ internal sealed class DiskCachedTrainingImages : TrainingImages
         _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     }
 
-    /// <summary>The cache file (deleted on <see cref="Dispose"/>).</summary>
+    /// <summary>The path the cache file was created at (on Unix the name is already removed; see <see cref="IsUnlinked"/>).</summary>
     public string FilePath => _file.Name;
 
     /// <summary>Bytes of pixels written so far.</summary>
@@ -41,13 +42,35 @@ internal sealed class DiskCachedTrainingImages : TrainingImages
     /// <inheritdoc/>
     public override string DataHash => _dataHash ?? throw new InvalidOperationException("The cache is still being written.");
 
-    /// <summary>Creates an empty cache file in <paramref name="folder"/>, deleted when the cache is disposed (or its process ends on Windows).</summary>
+    /// <summary>
+    /// Creates an empty cache file in <paramref name="folder"/>. On Linux and macOS its name is removed at once (the open
+    /// handle keeps the data; the space is freed when the handle closes, also when the process is killed, so a crash
+    /// or Ctrl+C leaves no multi-gigabyte file behind). On Windows, which cannot remove an open file's name, it is
+    /// opened with <see cref="FileOptions.DeleteOnClose"/>.
+    /// </summary>
     public static DiskCachedTrainingImages Create(string folder, ImageShape shape)
     {
         string path = Path.Combine(Path.GetFullPath(folder), $"decoupling-training-cache-{Guid.NewGuid():N}.f32");
-        var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, WriteBufferBytes, FileOptions.DeleteOnClose);
-        return new DiskCachedTrainingImages(file, shape);
+        bool unlink = !OperatingSystem.IsWindows();
+        var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, WriteBufferBytes, unlink ? FileOptions.None : FileOptions.DeleteOnClose);
+        if (unlink)
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch
+            {
+                file.Dispose();
+                throw;
+            }
+        }
+
+        return new DiskCachedTrainingImages(file, shape) { IsUnlinked = unlink };
     }
+
+    /// <summary>Whether the file's name was removed when it was created (Linux, macOS): it then has no path on disk.</summary>
+    public bool IsUnlinked { get; private init; }
 
     /// <summary>Appends one image (C·H·W values) and its 0-based label.</summary>
     public void Append(ReadOnlySpan<float> image, int label)
@@ -97,7 +120,9 @@ internal sealed class DiskCachedTrainingImages : TrainingImages
     public override int Label(int index) => (_labels ?? throw new InvalidOperationException("The cache is still being written."))[index];
 
     /// <inheritdoc/>
-    public override string ToString() => $"{Count} images of {Shape} in the disk cache '{FilePath}' ({SizeInBytes / 1e6:F1} MB, deleted after training)";
+    public override string ToString() => IsUnlinked
+        ? $"{Count} images of {Shape} in a disk cache in '{Path.GetDirectoryName(FilePath)}' ({SizeInBytes / 1e6:F1} MB; the file has no name, its space is freed when training ends or the process stops)"
+        : $"{Count} images of {Shape} in the disk cache '{FilePath}' ({SizeInBytes / 1e6:F1} MB, deleted after training)";
 
     /// <summary>
     /// Checks, before any data is read, that a cache file can be created in <paramref name="folder"/> (created if missing).

@@ -13,7 +13,10 @@ namespace Microsoft.ML.Decoupling.Transforms;
 /// </summary>
 internal sealed class TrainingDataReader
 {
+    // The first buffer of a data view without a row count: 1024 images, or fewer so that it stays within 64 MB
+    // (1024 images of 3×224×224 would be 616 MB held for 10 images).
     private const int InitialImages = 1024;
+    private const long InitialBufferBytes = 64L << 20;
     private readonly string _imageColumnName;
     private readonly ImageShape _shape;
     private readonly long _maximumInMemoryImages;
@@ -141,7 +144,8 @@ internal sealed class TrainingDataReader
             return memory;
         }
 
-        long capacity = Math.Min(Math.Max(images, Math.Max(InitialImages, 2L * (memory?.Length ?? 0) / _shape.Size)), _maximumInMemoryImages);
+        long initial = Math.Clamp(InitialBufferBytes / ((long)_shape.Size * sizeof(float)), 1, InitialImages);
+        long capacity = Math.Min(Math.Max(images, Math.Max(initial, 2L * (memory?.Length ?? 0) / _shape.Size)), _maximumInMemoryImages);
         var grown = new float[capacity * _shape.Size];
         memory?.CopyTo(grown, 0);
         return grown;
