@@ -59,6 +59,16 @@ public sealed class TrainingImagesTests
     }
 
     [TestMethod]
+    public void FreeSpaceCheck_TooLittleSpace_NamesTheOptionAndSizes()
+    {
+        Transforms.TrainingDataReader.RequireFreeSpace(_folder, 1); // a byte fits anywhere
+        var error = Assert.ThrowsExactly<IOException>(() => Transforms.TrainingDataReader.RequireFreeSpace(_folder, long.MaxValue / 2));
+        StringAssert.Contains(error.Message, "TrainingCacheFolder");
+        StringAssert.Contains(error.Message, _folder);
+        StringAssert.Contains(error.Message, "GB free");
+    }
+
+    [TestMethod]
     public void StreamingStatistics_EqualTheWholeArrayComputationBitForBit()
     {
         // Three channels of uneven values, many images: the per-channel sums in the order of the former Measure

@@ -17,6 +17,7 @@ internal sealed class TrainingDataReader
     // (1024 images of 3×224×224 would be 616 MB held for 10 images).
     private const int InitialImages = 1024;
     private const long InitialBufferBytes = 64L << 20;
+    private const string CacheFolderOption = nameof(DecoupleNetworkEstimator.Options.TrainingCacheFolder);
     private readonly string _imageColumnName;
     private readonly ImageShape _shape;
     private readonly long _maximumInMemoryImages;
@@ -60,7 +61,9 @@ internal sealed class TrainingDataReader
             }
             else if (rows is not null)
             {
-                disk = DiskCachedTrainingImages.Create(_cacheFolder, _shape); // Known to be too large from the start.
+                // Known to be too large from the start: the folder must hold all of it, checked before any row is read.
+                RequireFreeSpace(_cacheFolder, rows.Value * _shape.Size * sizeof(float));
+                disk = DiskCachedTrainingImages.Create(_cacheFolder, _shape);
             }
 
             using var cursor = input.GetRowCursor([imageColumn, labelColumn]);
@@ -91,7 +94,7 @@ internal sealed class TrainingDataReader
 
                 if (disk is not null)
                 {
-                    disk.Append(image, label);
+                    Append(disk, image, label);
                     continue;
                 }
 
@@ -116,6 +119,44 @@ internal sealed class TrainingDataReader
         }
     }
 
+    /// <summary>
+    /// Throws when the drive of <paramref name="folder"/> has less free space than <paramref name="bytes"/> (where the
+    /// platform reports it).
+    /// </summary>
+    /// <exception cref="IOException">Too little space; the message names TrainingCacheFolder, the folder and both sizes.</exception>
+    internal static void RequireFreeSpace(string folder, long bytes)
+    {
+        long available;
+        try
+        {
+            available = new DriveInfo(Path.GetFullPath(folder)).AvailableFreeSpace;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return; // No figure on this platform or file system: the writes will tell.
+        }
+
+        if (available < bytes)
+        {
+            throw new IOException(
+                $"{CacheFolderOption} '{folder}' has {available / 1e9:F2} GB free, but the training cache needs {bytes / 1e9:F2} GB (4 bytes per pixel value); choose a folder on a larger disk or free space.");
+        }
+    }
+
+    /// <summary>Appends to the cache; a failed write (a full disk) names the option, the folder and the size reached.</summary>
+    private void Append(DiskCachedTrainingImages disk, ReadOnlySpan<float> image, int label)
+    {
+        try
+        {
+            disk.Append(image, label);
+        }
+        catch (IOException ex)
+        {
+            throw new IOException(
+                $"Writing the training cache in {CacheFolderOption} '{_cacheFolder}' failed after {disk.SizeInBytes / 1e9:F2} GB ({ex.Message}); it needs 4 bytes per pixel value of the training data: choose a folder on a larger disk.", ex);
+        }
+    }
+
     private DiskCachedTrainingImages Spill(float[]? memory, List<int> labels)
     {
         var disk = DiskCachedTrainingImages.Create(_cacheFolder, _shape);
@@ -123,7 +164,7 @@ internal sealed class TrainingDataReader
         {
             for (int i = 0; i < labels.Count; i++)
             {
-                disk.Append(memory.AsSpan(i * _shape.Size, _shape.Size), labels[i]);
+                Append(disk, memory.AsSpan(i * _shape.Size, _shape.Size), labels[i]);
             }
 
             return disk;
