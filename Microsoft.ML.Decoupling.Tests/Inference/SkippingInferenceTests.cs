@@ -16,13 +16,7 @@ public sealed class SkippingInferenceTests
 
     public TestContext TestContext { get; set; } = null!;
 
-    public static IEnumerable<object[]> Architectures =>
-    [
-        ["vgg:8,16,M,16,32", 1, 16],
-        ["resnet20", 3, 16],
-        ["resnet18", 3, 32],
-        ["googlenet", 3, 8],
-    ];
+    public static IEnumerable<object[]> Architectures => SmallArchitectures.All;
 
     [TestMethod]
     [DynamicData(nameof(Architectures))]
