@@ -18,6 +18,19 @@ public static class DecouplingColumnNames
     /// <summary>Output column with the calculation path: 0/1 gate values of all gated layers in forward order.</summary>
     public const string Path = "Path";
 
+    /// <summary>
+    /// Column of the gate logits g behind the path (one per path bit, forward order; the path is 1(g &gt; 0)): the continuous
+    /// values the 0/1 gates are cut from.
+    /// </summary>
+    public const string GateLogits = "GateLogits";
+
+    /// <summary>
+    /// Column of the gated filters' responses: GAP(Y) of each gated filter's output before its gate (the y of the KL loss),
+    /// one per path bit, in path order. Not in the paper; a tree detector on these reads the input far better than on the
+    /// 0/1 path (BENCHMARKS.md, "Detector features").
+    /// </summary>
+    public const string Responses = "Responses";
+
     /// <summary>Detection data: Boolean column, true for an adversarial copy (the detectors' label).</summary>
     public const string IsAdversarial = "IsAdversarial";
 

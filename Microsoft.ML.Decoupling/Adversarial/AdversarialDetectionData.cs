@@ -64,13 +64,15 @@ public static class AdversarialDetectionData
 
         return new DetectionSet(result.Attack, images.ClassNames, imageSize, pathLength, features, rows, result.SuccessRate);
 
-        DetectionRow Row(int i, float[] pixels, (float[] Paths, NetworkReadout Readout) read, bool isAdversarial, bool succeeded, int label, int target)
+        DetectionRow Row(int i, float[] pixels, PathReadout read, bool isAdversarial, bool succeeded, int label, int target)
         {
             var scores = read.Readout.Scores.AsSpan(i * classes, classes);
             return new DetectionRow(
                 i,
                 pixels.AsSpan(i * imageSize, imageSize).ToArray(),
                 read.Paths.AsSpan(i * pathLength, pathLength).ToArray(),
+                read.GateLogits.AsSpan(i * pathLength, pathLength).ToArray(),
+                read.Responses.AsSpan(i * pathLength, pathLength).ToArray(),
                 scores.ToArray(),
                 read.Readout.Features.AsSpan(i * features, features).ToArray(),
                 isAdversarial,
@@ -122,14 +124,18 @@ public static class AdversarialDetectionData
         return [.. chosen];
     }
 
-    private static (float[] Paths, NetworkReadout Readout) Read(DecoupledNetwork network, float[] pixels, int count, DetectionDataOptions options)
+    private static PathReadout Read(DecoupledNetwork network, float[] pixels, int count, DetectionDataOptions options)
     {
         if (network.IsGated)
         {
             var readout = NetworkReadout.Run(network, pixels, count, batchSize: options.BatchSize);
-            return (readout.Paths, readout);
+            return new PathReadout(readout.Paths, readout.GateLogits, readout.GatedResponses, readout);
         }
 
-        return options.DensePath!.Encode(network, pixels, count, options.BatchSize);
+        var (paths, margins, responses, dense) = options.DensePath!.Encode(network, pixels, count, options.BatchSize);
+        return new PathReadout(paths, margins, responses, dense);
     }
+
+    /// <summary>The path-shaped features of a batch of images (count×PathLength each) and the readout they came from.</summary>
+    private sealed record PathReadout(float[] Paths, float[] GateLogits, float[] Responses, NetworkReadout Readout);
 }

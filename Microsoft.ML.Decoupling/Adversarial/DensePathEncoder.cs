@@ -65,16 +65,21 @@ public sealed class DensePathEncoder
         return new DensePathEncoder(layers, thresholds);
     }
 
-    /// <summary>Dense paths of count×C·H·W <paramref name="pixels"/> (count×PathLength 0/1 values) and the readout behind them.</summary>
-    internal (float[] Paths, NetworkReadout Readout) Encode(DecoupledNetwork network, float[] pixels, int count, int batchSize)
+    /// <summary>
+    /// Dense paths of count×C·H·W <paramref name="pixels"/> (count×PathLength 0/1 values), their margins (response minus
+    /// threshold: the dense counterpart of the gate logits), the responses and the readout behind them.
+    /// </summary>
+    internal (float[] Paths, float[] Margins, float[] Responses, NetworkReadout Readout) Encode(DecoupledNetwork network, float[] pixels, int count, int batchSize)
     {
         var readout = NetworkReadout.Run(network, pixels, count, Layers, batchSize);
         var paths = new float[readout.Responses.Length];
+        var margins = new float[readout.Responses.Length];
         for (long i = 0; i < paths.Length; i++)
         {
-            paths[i] = readout.Responses[i] > _thresholds[i % _thresholds.Length] ? 1f : 0f;
+            margins[i] = readout.Responses[i] - _thresholds[i % _thresholds.Length];
+            paths[i] = margins[i] > 0 ? 1f : 0f;
         }
 
-        return (paths, readout);
+        return (paths, margins, readout.Responses, readout);
     }
 }

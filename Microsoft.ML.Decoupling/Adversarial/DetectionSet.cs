@@ -4,8 +4,8 @@ namespace Microsoft.ML.Decoupling.Adversarial;
 
 /// <summary>
 /// Clean images and their adversarial copies with what the network made of them: the data adversarial detectors are
-/// trained and tested on. <see cref="ToDataView"/> gives ML.NET the columns Image, Path, Score, IsAdversarial,
-/// AttackSucceeded, Label, TargetLabel and PairId.
+/// trained and tested on. <see cref="ToDataView"/> gives ML.NET the columns Image, Path, GateLogits, Responses, Score,
+/// IsAdversarial, AttackSucceeded, Label, TargetLabel and PairId.
 /// </summary>
 public sealed class DetectionSet
 {
@@ -46,7 +46,8 @@ public sealed class DetectionSet
 
     /// <summary>
     /// The rows as an ML.NET view: <c>Image</c> (vector of C·H·W), <c>Path</c> (vector of <see cref="PathLength"/> 0/1
-    /// values), <c>Score</c> (vector of K softmax scores), <c>IsAdversarial</c> and <c>AttackSucceeded</c> (Boolean),
+    /// values), <c>GateLogits</c> and <c>Responses</c> (vectors of <see cref="PathLength"/>: the gate logits behind the path
+    /// and each gated filter's GAP response before its gate, see <see cref="DetectionRow"/>), <c>Score</c> (vector of K softmax scores), <c>IsAdversarial</c> and <c>AttackSucceeded</c> (Boolean),
     /// <c>Label</c> and <c>TargetLabel</c> (keys over the class names, 1-based raw values as ML.NET keys are; TargetLabel is
     /// missing for an untargeted attack) and <c>PairId</c> (Int32).
     /// </summary>
@@ -58,6 +59,10 @@ public sealed class DetectionSet
         definition[nameof(DetectionViewRow.Image)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, ImageSize);
         definition[nameof(DetectionViewRow.Path)].ColumnName = DecouplingColumnNames.Path;
         definition[nameof(DetectionViewRow.Path)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, PathLength);
+        definition[nameof(DetectionViewRow.GateLogits)].ColumnName = DecouplingColumnNames.GateLogits;
+        definition[nameof(DetectionViewRow.GateLogits)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, PathLength);
+        definition[nameof(DetectionViewRow.Responses)].ColumnName = DecouplingColumnNames.Responses;
+        definition[nameof(DetectionViewRow.Responses)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, PathLength);
         definition[nameof(DetectionViewRow.Score)].ColumnName = DecouplingColumnNames.Score;
         definition[nameof(DetectionViewRow.Score)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, ClassNames.Count);
         definition[nameof(DetectionViewRow.IsAdversarial)].ColumnName = DecouplingColumnNames.IsAdversarial;
@@ -90,6 +95,8 @@ public sealed class DetectionSet
     {
         Image = row.Image,
         Path = row.Path,
+        GateLogits = row.GateLogits,
+        Responses = row.Responses,
         Score = row.Score,
         IsAdversarial = row.IsAdversarial,
         AttackSucceeded = row.AttackSucceeded,
@@ -103,6 +110,10 @@ public sealed class DetectionSet
         public float[] Image { get; set; } = [];
 
         public float[] Path { get; set; } = [];
+
+        public float[] GateLogits { get; set; } = [];
+
+        public float[] Responses { get; set; } = [];
 
         public float[] Score { get; set; } = [];
 

@@ -4,7 +4,8 @@ namespace Microsoft.ML.Decoupling.Modules;
 
 /// <summary>
 /// Everything an evaluation-mode forward pass can tell about a batch of images, read out on the host: softmax scores,
-/// the calculation path, the penultimate features (the head's input) and, on request, GAP(Y) of named conv units.
+/// the calculation path, the gate logits and pre-gate responses of the gated layers, the penultimate features (the
+/// head's input) and, on request, GAP(Y) of named conv units.
 /// </summary>
 internal sealed class NetworkReadout
 {
@@ -13,6 +14,8 @@ internal sealed class NetworkReadout
         Count = count;
         Scores = new float[(long)count * classes];
         Paths = new float[(long)count * pathLength];
+        GateLogits = new float[(long)count * pathLength];
+        GatedResponses = new float[(long)count * pathLength];
         Features = new float[(long)count * features];
         Responses = new float[(long)count * responses];
     }
@@ -24,6 +27,12 @@ internal sealed class NetworkReadout
 
     /// <summary>Calculation paths, count×PathLength (empty rows for a network without gates).</summary>
     public float[] Paths { get; }
+
+    /// <summary>Gate logits g of the gated layers (the path is 1(g &gt; 0)), count×PathLength, path order.</summary>
+    public float[] GateLogits { get; }
+
+    /// <summary>GAP(Y) of the gated layers before their gates (the y of Lkl), count×PathLength, path order.</summary>
+    public float[] GatedResponses { get; }
 
     /// <summary>Penultimate features, count×C of the last feature map.</summary>
     public float[] Features { get; }
@@ -70,6 +79,8 @@ internal sealed class NetworkReadout
                 if (pathLength > 0)
                 {
                     output.Path().cpu().data<float>().CopyTo(result.Paths, start * pathLength);
+                    cat(output.GateLogits.ToArray(), 1).cpu().data<float>().CopyTo(result.GateLogits, start * pathLength);
+                    cat(output.Responses.ToArray(), 1).cpu().data<float>().CopyTo(result.GatedResponses, start * pathLength);
                 }
 
                 responses?.cpu().data<float>().CopyTo(result.Responses, start * (int)responses.shape[1]);

@@ -165,6 +165,7 @@ public sealed class DecouplingTrainer
         int count = images.Count;
         int imageSize = network.Input.Size;
         double rate = _settings.LearningRateAt(epoch);
+        var weights = _settings.Weights.AtEpoch(epoch);
         foreach (var group in optimizer.ParamGroups)
         {
             group.LearningRate = rate;
@@ -181,6 +182,7 @@ public sealed class DecouplingTrainer
         var augmentation = _settings.Augmentation is { IsActive: true } a ? a : null;
 
         var clock = Stopwatch.StartNew();
+        var pathQuality = network.IsGated ? new PathQualityTally(network.Description.PathLayout) : null;
         var sums = new double[6];
         long correct = 0;
         int seen = 0;
@@ -194,7 +196,7 @@ public sealed class DecouplingTrainer
             int size = Math.Min(_settings.BatchSize, count - start);
             Gather(images, order.AsSpan(start, size), batchPixels, batchLabels, augmentation, source, random);
 
-            var stats = TrainingStep.Run(network, optimizer, batchPixels.AsSpan(0, size * imageSize), batchLabels.AsSpan(0, size), _settings.Weights, device, gateNoise, _settings.GradientClipNorm, (epoch + 1, b + 1));
+            var stats = TrainingStep.Run(network, optimizer, batchPixels.AsSpan(0, size * imageSize), batchLabels.AsSpan(0, size), weights, device, gateNoise, _settings.GradientClipNorm, (epoch + 1, b + 1), pathQuality);
             for (int i = 0; i < 6; i++)
             {
                 sums[i] += stats[i] * size;
@@ -213,7 +215,8 @@ public sealed class DecouplingTrainer
         return new EpochReport(
             epoch + 1, _settings.Epochs, rate,
             sums[0] / seen, sums[1] / seen, sums[2] / seen, sums[3] / seen, sums[4] / seen,
-            (double)correct / seen, sums[5] / seen, clock.Elapsed.TotalSeconds);
+            (double)correct / seen, sums[5] / seen, clock.Elapsed.TotalSeconds,
+            pathQuality?.DynamicShare ?? 0, pathQuality?.DistinctPathShare ?? 0, pathQuality?.ClassifierAccuracy ?? 0);
     }
 
     private CheckpointHeader Header(DecoupledNetwork network, int completedEpochs, int count, string? dataHash, IReadOnlyList<EpochReport> history) => new(

@@ -8,7 +8,8 @@ internal static class TrainingStep
 {
     /// <summary>
     /// One training step in its own dispose scope: forward, objective, backward, optional gradient clipping, SGD update.
-    /// Returns Lce, Lmi, Lkl, Ls, the total, the mean gate value and the number of correct predictions of the batch.
+    /// Returns Lce, Lmi, Lkl, Ls, the total, the mean gate value and the number of correct predictions of the batch;
+    /// <paramref name="pathQuality"/>, when given, tallies the batch's noise-free paths.
     /// <paramref name="gateNoise"/> draws the gate noise (null: torch's process-wide generator).
     /// </summary>
     /// <exception cref="TrainingDivergedException">A loss term or the gradient norm is not finite (the network is left as it
@@ -16,7 +17,7 @@ internal static class TrainingStep
     /// goes into the message.</exception>
     internal static float[] Run(
         DecoupledNetwork network, TorchSharp.Modules.SGD optimizer, ReadOnlySpan<float> pixels, ReadOnlySpan<long> labels, LossWeights weights, Device device,
-        Generator? gateNoise, double? gradientClipNorm = null, (int Epoch, int Batch) position = default)
+        Generator? gateNoise, double? gradientClipNorm = null, (int Epoch, int Batch) position = default, PathQualityTally? pathQuality = null)
     {
         using var scope = NewDisposeScope();
         int size = labels.Length;
@@ -51,6 +52,8 @@ internal static class TrainingStep
                 output.Gates.Count == 0 ? ones(1, device: device).squeeze() : output.Path().mean(),
                 output.Logits.argmax(1).eq(target).sum().to_type(ScalarType.Float32) }).cpu().data<float>().ToArray();
         }
+
+        pathQuality?.Add(output.GateLogits, target, network.Program.PathClassifiers);
 
         // Index i of the statistics is term i of TrainingTerm (CrossEntropy … Total).
         for (int i = 0; i <= (int)TrainingTerm.Total; i++)

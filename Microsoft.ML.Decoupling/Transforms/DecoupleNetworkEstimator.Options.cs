@@ -116,6 +116,13 @@ public sealed partial class DecoupleNetworkEstimator
         public double TargetRatio { get; set; } = DecoupleNetworkDefaults.TargetRatio;
 
         /// <summary>
+        /// Epochs over which λs ramps in linearly from 0 (0-based epoch e uses λs·min(1, e / this)), so that Lmi shapes the
+        /// gates before the sparsity loss closes filters; 0 (default): λs from the start, as in the paper. At most
+        /// <see cref="Epochs"/>.
+        /// </summary>
+        public int SparsityWarmupEpochs { get; set; }
+
+        /// <summary>
         /// When set, gradients are rescaled before each update so that their global L2 norm is at most this value (a guard
         /// against divergence at high learning rates); null, the default, does not clip.
         /// </summary>
@@ -194,7 +201,7 @@ public sealed partial class DecoupleNetworkEstimator
 
         internal TrainingSettings ToTrainingSettings(int seed, TorchSharp.torch.Device? device) => new(
             Epochs, BatchSize, LearningRate, Momentum, WeightDecay,
-            new LossWeights(MutualInformationWeight, KullbackLeiblerWeight, SparsityWeight, TargetRatio),
+            new LossWeights(MutualInformationWeight, KullbackLeiblerWeight, SparsityWeight, TargetRatio) { SparsityWarmupEpochs = SparsityWarmupEpochs },
             seed)
         {
             Augmentation = Augmentation,
@@ -264,6 +271,7 @@ public sealed partial class DecoupleNetworkEstimator
             _ when setting == TrainingSettings.WeightName(nameof(LossWeights.KullbackLeibler)) => nameof(KullbackLeiblerWeight),
             _ when setting == TrainingSettings.WeightName(nameof(LossWeights.Sparsity)) => nameof(SparsityWeight),
             _ when setting == TrainingSettings.WeightName(nameof(LossWeights.TargetRatio)) => nameof(TargetRatio),
+            _ when setting == TrainingSettings.WeightName(nameof(LossWeights.SparsityWarmupEpochs)) => nameof(SparsityWarmupEpochs),
             _ => setting,
         };
     }

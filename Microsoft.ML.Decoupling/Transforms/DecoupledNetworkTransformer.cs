@@ -92,6 +92,18 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
     }
 
     /// <summary>
+    /// Measures how useful the network's paths are on <paramref name="data"/> (dynamic share per layer and overall, distinct
+    /// paths, each layer's path-classifier accuracy, whole-path <paramref name="neighbors"/>-NN accuracy of the class); see
+    /// <see cref="PathQuality"/>. Use held-out data: on the training set the k-NN flatters.
+    /// </summary>
+    /// <exception cref="ArgumentException">The label column is missing or not a key, or the data has fewer than two rows.</exception>
+    public PathQuality MeasurePathQuality(IDataView data, string labelColumnName = DecouplingColumnNames.Label, int neighbors = 5, int maxSamples = 5000)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return PathQuality.Compute(PathSetReader.Read(this, data, labelColumnName), Network, neighbors, maxSamples);
+    }
+
+    /// <summary>
     /// Writes the network's parameters and buffers as a PyTorch state dict (<c>.pt</c>, <c>.pth</c>, <c>.bin</c>) or a
     /// <c>.safetensors</c> file, with the keys of the usual PyTorch implementation of the architecture: PyTorch loads it,
     /// and <see cref="PretrainedWeights.FromFile"/> turns a dense one into the initial weights of a decoupled network.

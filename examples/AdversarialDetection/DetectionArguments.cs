@@ -8,7 +8,8 @@ internal sealed record DetectionArguments
     public const string Usage =
         "usage: dotnet run -c Release --project examples/AdversarialDetection -- [--dataset fashion-mnist|shapes|cifar10] [--data-dir DIR] [--architecture A] [--epochs N] " +
         "[--train-limit N] [--cache DIR] [--output DIR] [--seeds N] [--images-per-class 1,5,10] [--test-per-class N] [--pool-per-class N] " +
-        "[--attacks ifgsm,pgd-linf,pgd-l2] [--lambda-m X] [--lambda-s X] [--train-only] [--seed N]";
+        "[--attacks ifgsm,pgd-linf,pgd-l2] [--lambda-m X] [--lambda-s X] [--target-ratio X] [--sparsity-warmup N] [--pretrain-epochs N] " +
+        "[--trainers FastForest,FastTree,LightGbm] [--train-only] [--seed N]";
 
     public string? Dataset { get; init; }
 
@@ -44,6 +45,21 @@ internal sealed record DetectionArguments
     /// <summary>λs of the decoupled network; null: the Quickstart's 0.05.</summary>
     public double? SparsityWeight { get; init; }
 
+    /// <summary>R of the decoupled network; null: the Quickstart's 0.5.</summary>
+    public double? TargetRatio { get; init; }
+
+    /// <summary>Epochs over which λs ramps in (Options.SparsityWarmupEpochs); null: the preset's.</summary>
+    public int? SparsityWarmupEpochs { get; init; }
+
+    /// <summary>
+    /// Epochs of dense pretraining before decoupling (the paper starts from a pretrained dense network); 0 trains the
+    /// decoupled network from scratch. The dense baseline then trains for the same total budget, pretraining + --epochs.
+    /// </summary>
+    public int PretrainEpochs { get; init; }
+
+    /// <summary>The detector trainers to compare (Detectors.Trainers).</summary>
+    public IReadOnlyList<string> Trainers { get; init; } = ["FastForest", "FastTree", "LightGbm"];
+
     public int Seed { get; init; } = 1;
 
     public static DetectionArguments Parse(string[] args)
@@ -70,6 +86,10 @@ internal sealed record DetectionArguments
                 "--train-only" => result with { TrainOnly = true },
                 "--lambda-m" => result with { MutualInformationWeight = NonNegative(name, Value()) },
                 "--lambda-s" => result with { SparsityWeight = NonNegative(name, Value()) },
+                "--target-ratio" => result with { TargetRatio = NonNegative(name, Value()) is var r && r <= 1 ? r : throw new ArgumentException($"{name} must be in [0, 1].") },
+                "--sparsity-warmup" => result with { SparsityWarmupEpochs = NonNegativeInt(name, Value()) },
+                "--pretrain-epochs" => result with { PretrainEpochs = NonNegativeInt(name, Value()) },
+                "--trainers" => result with { Trainers = Value().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) is var t && t.Length > 0 && t.All(Detectors.Trainers.Contains) ? t : throw new ArgumentException($"{name} must list some of {string.Join(", ", Detectors.Trainers)}.") },
                 "--seed" => result with { Seed = PositiveInt(name, Value()) },
                 "--help" or "-h" => throw new ArgumentException(Usage),
                 _ => throw new ArgumentException($"Unknown argument '{name}'. {Usage}"),
@@ -98,6 +118,11 @@ internal sealed record DetectionArguments
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double parsed) && parsed >= 0 && double.IsFinite(parsed)
             ? parsed
             : throw new ArgumentException($"{name} must be a non-negative number, got '{value}'.");
+
+    private static int NonNegativeInt(string name, string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int parsed)
+            ? parsed
+            : throw new ArgumentException($"{name} must be a non-negative integer, got '{value}'.");
 
     private static int PositiveInt(string name, string value) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int parsed) && parsed > 0

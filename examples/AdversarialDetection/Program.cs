@@ -67,7 +67,9 @@ using (dense)
     var denseNetwork = dense.Network;
     int classes = gatedNetwork.Classes;
     var denseWrong = Misclassified(denseNetwork, test);
-    Log($"Test accuracy: decoupled {1 - (Misclassified(gatedNetwork, test).Count / (double)test.Count):F4}, dense {1 - (denseWrong.Count / (double)test.Count):F4}.");
+    double decoupledAccuracy = 1 - (Misclassified(gatedNetwork, test).Count / (double)test.Count);
+    double denseAccuracy = 1 - (denseWrong.Count / (double)test.Count);
+    Log($"Test accuracy: decoupled {decoupledAccuracy:F4}, dense {denseAccuracy:F4}.");
 
     // One pool of held-out images that both networks classify right, attacked once per attack; every seed draws its
     // detector training images (nested 1 ⊂ 5 ⊂ 10 per class) and disjoint test images from it.
@@ -84,8 +86,9 @@ using (dense)
 
     var (_, testPaths) = NetworkInference.Run(gatedNetwork, test);
     int pathLength = gatedNetwork.Description.PathLayout.PathLength;
-    var states = Microsoft.ML.Decoupling.Analysis.FilterStateCounts.FromPaths(Enumerable.Range(0, test.Count).Select(i => testPaths.AsSpan(i * pathLength, pathLength).ToArray()).ToList(), pathLength);
-    Log($"Decoupled network's filters over the test set: {states.Energetic} energetic, {states.Silent} silent, {states.Dynamic} dynamic of {pathLength}.");
+    double meanFlops = Enumerable.Range(0, test.Count).Average(i => (double)decoupled.FlopsForPath(testPaths.AsSpan(i * pathLength, pathLength)));
+    var quality = decoupled.MeasurePathQuality(test.ToDataView(mlContext));
+    Log($"Decoupled network over the test set: {decoupled.DenseFlops / meanFlops:F2}× fewer FLOPs than dense; {quality}.");
     var pool = test.Select(poolIndices);
     var calibration = train.Slice(0, Math.Min(5000, train.Count));
     var densePath = DensePathEncoder.Fit(denseNetwork, calibration);
@@ -117,10 +120,13 @@ using (dense)
                 bool InTrain(DetectionRow r) => rank.TryGetValue(r.PairId, out int k) && k < n;
                 var gatedTrain = gated.Where(InTrain);
                 var denseTrain = denseSet.Where(InTrain);
-                foreach (string trainer in Detectors.Trainers)
+                foreach (string trainer in arguments.Trainers)
                 {
                     Add(table, name, "decoupled path", trainer, n, [DecouplingColumnNames.Path], gatedTrain, gatedTest);
+                    Add(table, name, "gate logits", trainer, n, [DecouplingColumnNames.GateLogits], gatedTrain, gatedTest);
+                    Add(table, name, "responses", trainer, n, [DecouplingColumnNames.Responses], gatedTrain, gatedTest);
                     Add(table, name, "dense path (a)", trainer, n, [DecouplingColumnNames.Path], denseTrain, denseTest);
+                    Add(table, name, "dense responses (a')", trainer, n, [DecouplingColumnNames.Responses], denseTrain, denseTest);
                     Add(table, name, "softmax scores (b)", trainer, n, [DecouplingColumnNames.Score], gatedTrain, gatedTest);
                     Add(table, name, "path + scores (c)", trainer, n, [DecouplingColumnNames.Path, DecouplingColumnNames.Score], gatedTrain, gatedTest);
                 }
@@ -136,6 +142,7 @@ using (dense)
             foreach (var (other, (otherGated, _)) in sets.Where(s => s.Key != name))
             {
                 Add(transfer, $"{name} → {other}", "decoupled path", "FastForest", maxPerClass, [DecouplingColumnNames.Path], trainSet, otherGated.Where(r => testIds.Contains(r.PairId)));
+                Add(transfer, $"{name} → {other}", "responses", "FastForest", maxPerClass, [DecouplingColumnNames.Responses], trainSet, otherGated.Where(r => testIds.Contains(r.PairId)));
             }
         }
 
@@ -161,6 +168,7 @@ using (dense)
     var deployed = sets[arguments.Attacks[0]].Gated;
     Deployment.Run(mlContext, decoupled, deployed.Where(r => firstRank.ContainsKey(r.PairId)), deployed.Where(r => firstTest.Contains(r.PairId)), arguments.Output, Log);
     File.WriteAllText(Path.Combine(arguments.Output, "results.md"), report);
+    Summary.Write(Path.Combine(arguments.Output, "summary.json"), args, decoupledAccuracy, denseAccuracy, decoupled.DenseFlops / meanFlops, quality, table, transfer);
     Log($"Wrote {Path.Combine(arguments.Output, "results.md")}.");
 }
 

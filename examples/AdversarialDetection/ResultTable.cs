@@ -26,6 +26,10 @@ internal sealed class ResultTable
         list.Add((metrics.Auc, metrics.TruePositiveRateAt5PercentFalsePositives, metrics.Accuracy));
     }
 
+    /// <summary>Every cell's mean AUC over seeds, for summaries: (attack, features, trainer, images per class, AUC).</summary>
+    public IEnumerable<(string Attack, string Features, string Trainer, int PerClass, double Auc)> MeanAucs() =>
+        _cells.Where(c => c.Value.Count > 0).Select(c => (c.Key.Attack, c.Key.Features, c.Key.Trainer, c.Key.PerClass, c.Value.Average(v => v.Auc)));
+
     public string ToMarkdown(IReadOnlyList<int> perClass)
     {
         var text = new StringBuilder();

@@ -66,6 +66,15 @@ public sealed class PathSeparability
         return new PathSeparability(layers, whole, chance, neighbors, rows.Length);
     }
 
+    /// <summary>The whole-path leave-one-out k-NN accuracy alone, on a seeded sample of at most <paramref name="maxSamples"/> paths.</summary>
+    internal static double WholePathOnly(PathSet paths, int neighbors, int maxSamples, int seed, out int samples)
+    {
+        var rows = SampleSelection.Choose(paths.Count, maxSamples, seed);
+        samples = rows.Length;
+        var labels = rows.Select(r => paths.LabelArray[r]).ToArray();
+        return Accuracy(paths, 0, paths.Layout.Layers.Count, rows, labels, neighbors);
+    }
+
     private static double Accuracy(PathSet paths, int firstLayer, int layerCount, int[] rows, int[] labels, int neighbors)
     {
         var slice = paths.Slice(firstLayer, layerCount, out int width);
