@@ -63,6 +63,42 @@ public sealed class OnnxExportTests
     }
 
     [TestMethod]
+    public void Export_Responses_MatchTorchGatedResponses()
+    {
+        using var session = new InferenceSession(_model);
+        using var runOptions = new RunOptions();
+        using var input = OrtValue.CreateTensorValueFromMemory(_test.Pixels, [_test.Count, _test.ImageSize]);
+        using var outputs = session.Run(runOptions, [DecouplingColumnNames.Image], [input], [DecouplingColumnNames.Path, DecouplingColumnNames.Responses]);
+        var paths = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+        var responses = outputs[1].GetTensorDataAsSpan<float>().ToArray();
+        var expected = NetworkReadout.Run(_network, _test.Pixels, _test.Count);
+        int length = _network.Description.PathLayout.PathLength;
+        Assert.HasCount(expected.GatedResponses.Length, responses);
+
+        // Compared on images whose whole path agrees (a bit flipped at g ≈ 0 changes every response after it).
+        int compared = 0;
+        double largest = 0;
+        for (int i = 0; i < _test.Count; i++)
+        {
+            if (!paths.AsSpan(i * length, length).SequenceEqual(expected.Paths.AsSpan(i * length, length)))
+            {
+                continue;
+            }
+
+            compared++;
+            for (int j = i * length; j < (i + 1) * length; j++)
+            {
+                largest = Math.Max(largest, Math.Abs(responses[j] - expected.GatedResponses[j]));
+            }
+        }
+
+        TestContext.WriteLine($"Responses of {compared} images: max abs diff {largest:E2}; range of the responses {expected.GatedResponses.Min():F3} to {expected.GatedResponses.Max():F3}.");
+        Assert.IsGreaterThanOrEqualTo(_test.Count * 0.95, compared);
+        Assert.IsLessThan(1e-4, largest, "GAP(Y) before the gate, as the TorchSharp forward pass records it");
+        Assert.IsGreaterThan(0.01, expected.GatedResponses.Max(), "the responses are not all zero");
+    }
+
+    [TestMethod]
     public void Export_BatchOfOne_MatchesTorch()
     {
         const int count = 8;
@@ -105,13 +141,15 @@ public sealed class OnnxExportTests
         NodeMetadata input = session.InputMetadata[DecouplingColumnNames.Image];
         NodeMetadata score = session.OutputMetadata[DecouplingColumnNames.Score];
         NodeMetadata path = session.OutputMetadata[DecouplingColumnNames.Path];
+        NodeMetadata responses = session.OutputMetadata[DecouplingColumnNames.Responses];
 
         Assert.HasCount(1, session.InputMetadata);
-        CollectionAssert.AreEquivalent(new[] { DecouplingColumnNames.Score, DecouplingColumnNames.Path }, session.OutputMetadata.Keys.ToArray());
+        CollectionAssert.AreEquivalent(new[] { DecouplingColumnNames.Score, DecouplingColumnNames.Path, DecouplingColumnNames.Responses }, session.OutputMetadata.Keys.ToArray());
+        CollectionAssert.AreEqual(new[] { -1, _network.Description.PathLayout.PathLength }, responses.Dimensions);
         CollectionAssert.AreEqual(new[] { -1, _test.ImageSize }, input.Dimensions);
         CollectionAssert.AreEqual(new[] { -1, _network.Classes }, score.Dimensions);
         CollectionAssert.AreEqual(new[] { -1, _network.Description.PathLayout.PathLength }, path.Dimensions);
-        foreach (NodeMetadata value in new[] { input, score, path })
+        foreach (NodeMetadata value in new[] { input, score, path, responses })
         {
             Assert.AreEqual(DecoupledNetworkOnnxExporter.BatchDimension, value.SymbolicDimensions[0]);
             Assert.AreEqual(typeof(float), value.ElementType);

@@ -103,12 +103,15 @@ public static class DecoupledNetworkOnnxExporter
         var maps = new string[program.FeatureMapCount];
         maps[0] = image;
         var gates = new List<string>();
+        // GAP(Y) before the gate of every gated layer, for the responses output (not for compact networks, which do not
+        // compute the filters they removed).
+        var responses = options.ResponsesName is not null && !network.IsCompact && network.IsGated ? new List<string>() : null;
         int pool = 0, add = 0, shortcut = 0, concat = 0;
         foreach (var step in program.Steps)
         {
             maps[step.Output] = step switch
             {
-                ConvolutionStep s => WriteUnit(graph, maps[s.Input], s.Unit, gates, image),
+                ConvolutionStep s => WriteUnit(graph, maps[s.Input], s.Unit, gates, image, responses),
                 MaxPoolStep s => graph.Node("MaxPool", $"pool{pool++}", [maps[s.Input]],
                     Ints("kernel_shape", s.KernelSize, s.KernelSize), Ints("strides", s.Stride, s.Stride), Ints("pads", s.Padding, s.Padding, s.Padding, s.Padding)),
                 ResidualAddStep s => graph.Node("Relu", $"add{add}.relu", [graph.Node("Add", $"add{add++}", [maps[s.Main], maps[s.Shortcut]])]),
@@ -136,6 +139,19 @@ public static class DecoupledNetworkOnnxExporter
         {
             graph.Output(score, DataType.Float, batch, network.Classes);
             graph.Output(path, DataType.Float, batch, layout.PathLength);
+        }
+
+        if (responses is { Count: > 0 })
+        {
+            string all = graph.Node("Concat", perRow ? $"{options.ResponsesName}.batched" : options.ResponsesName!, responses, Int("axis", 1));
+            if (perRow)
+            {
+                graph.Output(graph.Node("Reshape", options.ResponsesName!, [all, graph.Int64s("output.flat_shape", -1)]), DataType.Float, layout.PathLength);
+            }
+            else
+            {
+                graph.Output(all, DataType.Float, batch, layout.PathLength);
+            }
         }
 
         if (options.PredictedValueName is not null && options.ClassValues is not null)
@@ -168,7 +184,7 @@ public static class DecoupledNetworkOnnxExporter
     /// A conv unit: gate (read from the input), conv with BatchNorm folded in, optional Relu, mask; for a compact unit also
     /// its full-length path bits (whose constants take their batch size from <paramref name="image"/>) and its scatter.
     /// </summary>
-    private static string WriteUnit(GraphWriter graph, string input, ConvolutionUnit unit, List<string> gates, string image)
+    private static string WriteUnit(GraphWriter graph, string input, ConvolutionUnit unit, List<string> gates, string image, List<string>? responses)
     {
         string layer = unit.Name;
         // The gate reads the layer INPUT (paper Eq. 3), so its nodes come before the conv's.
@@ -186,6 +202,11 @@ public static class DecoupledNetworkOnnxExporter
         else if (mask is not null)
         {
             gates.Add(mask);
+            if (responses is not null)
+            {
+                string pooled = graph.Node("GlobalAveragePool", $"{layer}.response.pool", [x]);
+                responses.Add(graph.Node("Flatten", $"{layer}.response", [pooled], Int("axis", 1)));
+            }
         }
 
         if (mask is not null)

@@ -12,7 +12,7 @@ namespace Microsoft.ML.Decoupling.Onnx;
 internal static class DetectorOnnxConversion
 {
     /// <summary>
-    /// The network's output columns that <paramref name="detectorInput"/> holds, in the order Path, Score, each checked to be
+    /// The network's output columns that <paramref name="detectorInput"/> holds, in the order Path, Score, Responses, each checked to be
     /// the known-size float vector the network writes.
     /// </summary>
     /// <exception cref="ArgumentException">A column has another type or size, or neither column is there.</exception>
@@ -22,6 +22,7 @@ internal static class DetectorOnnxConversion
         [
             new(network.Columns.Path, network.PathLayout.PathLength, "calculation path"),
             new(network.Columns.Score, network.Network.Classes, "class probabilities"),
+            .. network.Columns.Responses is { } responses ? [new NetworkColumn(responses, network.PathLayout.PathLength, "gated filters' responses")] : Array.Empty<NetworkColumn>(),
         ];
         var found = new List<NetworkColumn>();
         foreach (var candidate in candidates)
@@ -46,8 +47,8 @@ internal static class DetectorOnnxConversion
         if (found.Count == 0)
         {
             throw new ArgumentException(
-                $"The detector's input has neither the network's '{network.Columns.Path}' column (vector of {network.PathLayout.PathLength} floats) "
-                + $"nor its '{network.Columns.Score}' column (vector of {network.Network.Classes} floats); expected the view the detector was fitted on.",
+                $"The detector's input has none of the network's '{network.Columns.Path}' column (vector of {network.PathLayout.PathLength} floats), "
+                + $"'{network.Columns.Score}' column (vector of {network.Network.Classes} floats) or '{network.Columns.Responses ?? DecouplingColumnNames.Responses}' column; expected the view the detector was fitted on.",
                 nameof(detectorInput));
         }
 
@@ -58,7 +59,7 @@ internal static class DetectorOnnxConversion
     public static IDataView RootView(MLContext mlContext, IReadOnlyList<NetworkColumn> columns)
     {
         var definition = SchemaDefinition.Create(typeof(NetworkOutputRow), SchemaDefinition.Direction.Read);
-        string[] members = [nameof(NetworkOutputRow.First), nameof(NetworkOutputRow.Second)];
+        string[] members = [nameof(NetworkOutputRow.First), nameof(NetworkOutputRow.Second), nameof(NetworkOutputRow.Third)];
         for (int i = 0; i < members.Length; i++)
         {
             var column = definition[members[i]];
@@ -92,7 +93,7 @@ internal static class DetectorOnnxConversion
         {
             throw new ArgumentException(
                 $"The detector does not accept the network's columns {Describe(rootSchema)} alone: {e.Message} Expected a detector fitted on the "
-                + "network's Path (and optionally Score) columns, with no other input column.",
+                + "network's Path, Score and Responses columns only, with no other input column.",
                 nameof(detector),
                 e);
         }
@@ -195,5 +196,7 @@ internal static class DetectorOnnxConversion
         public float[] First { get; set; } = [];
 
         public float[] Second { get; set; } = [];
+
+        public float[] Third { get; set; } = [];
     }
 }

@@ -27,6 +27,13 @@ public sealed class OnnxExportOptions
     /// <summary>Name of the calculation-path output, a float tensor [N, PathLength] of 0/1. Default: <see cref="DecouplingColumnNames.Path"/>.</summary>
     public string PathName { get; set; } = DecouplingColumnNames.Path;
 
+    /// <summary>
+    /// Name of the responses output, a float tensor [N, PathLength]: GAP(Y) of every gated filter before its gate, in path
+    /// order (see <see cref="DecouplingColumnNames.Responses"/>). Written for gated networks that are not compact (a compact
+    /// network does not compute the filters it removed); null leaves it out. Default: <see cref="DecouplingColumnNames.Responses"/>.
+    /// </summary>
+    public string? ResponsesName { get; set; } = DecouplingColumnNames.Responses;
+
     /// <summary>Opset of the default ONNX domain, from <see cref="MinimumOpsetVersion"/> to <see cref="MaximumOpsetVersion"/>. Default: 17.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside 13–17.</exception>
     public int OpsetVersion
@@ -89,6 +96,11 @@ public sealed class OnnxExportOptions
             (nameof(ScoreName), ScoreName),
             (nameof(PathName), PathName),
         };
+        if (ResponsesName is not null)
+        {
+            CheckName(ResponsesName, nameof(ResponsesName));
+            names.Add((nameof(ResponsesName), ResponsesName));
+        }
 
         if (PredictedValueName is not null)
         {

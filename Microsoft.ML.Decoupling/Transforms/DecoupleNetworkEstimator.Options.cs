@@ -24,6 +24,13 @@ public sealed partial class DecoupleNetworkEstimator
         /// <summary>Output column of the calculation path (0/1 per gated filter, forward order).</summary>
         public string PathColumnName { get; set; } = DecouplingColumnNames.Path;
 
+        /// <summary>
+        /// Output column of the gated filters' responses: GAP(Y) of every gated filter before its gate, in path order (the y of
+        /// the KL loss; a vector as long as the path). Continuous where the path is 0/1, and the better detector feature
+        /// (BENCHMARKS.md, "Detector features"); not written for a network without gates.
+        /// </summary>
+        public string ResponsesColumnName { get; set; } = DecouplingColumnNames.Responses;
+
         /// <summary>Image channels C.</summary>
         public int ImageChannels { get; set; } = DecoupleNetworkDefaults.ImageChannels;
 
@@ -169,6 +176,7 @@ public sealed partial class DecoupleNetworkEstimator
             RequireName(ScoreColumnName, nameof(ScoreColumnName));
             RequireName(PredictedLabelColumnName, nameof(PredictedLabelColumnName));
             RequireName(PathColumnName, nameof(PathColumnName));
+            RequireName(ResponsesColumnName, nameof(ResponsesColumnName));
             RequireDistinctNames();
             SettingChecks.RequireRange(ImageChannels, 1, 4096, nameof(ImageChannels));
             SettingChecks.RequireRange(ImageHeight, 0, 65536, nameof(ImageHeight));
@@ -238,6 +246,7 @@ public sealed partial class DecoupleNetworkEstimator
                 (nameof(ScoreColumnName), ScoreColumnName),
                 (nameof(PredictedLabelColumnName), PredictedLabelColumnName),
                 (nameof(PathColumnName), PathColumnName),
+                (nameof(ResponsesColumnName), ResponsesColumnName),
             };
             for (int i = 0; i < names.Length; i++)
             {

@@ -53,10 +53,12 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
         // SchemaShape.Column has no public constructor. Public transforms give columns of the same kinds as ours:
         // vectors of Single (Score, Path; sizes are only known after Fit) and a copy of the key label (PredictedLabel).
         var shapes = new MLContext().Transforms;
-        return shapes.Concatenate(_options.ScoreColumnName, _options.FeatureColumnName)
+        var outputs = shapes.Concatenate(_options.ScoreColumnName, _options.FeatureColumnName)
             .Append(shapes.Concatenate(_options.PathColumnName, _options.FeatureColumnName))
-            .Append(shapes.CopyColumns(_options.PredictedLabelColumnName, _options.LabelColumnName))
-            .GetOutputSchema(inputSchema);
+            .Append(shapes.CopyColumns(_options.PredictedLabelColumnName, _options.LabelColumnName));
+        return _options.UseGates
+            ? outputs.Append(shapes.Concatenate(_options.ResponsesColumnName, _options.FeatureColumnName)).GetOutputSchema(inputSchema)
+            : outputs.GetOutputSchema(inputSchema);
     }
 
     /// <summary>Validates the data, trains the network and returns the fitted transformer.</summary>
@@ -161,7 +163,10 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
         var stages = new List<ITransformer>();
         try
         {
-            var data = Append(stages, OnnxCatalog().ApplyOnnxModel([_options.ScoreColumnName, _options.PathColumnName], [_options.FeatureColumnName], modelFile.Path), input);
+            string[] outputs = network.IsGated
+                ? [_options.ScoreColumnName, _options.PathColumnName, _options.ResponsesColumnName]
+                : [_options.ScoreColumnName, _options.PathColumnName];
+            var data = Append(stages, OnnxCatalog().ApplyOnnxModel(outputs, [_options.FeatureColumnName], modelFile.Path), input);
             data = Append(stages, _catalog.CopyColumns(ScorerInputColumn, _options.ScoreColumnName), data);
 
             // ML.NET's scorer always writes a column named "Score" (softmax of its input here): it reads a copy of the
@@ -175,7 +180,8 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
                 ? [ScorerInputColumn]
                 : [ScorerInputColumn, ArgMaxPredictionTransformerFactory.ScorerScoreColumn];
             Append(stages, _catalog.DropColumns(scratch), data);
-            var columns = new DecouplingColumns(_options.FeatureColumnName, _options.ScoreColumnName, _options.PredictedLabelColumnName, _options.PathColumnName);
+            var columns = new DecouplingColumns(_options.FeatureColumnName, _options.ScoreColumnName, _options.PredictedLabelColumnName, _options.PathColumnName,
+                network.IsGated ? _options.ResponsesColumnName : null);
             return new DecoupledNetworkTransformer(network, new TransformerChain<ITransformer>(stages.ToArray()), modelFile, history, columns) { CheckPixels = _options.CheckPixels };
         }
         catch
@@ -209,6 +215,7 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
         InputName = _options.FeatureColumnName,
         ScoreName = _options.ScoreColumnName,
         PathName = _options.PathColumnName,
+        ResponsesName = _options.ResponsesColumnName,
     };
 
     private static IDataView Append<TTransformer>(List<ITransformer> stages, IEstimator<TTransformer> estimator, IDataView data)

@@ -121,7 +121,7 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
     public void SaveOnnx(string path, OnnxExportOptions? options = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        options ??= new OnnxExportOptions { InputName = Columns.Feature, ScoreName = Columns.Score, PathName = Columns.Path };
+        options ??= new OnnxExportOptions { InputName = Columns.Feature, ScoreName = Columns.Score, PathName = Columns.Path, ResponsesName = Columns.Responses };
         DecoupledNetworkOnnxExporter.Export(Network, path, options);
     }
 

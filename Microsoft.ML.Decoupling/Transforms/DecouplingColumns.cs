@@ -5,4 +5,6 @@ namespace Microsoft.ML.Decoupling.Transforms;
 /// <param name="Score">Output class probabilities.</param>
 /// <param name="PredictedLabel">Output predicted class (key).</param>
 /// <param name="Path">Output calculation path.</param>
-public sealed record DecouplingColumns(string Feature, string Score, string PredictedLabel, string Path);
+/// <param name="Responses">Output responses of the gated filters (GAP before the gate, path order; see
+/// <see cref="DecouplingColumnNames.Responses"/>), or null for a network without gates.</param>
+public sealed record DecouplingColumns(string Feature, string Score, string PredictedLabel, string Path, string? Responses = null);

@@ -37,5 +37,28 @@ internal static class Summary
         string temporary = file + ".tmp";
         File.WriteAllText(temporary, summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         File.Move(temporary, file, overwrite: true);
+        File.WriteAllText(Path.ChangeExtension(file, ".row.md"), Row(args, decoupledAccuracy, denseAccuracy, flopsReduction, quality, table, transfer));
+    }
+
+    /// <summary>Features in the order of a sweep row's AUC cells.</summary>
+    public static readonly string[] RowFeatures = ["decoupled path", "gate logits", "responses", "dense path (a)", "penultimate features (d)", "softmax scores (b)"];
+
+    /// <summary>
+    /// One markdown row for a sweep table: accuracy, FLOPs, path quality, then per attack and images per class the FastForest
+    /// AUCs of <see cref="RowFeatures"/> (Mahalanobis for the penultimate features) as "a / b / …", then the transfer AUCs
+    /// of the responses.
+    /// </summary>
+    private static string Row(string[] args, double decoupledAccuracy, double denseAccuracy, double flopsReduction, PathQuality quality, ResultTable table, ResultTable transfer)
+    {
+        var aucs = table.MeanAucs().Where(c => c.Trainer is "FastForest" or "Mahalanobis").ToArray();
+        var cells = new List<string>();
+        foreach (var group in aucs.GroupBy(c => (c.Attack, c.PerClass)))
+        {
+            cells.Add($"{group.Key.Attack} {group.Key.PerClass}/class: " + string.Join(" / ", RowFeatures.Select(f => group.FirstOrDefault(c => c.Features == f) is { Attack: not null } c ? c.Auc.ToString("F3", System.Globalization.CultureInfo.InvariantCulture) : "—")));
+        }
+
+        string transfers = string.Join("; ", transfer.MeanAucs().Where(c => c.Features == "responses").Select(c => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{c.Attack} {c.Auc:F3}")));
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"| `{string.Join(' ', args)}` | {decoupledAccuracy:F4} | {denseAccuracy:F4} | {flopsReduction:F2}× | {quality.DynamicShare:P1} | {quality.DistinctPaths}/{quality.Paths} | {quality.MeanClassifierAccuracy:F3} | {quality.WholePathNeighborAccuracy:F3} | {string.Join("<br>", cells)} | {transfers} |\n");
     }
 }
