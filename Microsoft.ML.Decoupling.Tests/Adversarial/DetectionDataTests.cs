@@ -1,6 +1,7 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Decoupling.Adversarial;
 using Microsoft.ML.Decoupling.Data;
+using Microsoft.ML.Decoupling.Modules;
 
 namespace Microsoft.ML.Decoupling.Tests;
 
@@ -94,7 +95,58 @@ public sealed class DetectionDataTests
         // Chance is 0.5. Measured 0.82 (scores 0.76–0.77, Mahalanobis 0.79–0.85; 1 and 2 torch threads) with this fixture's
         // dynamic paths (53 of 64 filters dynamic); with the sparsity loss on, paths of this small network turn static (5 dynamic) and the AUC drops to 0.58.
         Assert.IsTrue(report.Path.Auc > 0.65, $"path detector AUC {report.Path.Auc:F3}");
+        Assert.IsTrue(report.Responses.Auc > 0.65, $"responses detector AUC {report.Responses.Auc:F3}");
         Assert.IsTrue(report.Mahalanobis.Auc > 0.6, $"Mahalanobis AUC {report.Mahalanobis.Auc:F3}");
+    }
+
+    [TestMethod]
+    public void DetectionRows_CarryGateLogitsAndResponses_ThatThePathIsCutFrom()
+    {
+        var network = TrainedShapesNetworks.Gated;
+        var images = TrainedShapesNetworks.TestImages.Slice(0, 40);
+        var set = AdversarialDetectionData.Create(network, images, new FastGradientSignMethod(0.1));
+        var readout = NetworkReadout.Run(network, images.Pixels, images.Count);
+        int length = set.PathLength;
+
+        foreach (var row in set.Rows)
+        {
+            Assert.HasCount(length, row.GateLogits);
+            Assert.HasCount(length, row.Responses);
+            for (int b = 0; b < length; b++)
+            {
+                Assert.AreEqual(row.GateLogits[b] > 0 ? 1f : 0f, row.Path[b], $"bit {b} of pair {row.PairId} is 1(g > 0)");
+            }
+        }
+
+        var clean = set.Rows.Where(r => !r.IsAdversarial).ToArray();
+        CollectionAssert.AreEqual(readout.GatedResponses.AsSpan(0, length).ToArray(), clean[0].Responses, "y = GAP(Y) before the gate, as the forward pass records it");
+        Assert.IsTrue(clean.SelectMany(r => r.Responses).All(v => v >= 0), "responses after ReLU are not negative");
+
+        var view = set.ToDataView(new MLContext(seed: 1));
+        foreach (string column in new[] { DecouplingColumnNames.GateLogits, DecouplingColumnNames.Responses })
+        {
+            Assert.AreEqual(new VectorDataViewType(NumberDataViewType.Single, length), view.Schema[column].Type, column);
+        }
+
+        var responses = view.GetColumn<float[]>(DecouplingColumnNames.Responses).First();
+        CollectionAssert.AreEqual(set.Rows[0].Responses, responses);
+    }
+
+    [TestMethod]
+    public void DensePathRows_CarryMarginsAndDenseResponses()
+    {
+        var dense = TrainedShapesNetworks.Dense;
+        var encoder = DensePathEncoder.Fit(dense, TrainedShapesNetworks.TrainImages.Slice(0, 300));
+        var set = AdversarialDetectionData.Create(dense, TrainedShapesNetworks.TestImages.Slice(0, 30), new FastGradientSignMethod(0.1), new DetectionDataOptions { DensePath = encoder });
+
+        foreach (var row in set.Rows)
+        {
+            for (int b = 0; b < set.PathLength; b++)
+            {
+                Assert.AreEqual(row.GateLogits[b] > 0 ? 1f : 0f, row.Path[b], "the dense bit is 1 where response − threshold > 0");
+                Assert.IsTrue(row.Responses[b] >= 0);
+            }
+        }
     }
 
     [TestMethod]

@@ -76,6 +76,21 @@ public sealed class DetectorOnnxExportTests
     }
 
     [TestMethod]
+    public void SaveOnnxWithDetector_ForestOnResponsesAndScore_MatchesTwoStageMLNetPipeline()
+    {
+        string path = Path.Combine(_folder, "forest-responses.onnx");
+        var detector = _mlContext.Transforms.Concatenate("Features", DecouplingColumnNames.Responses, DecouplingColumnNames.Score)
+            .Append(_mlContext.BinaryClassification.Trainers.FastForest(IsAdversarial, "Features", numberOfTrees: 20))
+            .Fit(_detectionData);
+
+        DetectorOnnxExport.SaveOnnxWithDetector(_mlContext, _network, detector, _detectionData, path);
+
+        AssertParity(path, detector, DetectorOnnxExportOptions.ScoreColumnName);
+        using var session = new InferenceSession(path);
+        Assert.IsTrue(session.OutputMetadata.ContainsKey(DecouplingColumnNames.Responses), "the merged graph also outputs the responses");
+    }
+
+    [TestMethod]
     public void SaveOnnxWithDetector_BoostingOnPathAndScore_GivesTheCalibratedProbability()
     {
         string path = Path.Combine(_folder, "boosting.onnx");
@@ -285,22 +300,26 @@ public sealed class DetectorOnnxExportTests
     {
         float[][] paths = networkOutput.GetColumn<VBuffer<float>>(DecouplingColumnNames.Path).Select(v => v.DenseValues().ToArray()).ToArray();
         float[][] scores = networkOutput.GetColumn<VBuffer<float>>(DecouplingColumnNames.Score).Select(v => v.DenseValues().ToArray()).ToArray();
+        float[][] responses = networkOutput.GetColumn<VBuffer<float>>(DecouplingColumnNames.Responses).Select(v => v.DenseValues().ToArray()).ToArray();
         bool[] adversarial = Enumerable.Range(0, paths.Length).Select(i => i >= CleanCount).ToArray();
-        return DetectionData(paths[0].Length, scores[0].Length, paths, scores, adversarial);
+        return DetectionData(paths[0].Length, scores[0].Length, paths, scores, adversarial, responses);
     }
 
-    private static IDataView DetectionData(int pathLength, int classes, float[][] paths, float[][] scores, bool[] adversarial)
+    private static IDataView DetectionData(int pathLength, int classes, float[][] paths, float[][] scores, bool[] adversarial, float[][]? responses = null)
     {
         var definition = SchemaDefinition.Create(typeof(DetectionRow), SchemaDefinition.Direction.Read);
         definition[nameof(DetectionRow.Path)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, pathLength);
         definition[nameof(DetectionRow.Score)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, classes);
-        var rows = paths.Select((p, i) => new DetectionRow { Path = p, Score = scores[i], IsAdversarial = adversarial[i] }).ToList();
+        definition[nameof(DetectionRow.Responses)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, pathLength);
+        var rows = paths.Select((p, i) => new DetectionRow { Path = p, Score = scores[i], Responses = responses?[i] ?? new float[pathLength], IsAdversarial = adversarial[i] }).ToList();
         return _mlContext.Data.LoadFromEnumerable(rows, definition);
     }
 
     private sealed class DetectionRow
     {
         public float[] Path { get; set; } = [];
+
+        public float[] Responses { get; set; } = [];
 
         public float[] Score { get; set; } = [];
 

@@ -6,8 +6,9 @@ namespace Microsoft.ML.Decoupling.Adversarial;
 
 /// <summary>
 /// One-call version of the detection workflow (paper §4.4) for demos and the Quickstart: sample correctly classified
-/// images per class, attack them, train an ML.NET FastForest on the Path column, and measure it beside two baselines
-/// on the same held-out images — FastForest on the softmax scores, and the Mahalanobis detector. The steps are public
+/// images per class, attack them, train an ML.NET FastForest on the Path column and another on the Responses column
+/// (the gated filters' GAP responses before their gates), and measure them beside two baselines on the same held-out
+/// images — FastForest on the softmax scores, and the Mahalanobis detector. The steps are public
 /// (<see cref="AdversarialDetectionData"/>, <see cref="DetectionSet.ToDataView"/>, <see cref="DetectorMetrics"/>); compose
 /// them directly to use other trainers or features.
 /// </summary>
@@ -53,12 +54,13 @@ public static class PathAdversarialDetector
         var trainView = train.ToDataView(mlContext);
         var testView = test.ToDataView(mlContext);
         var path = Evaluate(mlContext, DecouplingColumnNames.Path, trainView, testView);
+        var responses = Evaluate(mlContext, DecouplingColumnNames.Responses, trainView, testView);
         var scores = Evaluate(mlContext, DecouplingColumnNames.Score, trainView, testView);
         var mahalanobis = MahalanobisDetector.Fit(network, calibration);
         var threshold = DetectorMetrics.BestThreshold(mahalanobis.Score(train), train.Rows.Select(r => r.IsAdversarial).ToArray());
         var distance = DetectorMetrics.Compute(mahalanobis.Score(test), test.Rows.Select(r => r.IsAdversarial).ToArray(), threshold);
         double success = (train.AttackSuccessRate * trainIndices.Length + test.AttackSuccessRate * testIndices.Length) / (trainIndices.Length + testIndices.Length);
-        return new AdversarialDetectionReport(attack.ToString(), success, TrainerName, path, scores, distance, train, test, trainIndices, testIndices);
+        return new AdversarialDetectionReport(attack.ToString(), success, TrainerName, path, responses, scores, distance, train, test, trainIndices, testIndices);
     }
 
     /// <summary>
