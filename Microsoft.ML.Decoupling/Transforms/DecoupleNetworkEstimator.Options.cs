@@ -95,6 +95,18 @@ public sealed partial class DecoupleNetworkEstimator
         /// </summary>
         public int? MaximumSteps { get; set; }
 
+        /// <summary>
+        /// Epochs of dense pretraining before decoupling, in the same <c>Fit</c> (paper §3.4: decoupling starts from a
+        /// pretrained network): the architecture without gates trains on the same data with the same settings for this many
+        /// epochs, its weights initialise the gated network (the gates keep their own initialisation), and the gated network
+        /// then trains for <see cref="Epochs"/>. <see cref="InitialWeights"/>, when set, initialise the dense stage. With a
+        /// <see cref="CheckpointPath"/> the dense stage keeps its own checkpoint beside it (the same path + <c>.dense</c>), so
+        /// an interrupted fit resumes in either stage; <see cref="MaximumSteps"/> limits the decoupling stage. The same as a
+        /// dense <c>Fit</c> followed by <see cref="PretrainedWeights.FromNetwork"/> (the two give identical weights). 0
+        /// (default): the gated network trains from its initialisation alone.
+        /// </summary>
+        public int DensePretrainingEpochs { get; set; }
+
         /// <summary>Number of training epochs.</summary>
         public int Epochs { get; set; } = DecoupleNetworkDefaults.Epochs;
 
@@ -187,6 +199,11 @@ public sealed partial class DecoupleNetworkEstimator
             }
 
             SettingChecks.RequireRange(GateReduction, 1, 1 << 16, nameof(GateReduction));
+            SettingChecks.RequireRange(DensePretrainingEpochs, 0, 100_000, nameof(DensePretrainingEpochs));
+            if (DensePretrainingEpochs > 0 && !UseGates)
+            {
+                throw new ArgumentException($"{nameof(DensePretrainingEpochs)} is {DensePretrainingEpochs} but {nameof(UseGates)} is false: dense pretraining initialises a gated network; train the dense network for more epochs instead.", nameof(DensePretrainingEpochs));
+            }
             if (Architecture is null)
             {
                 throw new ArgumentNullException(nameof(Architecture), $"{nameof(Architecture)} must name a network, e.g. NetworkArchitecture.CifarResNet(20).");

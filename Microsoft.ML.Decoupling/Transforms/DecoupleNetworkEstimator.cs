@@ -128,17 +128,22 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
         var network = _options.Architecture.Build(shape, classes, _options.UseGates, _options.GateReduction, normalization, seed);
         try
         {
-            if (_options.InitialWeights is { } weights)
+            var settings = _options.ToTrainingSettings(seed, device);
+            if (_options.DensePretrainingEpochs > 0 && !(settings.CheckpointPath is { } resumed && File.Exists(resumed)))
             {
-                var loaded = weights.ApplyTo(network);
-                channel.Info(MessageSensitivity.None, $"Initial weights from {weights}: {loaded.LoadedCount} tensors loaded, {loaded.KeptInitialCount} kept their initialisation, {loaded.IgnoredSourceCount} source entries skipped, {loaded.UnmappedSourceKeys.Count} without a counterpart here{(loaded.UnmappedSourceKeys.Count > 0 ? $" ({string.Join(", ", loaded.UnmappedSourceKeys)})" : "")}.");
+                // Not when the decoupling stage resumes from its checkpoint, which replaces every weight anyway.
+                DensePretraining.Run(network, _options.Architecture, _options.DensePretrainingEpochs, settings, _options.InitialWeights, images, line => channel.Info(MessageSensitivity.None, line), cancellation);
+            }
+            else if (_options.InitialWeights is { } weights)
+            {
+                channel.Info(MessageSensitivity.None, DensePretraining.Describe(weights, weights.ApplyTo(network)));
             }
 
             // Export the untrained network once: a clash between the output names and the graph's own names is
             // reported now, not after the training.
             _ = DecoupledNetworkOnnxExporter.Export(network, ExportOptions());
             var trainer = new DecouplingTrainer(
-                _options.ToTrainingSettings(seed, device),
+                settings,
                 report => channel.Info(MessageSensitivity.None, report.ToString()),
                 line => channel.Info(MessageSensitivity.None, line));
             var history = trainer.Train(network, images, cancellation);
