@@ -14,7 +14,7 @@ internal static class DetectionRows
             {
                 int image = indices[row.PairId];
                 // Pair ids are unique across the two splits: an image is in one split only.
-                rows.Add(new PathsCsvRow(image, image, row.IsAdversarial, isTest, row.Label, row.Predicted, row.Score, row.Path));
+                rows.Add(new PathsCsvRow(image, image, row.IsAdversarial, isTest, row.Label, row.Predicted, row.Score, row.Path, row.Responses));
             }
         }
 

@@ -12,7 +12,8 @@ namespace Quickstart;
 /// <param name="Predicted">Class the network predicts, 0-based.</param>
 /// <param name="Scores">The network's class probabilities (its Score column), one per class.</param>
 /// <param name="Path">The calculation path, one 0/1 value per gated filter.</param>
-internal sealed record PathsCsvRow(int ImageIndex, int PairId, bool IsAdversarial, bool IsDetectorTest, int Label, int Predicted, float[] Scores, float[] Path);
+/// <param name="Responses">The gated filters' responses (GAP before the gate), one per path bit.</param>
+internal sealed record PathsCsvRow(int ImageIndex, int PairId, bool IsAdversarial, bool IsDetectorTest, int Label, int Predicted, float[] Scores, float[] Path, float[] Responses);
 
 /// <summary>
 /// Writes <c>paths.csv</c>, readable without the source code. Columns: <c>image_index</c> (0-based index into the test
@@ -20,7 +21,8 @@ internal sealed record PathsCsvRow(int ImageIndex, int PairId, bool IsAdversaria
 /// <c>adversarial</c>), <c>detector_split</c> (<c>train</c> or <c>test</c>), <c>label_key</c> and <c>predicted_key</c>
 /// (1-based, as ML.NET key values), <c>label</c> and <c>predicted</c> (class names), <c>score_&lt;class&gt;</c> (the
 /// network's probability for each class), then <c>path_0</c> … (1 = the filter is on; the layers are in the ONNX model's
-/// metadata and in the order of the network's gated convs).
+/// metadata and in the order of the network's gated convs), then <c>response_0</c> … (the same filters' GAP responses
+/// before their gates, the Responses column).
 /// </summary>
 internal static class PathsCsv
 {
@@ -38,6 +40,11 @@ internal static class PathsCsv
             text.Append(CultureInfo.InvariantCulture, $",path_{i}");
         }
 
+        for (int i = 0; i < pathLength; i++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $",response_{i}");
+        }
+
         text.Append('\n');
         foreach (var row in rows)
         {
@@ -51,6 +58,11 @@ internal static class PathsCsv
             foreach (float bit in row.Path)
             {
                 text.Append(bit > 0.5f ? ",1" : ",0");
+            }
+
+            foreach (float response in row.Responses)
+            {
+                text.Append(',').Append(response.ToString("R", CultureInfo.InvariantCulture));
             }
 
             text.Append('\n');

@@ -98,10 +98,16 @@ var classification = mlContext.MulticlassClassification.Evaluate(scoredTest);
 var testPaths = scoredTest.GetColumn<VBuffer<float>>(DecouplingColumnNames.Path).Select(p => p.DenseValues().ToArray()).ToList();
 double meanFlops = testPaths.Average(p => (double)model.FlopsForPath(p));
 var states = FilterStateCounts.FromPaths(testPaths, model.PathLayout.PathLength);
+// How useful the paths are (dynamic share, distinct paths, per-layer path classifiers, whole-path 5-NN of the class), on
+// the test images.
+var quality = model.MeasurePathQuality(test.ToDataView(mlContext));
+Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] Path quality on the test set: {quality}.");
 
 // Adversarial detection on held-out test images (paper §4.4): targeted iterative FGSM (10 steps of ε/10), a random
 // forest on the paths of 10 correctly classified images per class and their adversarial copies, tested on other
-// images beside two baselines of the same run: a forest on the softmax scores and the Mahalanobis detector.
+// images beside two baselines of the same run: a forest on the softmax scores and the Mahalanobis detector. The forest
+// on the gated filters' responses (the values the path bits are cut from) is the detector to use; the forest on the
+// bits themselves (the paper's features) is reported beside it.
 var attack = new IterativeFastGradientSignMethod(steps: 10, stepSize: arguments.Epsilon / 10, epsilon: arguments.Epsilon);
 int testPerClass = dataset == "fashion-mnist" ? 100 : 40;
 Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] Attacking test images with {attack} and training the path detector...");
@@ -136,15 +142,25 @@ var metrics = new JsonObject
     ["flops_reduction"] = denseFlops / meanFlops,
     ["path_length"] = model.PathLayout.PathLength,
     ["filter_states"] = new JsonObject { ["energetic"] = states.Energetic, ["silent"] = states.Silent, ["dynamic"] = states.Dynamic },
+    ["path_quality"] = new JsonObject
+    {
+        ["dynamic_share"] = quality.DynamicShare,
+        ["distinct_paths"] = quality.DistinctPaths,
+        ["paths"] = quality.Paths,
+        ["layer_classifier_accuracy"] = quality.MeanClassifierAccuracy,
+        ["whole_path_5nn_accuracy"] = quality.WholePathNeighborAccuracy,
+        ["dynamic_share_per_layer"] = new JsonArray([.. quality.Layers.Select(l => (JsonNode)JsonValue.Create(l.DynamicShare))]),
+    },
     ["attack"] = detection is null ? new JsonObject { ["name"] = attack.ToString(), ["skipped"] = detectionSkipped } : new JsonObject { ["name"] = detection.Attack, ["epsilon"] = attack.Epsilon, ["success_rate"] = detection.AttackSuccessRate },
     ["detector"] = detection is null ? new JsonObject { ["skipped"] = detectionSkipped } : new JsonObject
     {
         ["trainer"] = detection.Trainer,
-        ["features"] = "path",
+        ["features"] = DecouplingColumnNames.Responses,
         ["images_per_class"] = 10,
-        ["auc"] = detection.Path.Auc,
-        ["tpr_at_5_percent_fpr"] = detection.Path.TruePositiveRateAt5PercentFalsePositives,
-        ["accuracy"] = detection.Path.Accuracy,
+        ["auc"] = detection.Responses.Auc,
+        ["tpr_at_5_percent_fpr"] = detection.Responses.TruePositiveRateAt5PercentFalsePositives,
+        ["accuracy"] = detection.Responses.Accuracy,
+        ["path_bits_auc"] = detection.Path.Auc,
         ["train_rows"] = detection.Train.Rows.Count,
         ["test_rows"] = detection.Test.Rows.Count,
         ["baseline_scores_auc"] = detection.Scores.Auc,
@@ -156,18 +172,22 @@ var metrics = new JsonObject
 output.Write(OutputFolder.Metrics, file => File.WriteAllText(file, metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
 
 Console.WriteLine();
-Console.WriteLine("| metric                      | value");
-Console.WriteLine("|-----------------------------|------------------------------");
+Console.WriteLine("| metric                          | value");
+Console.WriteLine("|---------------------------------|------------------------------");
 Row("test accuracy", classification.MicroAccuracy.ToString("P2", CultureInfo.InvariantCulture));
 Row("dense FLOPs / image", denseFlops.ToString("N0", CultureInfo.InvariantCulture));
 Row("mean FLOPs / image", meanFlops.ToString("N0", CultureInfo.InvariantCulture));
 Row("FLOPs reduction", (denseFlops / meanFlops).ToString("F2", CultureInfo.InvariantCulture) + "×");
 Row("path length", model.PathLayout.PathLength.ToString(CultureInfo.InvariantCulture));
 Row("filters energetic/silent/dynamic", $"{states.Energetic}/{states.Silent}/{states.Dynamic}");
+Row("distinct test paths", $"{quality.DistinctPaths} of {quality.Paths}");
+Row("path → class: layer W_cla", quality.MeanClassifierAccuracy.ToString("P1", CultureInfo.InvariantCulture));
+Row("path → class: whole-path 5-NN", quality.WholePathNeighborAccuracy.ToString("P1", CultureInfo.InvariantCulture));
 if (detection is not null)
 {
     Row("targeted I-FGSM success", detection.AttackSuccessRate.ToString("P1", CultureInfo.InvariantCulture));
-    Row("detector AUC: path (RF)", detection.Path.Auc.ToString("F3", CultureInfo.InvariantCulture));
+    Row("detector AUC: responses (RF)", detection.Responses.Auc.ToString("F3", CultureInfo.InvariantCulture));
+    Row("detector AUC: path bits (RF)", detection.Path.Auc.ToString("F3", CultureInfo.InvariantCulture));
     Row("baseline AUC: scores (RF)", detection.Scores.Auc.ToString("F3", CultureInfo.InvariantCulture));
     Row("baseline AUC: Mahalanobis", detection.Mahalanobis.Auc.ToString("F3", CultureInfo.InvariantCulture));
 }
@@ -179,4 +199,4 @@ Row("wall time", $"{clock.Elapsed.TotalSeconds:F0} s");
 Console.WriteLine($"\nWrote model.zip, network.onnx, metrics.json and paths.csv to {output.Directory}");
 return 0;
 
-static void Row(string name, string value) => Console.WriteLine($"| {name,-27} | {value}");
+static void Row(string name, string value) => Console.WriteLine($"| {name,-31} | {value}");
