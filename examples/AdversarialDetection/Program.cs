@@ -42,7 +42,9 @@ try
 {
     (train, test) = dataset switch
     {
-        "fashion-mnist" => (FashionMnist.Load(FashionMnistSplit.Train, limit: arguments.TrainLimit), FashionMnist.Load(FashionMnistSplit.Test)),
+        // With --train-pool-per-class the whole training split is read: the networks train on the first --train-limit
+        // images and the detectors on images after them, which no network saw.
+        "fashion-mnist" => (FashionMnist.Load(FashionMnistSplit.Train, limit: arguments.TrainPoolPerClass is null ? arguments.TrainLimit : null), FashionMnist.Load(FashionMnistSplit.Test)),
         "cifar10" => (CifarBinaryReader.ReadCifar10(arguments.DataDirectory!, CifarSplit.Train, arguments.TrainLimit), CifarBinaryReader.ReadCifar10(arguments.DataDirectory!, CifarSplit.Test)),
         _ => (ShapesGenerator.Generate(count: arguments.TrainLimit ?? 4000, seed: arguments.Seed).Images, ShapesGenerator.Generate(count: 3000, seed: arguments.Seed + 1000).Images),
     };
@@ -53,7 +55,16 @@ catch (Exception ex) when (ex is IOException or InvalidDataException or Unauthor
     return 1;
 }
 
-Log($"Data: {dataset}, {train.Count} training images for the networks, {test.Count} held-out images for the detectors.");
+ImageDataset? unusedTrain = null;
+if (arguments.TrainPoolPerClass is not null)
+{
+    int used = Math.Min(arguments.TrainLimit ?? train.Count, train.Count);
+    unusedTrain = train.Slice(used, train.Count - used);
+    train = train.Slice(0, used);
+}
+
+Log($"Data: {dataset}, {train.Count} training images for the networks, {test.Count} held-out images for the detectors"
+    + (unusedTrain is null ? "." : $", and {unusedTrain.Count} training-split images no network trains on for the detectors' training images."));
 var (decoupled, dense) = TrainedNetworks.Fit(mlContext, train, arguments, Log);
 using (decoupled)
 using (dense)
@@ -73,14 +84,24 @@ using (dense)
 
     // One pool of held-out images that both networks classify right, attacked once per attack; every seed draws its
     // detector training images (nested 1 ⊂ 5 ⊂ 10 per class) and disjoint test images from it.
+    // With --train-pool-per-class the training images come from a pool of their own, from the training split's unused
+    // rows, placed before the test pool.
     int[] poolIndices;
+    ImageDataset pool;
     try
     {
         poolIndices = AdversarialDetectionData.SampleCorrectlyClassified(gatedNetwork, test, arguments.PoolPerClass, arguments.Seed, denseWrong);
+        pool = test.Select(poolIndices);
+        if (unusedTrain is not null)
+        {
+            var unusedDenseWrong = Misclassified(denseNetwork, unusedTrain);
+            var trainPool = unusedTrain.Select(AdversarialDetectionData.SampleCorrectlyClassified(gatedNetwork, unusedTrain, arguments.TrainPoolPerClass!.Value, arguments.Seed, unusedDenseWrong));
+            pool = Concatenate(trainPool, pool);
+        }
     }
     catch (ArgumentException ex)
     {
-        Console.Error.WriteLine($"error: {ex.Message} Train longer (--epochs) or lower --pool-per-class.");
+        Console.Error.WriteLine($"error: {ex.Message} Train longer (--epochs) or lower --pool-per-class / --train-pool-per-class.");
         return 1;
     }
 
@@ -89,7 +110,6 @@ using (dense)
     double meanFlops = Enumerable.Range(0, test.Count).Average(i => (double)decoupled.FlopsForPath(testPaths.AsSpan(i * pathLength, pathLength)));
     var quality = decoupled.MeasurePathQuality(test.ToDataView(mlContext));
     Log($"Decoupled network over the test set: {decoupled.DenseFlops / meanFlops:F2}× fewer FLOPs than dense; {quality}.");
-    var pool = test.Select(poolIndices);
     var calibration = train.Slice(0, Math.Min(5000, train.Count));
     var densePath = DensePathEncoder.Fit(denseNetwork, calibration);
     var mahalanobis = MahalanobisDetector.Fit(gatedNetwork, calibration);
@@ -155,7 +175,7 @@ using (dense)
 
         {dataset}: networks trained on {train.Count} images for {arguments.Epochs} epochs; detectors trained on {perClassList} clean images per class
         (and their successful adversarial copies) and tested on {arguments.TestPerClass} other held-out images per class (and theirs), drawn from a pool of
-        {arguments.PoolPerClass} test images per class that both networks classify right; {arguments.Seeds} seeds, mean ± std. Total {clock.Elapsed:hh\:mm\:ss}.
+        {arguments.PoolPerClass} test images per class that both networks classify right{(arguments.TrainPoolPerClass is { } t ? $"; the training images come from {t} per class of the training split's images after the first {train.Count} (no network trained on them)" : string.Empty)}; {arguments.Seeds} seeds, mean ± std. Total {clock.Elapsed:hh\:mm\:ss}.
 
         {table.ToMarkdown(arguments.ImagesPerClass)}
         Detector trained on one attack, tested on another ({maxPerClass} images per class):
@@ -180,8 +200,25 @@ return 0;
     var rank = new Dictionary<int, int>();
     var testIds = new HashSet<int>();
     int maxPerClass = arguments.ImagesPerClass.Max();
-    for (int c = 0; c * arguments.PoolPerClass < (long)arguments.PoolPerClass * test.ClassNames.Count; c++)
+    int classes = test.ClassNames.Count;
+    for (int c = 0; c < classes; c++)
     {
+        if (arguments.TrainPoolPerClass is { } trainPerClass)
+        {
+            // Training images from the training split's pool (first), test images from the test pool (after it).
+            var trainIds = Enumerable.Range(c * trainPerClass, trainPerClass).ToArray();
+            random.Shuffle(trainIds);
+            for (int k = 0; k < maxPerClass; k++)
+            {
+                rank[trainIds[k]] = k;
+            }
+
+            var poolTestIds = Enumerable.Range((classes * trainPerClass) + (c * arguments.PoolPerClass), arguments.PoolPerClass).ToArray();
+            random.Shuffle(poolTestIds);
+            testIds.UnionWith(poolTestIds.Take(arguments.TestPerClass));
+            continue;
+        }
+
         var ids = Enumerable.Range(c * arguments.PoolPerClass, arguments.PoolPerClass).ToArray();
         random.Shuffle(ids);
         for (int k = 0; k < maxPerClass; k++)
@@ -204,6 +241,14 @@ void Add(ResultTable results, string attack, string features, string trainer, in
     }
 
     results.Add(attack, features, trainer, n, Detectors.Evaluate(mlContext, trainer, columns, trainSet, testSet));
+}
+
+static ImageDataset Concatenate(ImageDataset first, ImageDataset second)
+{
+    var both = new[] { first, second };
+    float[] pixels = [.. both.SelectMany(d => Enumerable.Range(0, d.Count).SelectMany(i => d.GetImage(i).ToArray()))];
+    int[] labels = [.. both.SelectMany(d => Enumerable.Range(0, d.Count).Select(d.GetLabel))];
+    return new ImageDataset(pixels, labels, first.Channels, first.Height, first.Width, first.ClassNames);
 }
 
 static HashSet<int> Misclassified(DecoupledNetwork network, ImageDataset images)

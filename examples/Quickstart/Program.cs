@@ -77,6 +77,7 @@ options.Seed = arguments.Seed;
 options.MutualInformationWeight = arguments.MutualInformationWeight ?? options.MutualInformationWeight;
 options.SparsityWeight = arguments.SparsityWeight ?? options.SparsityWeight;
 options.TargetRatio = arguments.TargetRatio ?? options.TargetRatio;
+options.DensePretrainingEpochs = arguments.PretrainEpochs ?? options.DensePretrainingEpochs;
 DecoupleNetworkEstimator estimator;
 try
 {

@@ -3,11 +3,11 @@ using System.Globalization;
 namespace Quickstart;
 
 /// <summary>Command-line arguments of the Quickstart.</summary>
-internal sealed record QuickstartArguments(string? Dataset, int? Epochs, int? TrainLimit, string Output, double Epsilon, int Seed, double? MutualInformationWeight, double? SparsityWeight, double? TargetRatio, string Architecture)
+internal sealed record QuickstartArguments(string? Dataset, int? Epochs, int? TrainLimit, string Output, double Epsilon, int Seed, double? MutualInformationWeight, double? SparsityWeight, double? TargetRatio, string Architecture, int? PretrainEpochs = null)
 {
     public const string Usage =
         "usage: dotnet run -c Release --project examples/Quickstart -- [--dataset fashion-mnist|shapes] [--epochs N] " +
-        "[--train-limit N] [--output DIR] [--epsilon E] [--seed N] [--lambda-m X] [--lambda-s X] [--target-ratio R] [--architecture vgg|vgg:<list>|resnet20|resnet18|googlenet]";
+        "[--train-limit N] [--output DIR] [--epsilon E] [--seed N] [--lambda-m X] [--lambda-s X] [--target-ratio R] [--pretrain-epochs N] [--architecture vgg|vgg:<list>|resnet20|resnet18|googlenet]";
 
     public static QuickstartArguments Parse(string[] args)
     {
@@ -17,6 +17,7 @@ internal sealed record QuickstartArguments(string? Dataset, int? Epochs, int? Tr
         double epsilon = 0.1;
         int seed = 1;
         double? lambdaM = null, lambdaS = null, targetRatio = null;
+        int? pretrainEpochs = null;
         string architecture = "vgg";
         for (int i = 0; i < args.Length; i++)
         {
@@ -34,6 +35,7 @@ internal sealed record QuickstartArguments(string? Dataset, int? Epochs, int? Tr
                     break;
                 case "--epochs": epochs = PositiveInt(name, Value()); break;
                 case "--train-limit": trainLimit = PositiveInt(name, Value()); break;
+                case "--pretrain-epochs": pretrainEpochs = NonNegativeInt(name, Value()); break;
                 case "--output": output = Value(); break;
                 case "--architecture": architecture = Value(); break;
                 case "--seed": seed = NonNegativeInt(name, Value()); break;
@@ -61,7 +63,7 @@ internal sealed record QuickstartArguments(string? Dataset, int? Epochs, int? Tr
             }
         }
 
-        return new QuickstartArguments(dataset, epochs, trainLimit, output, epsilon, seed, lambdaM, lambdaS, targetRatio, architecture);
+        return new QuickstartArguments(dataset, epochs, trainLimit, output, epsilon, seed, lambdaM, lambdaS, targetRatio, architecture, pretrainEpochs);
     }
 
     private static double NonNegative(string name, string value) =>
