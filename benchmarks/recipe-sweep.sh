@@ -36,10 +36,12 @@ settings=(
   "--pretrain-epochs $pretrain --epochs $epochs --sparsity-warmup 2"
   "--pretrain-epochs $pretrain --epochs $epochs --lambda-m 2"
   "--pretrain-epochs $pretrain --epochs $epochs --lambda-m 0.04 --lambda-s 0.0002 --target-ratio 0"
-  "--pretrain-epochs $pretrain --epochs $epochs --lambda-s 0.02"
-  "--pretrain-epochs $pretrain --epochs $epochs --target-ratio 0.4"
+  "--pretrain-epochs $pretrain --epochs $epochs --lambda-m 0.1"
+  "--pretrain-epochs $pretrain --epochs $epochs --learning-rate 0.01"
+  "--pretrain-epochs $pretrain --epochs $epochs --lambda-m 2 --learning-rate 0.01"
   "--pretrain-epochs $pretrain --epochs $epochs --lambda-m 2 --sparsity-warmup 2"
-  "--pretrain-epochs $pretrain --epochs $epochs --lambda-s 0.1"
+  "--pretrain-epochs $pretrain --epochs $epochs --lambda-s 0.02"
+  "--pretrain-epochs $((total - 2)) --epochs 2"
 )
 for setting in "${settings[@]}"; do
   if grep -qF -- "$common $setting" "$results" 2>/dev/null; then

@@ -8,7 +8,7 @@ internal sealed record DetectionArguments
     public const string Usage =
         "usage: dotnet run -c Release --project examples/AdversarialDetection -- [--dataset fashion-mnist|shapes|cifar10] [--data-dir DIR] [--architecture A] [--epochs N] " +
         "[--train-limit N] [--cache DIR] [--output DIR] [--seeds N] [--images-per-class 1,5,10] [--test-per-class N] [--pool-per-class N] " +
-        "[--attacks ifgsm,pgd-linf,pgd-l2] [--lambda-m X] [--lambda-s X] [--target-ratio X] [--sparsity-warmup N] [--pretrain-epochs N] " +
+        "[--attacks ifgsm,pgd-linf,pgd-l2] [--lambda-m X] [--lambda-s X] [--target-ratio X] [--sparsity-warmup N] [--pretrain-epochs N] [--learning-rate X] " +
         "[--trainers FastForest,FastTree,LightGbm] [--train-pool-per-class N] [--train-only] [--seed N]";
 
     public string? Dataset { get; init; }
@@ -57,6 +57,9 @@ internal sealed record DetectionArguments
     /// </summary>
     public int PretrainEpochs { get; init; }
 
+    /// <summary>Initial learning rate of the decoupled network (the dense networks keep the default 0.1); null: 0.1.</summary>
+    public double? LearningRate { get; init; }
+
     /// <summary>The detector trainers to compare (Detectors.Trainers).</summary>
     public IReadOnlyList<string> Trainers { get; init; } = ["FastForest", "FastTree", "LightGbm"];
 
@@ -95,6 +98,7 @@ internal sealed record DetectionArguments
                 "--lambda-s" => result with { SparsityWeight = NonNegative(name, Value()) },
                 "--target-ratio" => result with { TargetRatio = NonNegative(name, Value()) is var r && r <= 1 ? r : throw new ArgumentException($"{name} must be in [0, 1].") },
                 "--sparsity-warmup" => result with { SparsityWarmupEpochs = NonNegativeInt(name, Value()) },
+                "--learning-rate" => result with { LearningRate = NonNegative(name, Value()) is var lr && lr > 0 ? lr : throw new ArgumentException($"{name} must be positive.") },
                 "--pretrain-epochs" => result with { PretrainEpochs = NonNegativeInt(name, Value()) },
                 "--trainers" => result with { Trainers = Value().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) is var t && t.Length > 0 && t.All(Detectors.Trainers.Contains) ? t : throw new ArgumentException($"{name} must list some of {string.Join(", ", Detectors.Trainers)}.") },
                 "--train-pool-per-class" => result with { TrainPoolPerClass = PositiveInt(name, Value()) },

@@ -149,6 +149,7 @@ using (dense)
                     Add(table, name, "dense responses (a')", trainer, n, [DecouplingColumnNames.Responses], denseTrain, denseTest);
                     Add(table, name, "softmax scores (b)", trainer, n, [DecouplingColumnNames.Score], gatedTrain, gatedTest);
                     Add(table, name, "path + scores (c)", trainer, n, [DecouplingColumnNames.Path, DecouplingColumnNames.Score], gatedTrain, gatedTest);
+                    Add(table, name, "responses + scores (e)", trainer, n, [DecouplingColumnNames.Responses, DecouplingColumnNames.Score], gatedTrain, gatedTest);
                 }
 
                 if (gatedTrain.AdversarialCount > 0)

@@ -76,6 +76,12 @@ internal static class TrainedNetworks
             losses = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"-m{options.MutualInformationWeight}-ls{options.SparsityWeight}-r{options.TargetRatio}-w{options.SparsityWarmupEpochs}");
         }
 
+        if (gated && arguments.LearningRate is { } rate)
+        {
+            options.LearningRate = rate;
+            losses += string.Create(System.Globalization.CultureInfo.InvariantCulture, $"-lr{rate}");
+        }
+
         string start = gated && arguments.PretrainEpochs > 0 ? $"-from-dense-e{arguments.PretrainEpochs}" : string.Empty;
         string name = $"{(gated ? "decoupled" : "dense")}-{options.Architecture}-{train.Count}-e{epochs}{start}-s{arguments.Seed}{losses}".Replace(':', '_').Replace(',', '_');
         options.CheckpointPath = Path.Combine(arguments.Cache, name + ".checkpoint");
