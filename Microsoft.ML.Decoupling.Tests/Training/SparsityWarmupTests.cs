@@ -22,16 +22,16 @@ public sealed class SparsityWarmupTests
     }
 
     [TestMethod]
-    public void Options_RejectAWarmupLongerThanTheRun_NamingTheOption()
+    public void Options_RejectANegativeWarmup_NamingTheOption_AndAcceptOneLongerThanTheRun()
     {
-        var options = new DecoupleNetworkEstimator.Options { Epochs = 3, SparsityWarmupEpochs = 4 };
+        var options = new DecoupleNetworkEstimator.Options { Epochs = 3, SparsityWarmupEpochs = -1 };
 
         var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => options.Validate());
 
         Assert.AreEqual(nameof(DecoupleNetworkEstimator.Options.SparsityWarmupEpochs), error.ParamName);
-        options.SparsityWarmupEpochs = -1;
-        Assert.AreEqual(nameof(DecoupleNetworkEstimator.Options.SparsityWarmupEpochs), Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => options.Validate()).ParamName);
-        options.SparsityWarmupEpochs = 3;
+        options.SparsityWarmupEpochs = 4;
         options.Validate();
+        Assert.AreEqual(0.75 * 0.04, new LossWeights(0.5, 1, 0.04, 0.5) { SparsityWarmupEpochs = 4 }.AtEpoch(2 + 1).Sparsity, 1e-12, "the last epoch of 3 is still ramping");
+        DecoupleNetworkEstimator.Options.ForDynamicPaths().Validate();
     }
 }

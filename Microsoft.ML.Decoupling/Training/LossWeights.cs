@@ -10,7 +10,8 @@ public sealed record LossWeights(double MutualInformation, double KullbackLeible
     /// <summary>
     /// Epochs over which λs ramps in linearly: 0-based epoch e trains with λs·min(1, e / this), so the first epoch has no
     /// sparsity loss and Lmi shapes the gates before Ls starts closing filters. 0 (default): λs from the first batch, as in
-    /// the paper, which is silent on schedules; a ramp is ours (measured in BENCHMARKS.md, "Recipe sweep").
+    /// the paper, which is silent on schedules; a ramp is ours (measured in BENCHMARKS.md, "Paths worth having"). A warm-up
+    /// longer than the run ends it before λs reaches its full value, as a learning-rate warm-up would.
     /// </summary>
     public int SparsityWarmupEpochs { get; init; }
 

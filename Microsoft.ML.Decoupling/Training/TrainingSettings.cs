@@ -85,7 +85,7 @@ public sealed record TrainingSettings(int Epochs, int BatchSize, double Learning
         SettingChecks.RequireRange(Weights.KullbackLeibler, 0, 1e6, Name(WeightName(nameof(LossWeights.KullbackLeibler))));
         SettingChecks.RequireRange(Weights.Sparsity, 0, 1e6, Name(WeightName(nameof(LossWeights.Sparsity))));
         SettingChecks.RequireRange(Weights.TargetRatio, 0, 1, Name(WeightName(nameof(LossWeights.TargetRatio))));
-        SettingChecks.RequireRange(Weights.SparsityWarmupEpochs, 0, Epochs, Name(WeightName(nameof(LossWeights.SparsityWarmupEpochs))));
+        SettingChecks.RequireRange(Weights.SparsityWarmupEpochs, 0, 100_000, Name(WeightName(nameof(LossWeights.SparsityWarmupEpochs))));
         if (GradientClipNorm is { } clip)
         {
             SettingChecks.RequirePositive(clip, Name(nameof(GradientClipNorm)));

@@ -31,7 +31,7 @@ if (arguments.Dataset == "fashion-mnist")
     train = FashionMnist.Load(FashionMnistSplit.Train, limit: arguments.TrainLimit);
     test = FashionMnist.Load(FashionMnistSplit.Test, limit: arguments.TestLimit);
     architecture = NetworkArchitecture.Vgg(VggLayout.Default);
-    epochs = arguments.Epochs ?? 8;
+    epochs = arguments.Epochs ?? DecoupleNetworkEstimator.Options.ForDynamicPaths().Epochs;
 }
 else
 {
@@ -41,7 +41,7 @@ else
     // Concepts need one forward pass per image and part: a few hundred images are plenty.
     conceptImages = ConceptImage.FromShapes(shapes, Math.Min(shapes.Count, 300));
     architecture = NetworkArchitecture.Vgg(VggLayout.Default);
-    epochs = arguments.Epochs ?? 3;
+    epochs = arguments.Epochs ?? DecoupleNetworkEstimator.Options.ForDynamicPaths().Epochs;
 }
 
 if (arguments.Ablation)
@@ -51,8 +51,9 @@ if (arguments.Ablation)
 }
 
 Console.WriteLine($"Training {architecture} on {train.Count} {arguments.Dataset} images for {epochs} epochs…");
-// Short-budget loss weights, as in the Quickstart: with the paper's defaults a few epochs leave nearly every gate energetic.
-var options = DecoupleNetworkEstimator.Options.ForShortTraining();
+// The Quickstart's recipe for dynamic paths (dense pretraining, then decoupling): with the paper's defaults a few epochs
+// leave nearly every gate energetic or silent, and a path of constant bits has nothing to interpret.
+var options = DecoupleNetworkEstimator.Options.ForDynamicPaths();
 options.Architecture = architecture;
 options.Epochs = epochs;
 options.Seed = arguments.Seed;

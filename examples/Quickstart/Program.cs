@@ -59,18 +59,19 @@ if (dataset == "fashion-mnist")
 {
     train = FashionMnist.Load(FashionMnistSplit.Train, limit: arguments.TrainLimit);
     test = FashionMnist.Load(FashionMnistSplit.Test);
-    epochs = arguments.Epochs ?? 8;
+    epochs = arguments.Epochs ?? DecoupleNetworkEstimator.Options.ForDynamicPaths().Epochs;
 }
 else
 {
     train = ShapesGenerator.Generate(count: arguments.TrainLimit ?? 4000, seed: arguments.Seed).Images;
     test = ShapesGenerator.Generate(count: 1000, seed: arguments.Seed + 1000).Images;
-    epochs = arguments.Epochs ?? 3;
+    epochs = arguments.Epochs ?? DecoupleNetworkEstimator.Options.ForDynamicPaths().Epochs;
 }
 
 Console.WriteLine($"Data: {dataset}, {train.Count} training and {test.Count} test images of {train.Channels}×{train.Height}×{train.Width}.");
-// Short-budget settings (see Options.ForShortTraining); the command line may override λm, λs and R.
-var options = DecoupleNetworkEstimator.Options.ForShortTraining();
+// The recipe for dynamic paths within a short budget (see Options.ForDynamicPaths: dense pretraining, then decoupling
+// with the sparsity loss ramped in); the command line may override λm, λs, R and the pretraining epochs.
+var options = DecoupleNetworkEstimator.Options.ForDynamicPaths();
 options.ImageChannels = train.Channels;
 options.Epochs = epochs;
 options.Seed = arguments.Seed;
@@ -137,6 +138,7 @@ var metrics = new JsonObject
     ["train_images"] = train.Count,
     ["test_images"] = test.Count,
     ["epochs"] = epochs,
+    ["dense_pretraining_epochs"] = options.DensePretrainingEpochs,
     ["test_accuracy"] = classification.MicroAccuracy,
     ["dense_flops_per_image"] = denseFlops,
     ["mean_flops_per_image"] = meanFlops,
