@@ -44,7 +44,7 @@ settings=(
   "--pretrain-epochs $((total - 2)) --epochs 2"
 )
 for setting in "${settings[@]}"; do
-  if grep -qF -- "$common $setting" "$results" 2>/dev/null; then
+  if grep -qF -- "$common $setting --output" "$results" 2>/dev/null; then
     echo "skip (in the table): $setting"
     continue
   fi
