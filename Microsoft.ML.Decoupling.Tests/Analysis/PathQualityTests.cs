@@ -31,11 +31,14 @@ public sealed class PathQualityTests
 
         Assert.AreEqual(5, quality.Paths);
         Assert.AreEqual(4, quality.DistinctPaths, "paths 2 and 4 are the same");
-        Assert.AreEqual(new LayerPathQuality("layer0", 3, Dynamic: 1, Energetic: 1, Silent: 1, double.NaN), quality.Layers[0]);
-        Assert.AreEqual(new LayerPathQuality("layer1", 2, Dynamic: 1, Energetic: 1, Silent: 0, double.NaN), quality.Layers[1]);
+        Assert.AreEqual(("layer0", 3), (quality.Layers[0].Layer, quality.Layers[0].Filters));
+        Assert.AreEqual(new FilterStateCounts(Energetic: 1, Silent: 1, Dynamic: 1), quality.Layers[0].States);
+        Assert.AreEqual(("layer1", 2), (quality.Layers[1].Layer, quality.Layers[1].Filters));
+        Assert.AreEqual(new FilterStateCounts(Energetic: 1, Silent: 0, Dynamic: 1), quality.Layers[1].States);
+        Assert.IsTrue(quality.LayerClassifierAccuracies.All(double.IsNaN), "no network, no classifier accuracy per layer");
         Assert.AreEqual(2, quality.DynamicFilters);
         Assert.AreEqual(2 / 5.0, quality.DynamicShare, 1e-12);
-        Assert.AreEqual(1 / 2.0, quality.Layers[1].DynamicShare, 1e-12);
+        Assert.AreEqual(1 / 2.0, quality.Layers[1].States.Dynamic / (double)quality.Layers[1].Filters, 1e-12);
         Assert.IsTrue(double.IsNaN(quality.MeanClassifierAccuracy), "no network, no classifier accuracy");
         Assert.AreEqual(5, quality.NeighborSamples);
         Assert.AreEqual(1, quality.Neighbors);
@@ -97,7 +100,7 @@ public sealed class PathQualityTests
 
         var quality = PathQuality.Compute(set, network, neighbors: 0);
 
-        Assert.AreEqual(0.75, quality.Layers[0].ClassifierAccuracy, 1e-12);
+        Assert.AreEqual(0.75, quality.LayerClassifierAccuracies[0], 1e-12);
         Assert.AreEqual(0.75, quality.MeanClassifierAccuracy, 1e-12);
         var other = new PathSet(new float[4 * 5], [0, 0, 1, 1], SyntheticPaths.Layout(5), ["a", "b"]);
         Assert.ThrowsExactly<ArgumentException>(() => PathQuality.Compute(other, network, neighbors: 0));

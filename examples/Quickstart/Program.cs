@@ -152,7 +152,7 @@ var metrics = new JsonObject
         ["paths"] = quality.Paths,
         ["layer_classifier_accuracy"] = quality.MeanClassifierAccuracy,
         ["whole_path_5nn_accuracy"] = quality.WholePathNeighborAccuracy,
-        ["dynamic_share_per_layer"] = new JsonArray([.. quality.Layers.Select(l => (JsonNode)JsonValue.Create(l.DynamicShare))]),
+        ["dynamic_share_per_layer"] = new JsonArray([.. quality.Layers.Select(l => (JsonNode)JsonValue.Create(l.States.Dynamic / (double)l.Filters))]),
     },
     ["attack"] = detection is null ? new JsonObject { ["name"] = attack.ToString(), ["skipped"] = detectionSkipped } : new JsonObject { ["name"] = detection.Attack, ["epsilon"] = attack.Epsilon, ["success_rate"] = detection.AttackSuccessRate },
     ["detector"] = detection is null ? new JsonObject { ["skipped"] = detectionSkipped } : new JsonObject

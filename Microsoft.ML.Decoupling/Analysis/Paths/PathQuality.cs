@@ -13,11 +13,12 @@ namespace Microsoft.ML.Decoupling.Analysis;
 /// </summary>
 public sealed class PathQuality
 {
-    private PathQuality(int paths, int distinct, IReadOnlyList<LayerPathQuality> layers, double neighborAccuracy, int neighbors, int neighborSamples)
+    private PathQuality(int paths, int distinct, IReadOnlyList<LayerFilterStates> layers, IReadOnlyList<double> classifierAccuracies, double neighborAccuracy, int neighbors, int neighborSamples)
     {
         Paths = paths;
         DistinctPaths = distinct;
         Layers = layers;
+        LayerClassifierAccuracies = classifierAccuracies;
         WholePathNeighborAccuracy = neighborAccuracy;
         Neighbors = neighbors;
         NeighborSamples = neighborSamples;
@@ -29,20 +30,27 @@ public sealed class PathQuality
     /// <summary>Number of different paths among them.</summary>
     public int DistinctPaths { get; }
 
-    /// <summary>Per gated layer, in path order.</summary>
-    public IReadOnlyList<LayerPathQuality> Layers { get; }
+    /// <summary>Per gated layer, in path order: energetic, silent and dynamic filters (<see cref="FilterStateAnalysis.PerLayer"/>).</summary>
+    public IReadOnlyList<LayerFilterStates> Layers { get; }
+
+    /// <summary>
+    /// Per gated layer, in path order, the accuracy of the layer's own path classifier (W_cla of Lmi, trained with the
+    /// network) on the layer's gates: how much of the class that part of the path carries. NaN where the paths were not
+    /// given with their network.
+    /// </summary>
+    public IReadOnlyList<double> LayerClassifierAccuracies { get; }
 
     /// <summary>Gated filters in all.</summary>
     public int Filters => Layers.Sum(l => l.Filters);
 
     /// <summary>Dynamic filters in all.</summary>
-    public int DynamicFilters => Layers.Sum(l => l.Dynamic);
+    public int DynamicFilters => Layers.Sum(l => l.States.Dynamic);
 
     /// <summary>Share of all gated filters that are dynamic.</summary>
     public double DynamicShare => Filters == 0 ? 0 : (double)DynamicFilters / Filters;
 
-    /// <summary>Mean over layers of <see cref="LayerPathQuality.ClassifierAccuracy"/> (NaN without the network).</summary>
-    public double MeanClassifierAccuracy => Layers.Count == 0 ? double.NaN : Layers.Average(l => l.ClassifierAccuracy);
+    /// <summary>Mean over layers of <see cref="LayerClassifierAccuracies"/> (NaN without the network).</summary>
+    public double MeanClassifierAccuracy => LayerClassifierAccuracies.Count == 0 ? double.NaN : LayerClassifierAccuracies.Average();
 
     /// <summary>Leave-one-out k-NN accuracy of the class from the whole path (NaN when k-NN was not asked for).</summary>
     public double WholePathNeighborAccuracy { get; }
@@ -80,7 +88,6 @@ public sealed class PathQuality
 
         int length = paths.Layout.PathLength;
         var all = paths.AllPaths;
-        var onCounts = new int[length];
         var distinct = new HashSet<string>();
         var bits = new char[length];
         for (int row = 0; row < paths.Count; row++)
@@ -88,30 +95,21 @@ public sealed class PathQuality
             var path = all.Slice(row * length, length);
             for (int i = 0; i < length; i++)
             {
-                bool on = path[i] > 0.5f;
-                onCounts[i] += on ? 1 : 0;
-                bits[i] = on ? '1' : '0';
+                bits[i] = path[i] > 0.5f ? '1' : '0';
             }
 
             distinct.Add(new string(bits));
         }
 
-        var accuracies = network is null ? null : ClassifierAccuracies(network, paths);
-        var layers = paths.Layout.Layers.Select((layer, l) =>
-        {
-            var counts = onCounts.AsSpan(layer.PathOffset, layer.Filters).ToArray();
-            int energetic = counts.Count(c => c == paths.Count);
-            int silent = counts.Count(c => c == 0);
-            return new LayerPathQuality(layer.Name, layer.Filters, layer.Filters - energetic - silent, energetic, silent, accuracies?[l] ?? double.NaN);
-        }).ToArray();
-
+        var layers = FilterStateAnalysis.PerLayer(all, paths.Count, paths.Layout);
+        double[] accuracies = network is null ? [.. Enumerable.Repeat(double.NaN, layers.Count)] : ClassifierAccuracies(network, paths);
         if (neighbors == 0)
         {
-            return new PathQuality(paths.Count, distinct.Count, layers, double.NaN, 0, 0);
+            return new PathQuality(paths.Count, distinct.Count, layers, accuracies, double.NaN, 0, 0);
         }
 
         var separability = PathSeparability.WholePathOnly(paths, neighbors, maxSamples, seed, out int samples);
-        return new PathQuality(paths.Count, distinct.Count, layers, separability, neighbors, samples);
+        return new PathQuality(paths.Count, distinct.Count, layers, accuracies, separability, neighbors, samples);
     }
 
     /// <summary>One line for logs: dynamic share, distinct paths, mean layer-classifier accuracy and whole-path k-NN.</summary>
