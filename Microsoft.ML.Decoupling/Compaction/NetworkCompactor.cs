@@ -26,121 +26,17 @@ internal static class NetworkCompactor
             names[module] = name;
         }
 
-        var geometry = description.Convolutions.ToDictionary(c => c.Name);
-        bool[] dense = MapsThatStayDense(program);
+        var compactor = new Compactor(network, plan, names);
+        var output = compactor.Run(new CompactMap(Range(network.Channels), [new ChannelSegment(network.Channels, -1)]));
 
-        int mapCount = program.FeatureMapCount;
-        var kept = new long[mapCount][];
-        var segments = new IReadOnlyList<ChannelSegment>[mapCount];
-        kept[NetworkBuilder.Image] = Range(network.Channels);
-        segments[NetworkBuilder.Image] = [new ChannelSegment(network.Channels, -1)];
-
-        var root = new ModuleNode("root");
-        var steps = new List<NetworkStep>();
-        var units = new List<ConvolutionUnit>();
-        var convolutions = new List<ConvLayerGeometry>();
-        var layers = new GatedLayerInfo[description.PathLayout.Layers.Count];
-        foreach (var step in program.Steps)
-        {
-            switch (step)
-            {
-                case ConvolutionStep s:
-                {
-                    var unit = s.Unit;
-                    var original = geometry[unit.Name];
-                    long[] inputs = kept[s.Input];
-                    CompactPathBits? bits = unit.GateIndex >= 0 ? plan.Layers[unit.GateIndex] : null;
-                    long[] filters = bits?.Kept ?? Range(original.Filters);
-                    bool gated = unit.Gate is not null && bits is { GateDropped: false };
-                    bool scatter = dense[s.Output] && filters.Length < original.Filters;
-
-                    var conv = SliceConvolution(unit.Convolution, filters, inputs, unit.Stride, unit.Padding);
-                    var norm = SliceNorm(unit.Norm, filters);
-                    root.AddAt(unit.Name, conv);
-                    root.AddAt(names[unit.Norm], norm);
-                    ArchitectureControllingModule? gate = null;
-                    if (gated)
-                    {
-                        gate = SliceGate(unit.Gate!, inputs, filters);
-                        root.AddAt(names[unit.Gate!], gate);
-                    }
-
-                    bool identity = bits is null || (!bits.GateDropped && bits.Kept.Length == bits.Filters);
-                    var compactUnit = new ConvolutionUnit(unit.Name, conv, norm, gate, unit.GateIndex, unit.Relu, unit.Stride, unit.Padding)
-                    {
-                        PathBits = identity ? null : bits,
-                        Scatter = scatter ? ChannelScatter.Of(original.Filters, filters) : null,
-                    };
-                    units.Add(compactUnit);
-                    steps.Add(s with { Unit = compactUnit });
-
-                    int gateIndex = gated ? unit.GateIndex : -1;
-                    var compact = new ConvLayerGeometry(unit.Name, inputs.Length, filters.Length, original.KernelSize, original.OutputHeight, original.OutputWidth, gateIndex, segments[s.Input]);
-                    convolutions.Add(compact);
-                    if (unit.GateIndex >= 0)
-                    {
-                        var layer = description.PathLayout.Layers[unit.GateIndex];
-                        layers[unit.GateIndex] = layer with
-                        {
-                            DenseFlops = compact.MultiplyAccumulates(inputs.Length, filters.Length),
-                            GateFlops = gate?.MultiplyAccumulates ?? 0,
-                        };
-                    }
-
-                    kept[s.Output] = scatter ? Range(original.Filters) : filters;
-                    segments[s.Output] = scatter ? [new ChannelSegment(original.Filters, -1)] : [new ChannelSegment(filters.Length, gateIndex)];
-                    break;
-                }
-
-                case MaxPoolStep s:
-                    kept[s.Output] = kept[s.Input];
-                    segments[s.Output] = segments[s.Input];
-                    steps.Add(s);
-                    break;
-                case ResidualAddStep s:
-                    kept[s.Output] = kept[s.Main];
-                    segments[s.Output] = [new ChannelSegment(kept[s.Main].Length, -1)];
-                    steps.Add(s);
-                    break;
-                case ZeroPadShortcutStep s:
-                {
-                    int channels = kept[s.Input].Length + (2 * s.PadChannels);
-                    kept[s.Output] = Range(channels);
-                    segments[s.Output] = [new ChannelSegment(channels, -1)];
-                    steps.Add(s);
-                    break;
-                }
-
-                case ConcatStep s:
-                {
-                    // Channels are numbered in the original concatenation, whose inputs are each the original width.
-                    var channels = new List<long>();
-                    long offset = 0;
-                    foreach (int input in s.Inputs)
-                    {
-                        channels.AddRange(kept[input].Select(c => offset + c));
-                        offset += OriginalChannels(description, program, input, kept);
-                    }
-
-                    kept[s.Output] = channels.ToArray();
-                    segments[s.Output] = s.Inputs.SelectMany(i => segments[i]).ToList();
-                    steps.Add(s);
-                    break;
-                }
-
-                default:
-                    throw new InvalidOperationException($"Unknown step {step}.");
-            }
-        }
-
-        long[] features = kept[program.Output];
+        long[] features = output.Kept;
         var head = SliceLinear(program.Head, null, features);
-        root.AddAt(names[program.Head], head);
+        compactor.Root.AddAt(names[program.Head], head);
 
-        var layout = new CalculationPathLayout(layers);
-        var compactDescription = new NetworkDescription(convolutions, layout, features.Length, description.Classes);
-        var compactProgram = new NetworkProgram(steps, units, mapCount, program.Output, head, []);
-        var children = root.named_children().Select(c => (c.name, c.module)).ToList();
+        var layout = new CalculationPathLayout(compactor.Layers);
+        var compactDescription = new NetworkDescription(compactor.Convolutions, layout, features.Length, description.Classes);
+        var compactProgram = new NetworkProgram(compactor.Steps, compactor.Units, compactor.Maps(), program.Output, head, []);
+        var children = compactor.Root.named_children().Select(c => (c.name, c.module)).ToList();
         var result = new DecoupledNetwork(network.Architecture, network.Input, network.Classes, network.IsGated, network.Normalization, children, compactProgram, compactDescription)
         {
             IsCompact = true,
@@ -148,64 +44,6 @@ internal static class NetworkCompactor
         result.to(network.Device);
         result.eval();
         return result;
-    }
-
-    /// <summary>
-    /// Maps that must keep every channel: the inputs of residual sums and option-A shortcuts, and, through max-pools and
-    /// concatenations, the maps they are made from.
-    /// </summary>
-    private static bool[] MapsThatStayDense(NetworkProgram program)
-    {
-        var dense = new bool[program.FeatureMapCount];
-        // Backwards, so that a step's consumers are seen before it.
-        foreach (var step in program.Steps.Reverse())
-        {
-            switch (step)
-            {
-                case ResidualAddStep s:
-                    dense[s.Main] = true;
-                    dense[s.Shortcut] = true;
-                    break;
-                case ZeroPadShortcutStep s:
-                    dense[s.Input] = true;
-                    break;
-                case MaxPoolStep s when dense[s.Output]:
-                    dense[s.Input] = true;
-                    break;
-                case ConcatStep s when dense[s.Output]:
-                    foreach (int input in s.Inputs)
-                    {
-                        dense[input] = true;
-                    }
-
-                    break;
-            }
-        }
-
-        return dense;
-    }
-
-    /// <summary>Channels of feature map <paramref name="map"/> in the original network.</summary>
-    private static long OriginalChannels(NetworkDescription description, NetworkProgram program, int map, long[][] kept)
-    {
-        foreach (var step in program.Steps)
-        {
-            if (step.Output != map)
-            {
-                continue;
-            }
-
-            return step switch
-            {
-                ConvolutionStep s => description.Convolutions.First(c => c.Name == s.Unit.Name).Filters,
-                MaxPoolStep s => OriginalChannels(description, program, s.Input, kept),
-                ConcatStep s => s.Inputs.Sum(i => OriginalChannels(description, program, i, kept)),
-                // Residual sums and shortcuts stay dense.
-                _ => kept[map].Length,
-            };
-        }
-
-        return kept[map].Length; // the image
     }
 
     private static Conv2d SliceConvolution(Conv2d conv, long[] filters, long[] inputs, int stride, int padding)
@@ -276,6 +114,128 @@ internal static class NetworkCompactor
 
     /// <summary>A parameter that takes over the handle of <paramref name="values"/>.</summary>
     private static TorchSharp.Modules.Parameter Parameter(Tensor values) => nn.Parameter(values);
+
+    /// <summary>
+    /// Walks the program, keeping for each feature map the original channels it still holds (in the original numbering)
+    /// and its gate segments, and builds the compact steps, units and geometry on the way.
+    /// </summary>
+    private sealed class Compactor : StepInterpreter<CompactMap>
+    {
+        private readonly DecoupledNetwork _network;
+        private readonly CompactionPlan _plan;
+        private readonly Dictionary<nn.Module, string> _names;
+        private readonly Dictionary<string, ConvLayerGeometry> _geometry;
+
+        public Compactor(DecoupledNetwork network, CompactionPlan plan, Dictionary<nn.Module, string> names)
+            : base(network.Program)
+        {
+            _network = network;
+            _plan = plan;
+            _names = names;
+            _geometry = network.Description.Convolutions.ToDictionary(c => c.Name);
+            Layers = new GatedLayerInfo[network.Description.PathLayout.Layers.Count];
+        }
+
+        public ModuleNode Root { get; } = new("root");
+
+        public List<NetworkStep> Steps { get; } = [];
+
+        public List<ConvolutionUnit> Units { get; } = [];
+
+        public List<ConvLayerGeometry> Convolutions { get; } = [];
+
+        public GatedLayerInfo[] Layers { get; }
+
+        /// <summary>The compact program's feature maps (after <see cref="StepInterpreter{TMap}.Run"/>).</summary>
+        public IReadOnlyList<FeatureMapInfo> Maps() =>
+            Computed.Select((map, i) => Program.Maps[i] with { Channels = map.Kept.Length, Segments = map.Segments }).ToList();
+
+        public override CompactMap Convolution(ConvolutionStep step)
+        {
+            var unit = step.Unit;
+            var original = _geometry[unit.Name];
+            long[] inputs = this[step.Input].Kept;
+            CompactPathBits? bits = unit.GateIndex >= 0 ? _plan.Layers[unit.GateIndex] : null;
+            long[] filters = bits?.Kept ?? Range(original.Filters);
+            bool gated = unit.Gate is not null && bits is { GateDropped: false };
+            bool scatter = Program.Maps[step.Output].KeepsEveryChannel && filters.Length < original.Filters;
+
+            var conv = SliceConvolution(unit.Convolution, filters, inputs, unit.Stride, unit.Padding);
+            var norm = SliceNorm(unit.Norm, filters);
+            Root.AddAt(unit.Name, conv);
+            Root.AddAt(_names[unit.Norm], norm);
+            ArchitectureControllingModule? gate = null;
+            if (gated)
+            {
+                gate = SliceGate(unit.Gate!, inputs, filters);
+                Root.AddAt(_names[unit.Gate!], gate);
+            }
+
+            bool identity = bits is null || (!bits.GateDropped && bits.Kept.Length == bits.Filters);
+            var compactUnit = new ConvolutionUnit(unit.Name, conv, norm, gate, unit.GateIndex, unit.Relu, unit.Stride, unit.Padding)
+            {
+                PathBits = identity ? null : bits,
+                Scatter = scatter ? ChannelScatter.Of(original.Filters, filters) : null,
+            };
+            Units.Add(compactUnit);
+            Steps.Add(step with { Unit = compactUnit });
+
+            int gateIndex = gated ? unit.GateIndex : -1;
+            var compact = new ConvLayerGeometry(unit.Name, inputs.Length, filters.Length, original.KernelSize, original.OutputHeight, original.OutputWidth, gateIndex, this[step.Input].Segments);
+            Convolutions.Add(compact);
+            if (unit.GateIndex >= 0)
+            {
+                var layer = _network.Description.PathLayout.Layers[unit.GateIndex];
+                Layers[unit.GateIndex] = layer with
+                {
+                    DenseFlops = compact.MultiplyAccumulates(inputs.Length, filters.Length),
+                    GateFlops = gate?.MultiplyAccumulates ?? 0,
+                };
+            }
+
+            return scatter
+                ? new CompactMap(Range(original.Filters), [new ChannelSegment(original.Filters, -1)])
+                : new CompactMap(filters, [new ChannelSegment(filters.Length, gateIndex)]);
+        }
+
+        public override CompactMap MaxPool(MaxPoolStep step)
+        {
+            Steps.Add(step);
+            return this[step.Input];
+        }
+
+        public override CompactMap ResidualAdd(ResidualAddStep step)
+        {
+            Steps.Add(step);
+            long[] kept = this[step.Main].Kept;
+            return new CompactMap(kept, [new ChannelSegment(kept.Length, -1)]);
+        }
+
+        public override CompactMap ZeroPadShortcut(ZeroPadShortcutStep step)
+        {
+            Steps.Add(step);
+            int channels = this[step.Input].Kept.Length + (2 * step.PadChannels);
+            return new CompactMap(Range(channels), [new ChannelSegment(channels, -1)]);
+        }
+
+        public override CompactMap Concat(ConcatStep step)
+        {
+            Steps.Add(step);
+            // Channels are numbered in the original concatenation, whose inputs are each the original width.
+            var channels = new List<long>();
+            long offset = 0;
+            foreach (int input in step.Inputs)
+            {
+                channels.AddRange(this[input].Kept.Select(c => offset + c));
+                offset += Program.Maps[input].Channels;
+            }
+
+            return new CompactMap(channels.ToArray(), step.Inputs.SelectMany(i => this[i].Segments).ToList());
+        }
+    }
+
+    /// <summary>A feature map of the compact network: the original channels it holds and its gate segments.</summary>
+    private sealed record CompactMap(long[] Kept, IReadOnlyList<ChannelSegment> Segments);
 
     private static long[] Range(int count) => Enumerable.Range(0, count).Select(i => (long)i).ToArray();
 }

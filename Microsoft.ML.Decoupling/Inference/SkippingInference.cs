@@ -97,30 +97,32 @@ public sealed class SkippingInference : IDisposable
 
     private (Tensor Logits, List<Tensor> Path) Forward(Tensor image)
     {
-        var program = _network.Program;
-        var x = image;
-        if (_network.Normalization is { } normalization)
-        {
-            var shape = new long[] { 1, _network.Channels, 1, 1 };
-            x = (x - tensor(normalization.Mean.ToArray(), shape, device: x.device)) / tensor(normalization.StandardDeviation.ToArray(), shape, device: x.device);
-        }
+        var x = _network.Normalization is { } normalization ? normalization.Apply(image) : image;
+        var interpreter = new Interpreter(this);
+        var output = interpreter.Run(SparseFeatureMap.Dense(x));
+        return (_network.Program.Head.forward(output.Pooled()), interpreter.Path);
+    }
 
-        var maps = new SparseFeatureMap[program.FeatureMapCount];
-        maps[NetworkBuilder.Image] = SparseFeatureMap.Dense(x);
-        var path = new List<Tensor>();
-        foreach (var step in program.Steps)
-        {
-            maps[step.Output] = step switch
-            {
-                ConvolutionStep s => _units[s.Unit].Forward(maps[s.Input], MaskedAboveOpenRatio, path),
-                MaxPoolStep s => maps[s.Input].With(nn.functional.max_pool2d(maps[s.Input].Values, s.KernelSize, s.Stride, s.Padding)),
-                ResidualAddStep s => SparseFeatureMap.AddRelu(maps[s.Main], maps[s.Shortcut]),
-                ZeroPadShortcutStep s => maps[s.Input].ZeroPadShortcut(s.Stride, s.PadChannels),
-                ConcatStep s => SparseFeatureMap.Concatenate(s.Inputs.Select(i => maps[i]).ToList()),
-                _ => throw new InvalidOperationException($"Unknown step {step}."),
-            };
-        }
+    /// <summary>The program over sparse feature maps: each conv unit computes only what its gate opens.</summary>
+    private sealed class Interpreter : StepInterpreter<SparseFeatureMap>
+    {
+        private readonly SkippingInference _owner;
 
-        return (program.Head.forward(maps[program.Output].Pooled()), path);
+        public Interpreter(SkippingInference owner)
+            : base(owner._network.Program) => _owner = owner;
+
+        /// <summary>The full-length path bits of each layer of the path layout, in path order.</summary>
+        public List<Tensor> Path { get; } = [];
+
+        public override SparseFeatureMap Convolution(ConvolutionStep step) => _owner._units[step.Unit].Forward(this[step.Input], _owner.MaskedAboveOpenRatio, Path);
+
+        public override SparseFeatureMap MaxPool(MaxPoolStep step) =>
+            this[step.Input].With(nn.functional.max_pool2d(this[step.Input].Values, step.KernelSize, step.Stride, step.Padding));
+
+        public override SparseFeatureMap ResidualAdd(ResidualAddStep step) => SparseFeatureMap.AddRelu(this[step.Main], this[step.Shortcut]);
+
+        public override SparseFeatureMap ZeroPadShortcut(ZeroPadShortcutStep step) => this[step.Input].ZeroPadShortcut(step.Stride, step.PadChannels);
+
+        public override SparseFeatureMap Concat(ConcatStep step) => SparseFeatureMap.Concatenate(step.Inputs.Select(i => this[i]).ToList());
     }
 }

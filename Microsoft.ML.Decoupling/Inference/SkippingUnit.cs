@@ -22,15 +22,11 @@ internal sealed class SkippingUnit : IDisposable
     {
         _unit = unit;
         using var scope = NewDisposeScope();
-        var norm = unit.Norm;
-        var conv = unit.Convolution;
-        // BatchNorm in evaluation mode is an affine map per filter: folded into the conv (as the ONNX export folds it),
-        // in double precision, so that the open filters are a slice of one weight tensor.
-        var scale = norm.weight!.to_type(ScalarType.Float64) / (norm.running_var!.to_type(ScalarType.Float64) + norm.eps).sqrt();
-        var convBias = conv.bias is null ? zeros_like(scale) : conv.bias.to_type(ScalarType.Float64);
-        var shift = norm.bias!.to_type(ScalarType.Float64) + ((convBias - norm.running_mean!.to_type(ScalarType.Float64)) * scale);
-        _weight = (conv.weight!.to_type(ScalarType.Float64) * scale.view(-1, 1, 1, 1)).to_type(ScalarType.Float32).contiguous().DetachFromDisposeScope();
-        _bias = shift.to_type(ScalarType.Float32).contiguous().DetachFromDisposeScope();
+        // The conv with its BatchNorm folded in (as the ONNX export folds it), so that the open filters are a slice of one
+        // weight tensor.
+        var (weight, bias) = unit.FoldBatchNorm();
+        _weight = weight.DetachFromDisposeScope();
+        _bias = bias.DetachFromDisposeScope();
         int filters = (int)_weight.shape[0];
         _allFilters = Enumerable.Range(0, filters).Select(f => (long)f).ToArray();
         if (unit.Scatter is { } scatter)

@@ -54,6 +54,22 @@ internal sealed class ConvolutionUnit
     public ChannelScatter? Scatter { get; init; }
 
     /// <summary>
+    /// The conv with its BatchNorm folded in, for inference: w' = w·γ/√(σ²+ε), b' = β + (b − μ)·γ/√(σ²+ε) from the running
+    /// statistics, computed in double precision and returned as contiguous float tensors [filters, inputs, k, k] and
+    /// [filters] in the caller's dispose scope. The one fold that the ONNX exporter and per-input skipping both use.
+    /// </summary>
+    public (Tensor Weight, Tensor Bias) FoldBatchNorm()
+    {
+        using var noGrad = no_grad();
+        var weight = Read(Convolution.weight, ".weight").to_type(ScalarType.Float64);
+        var scale = Read(Norm.weight, " BatchNorm weight").to_type(ScalarType.Float64) / (Read(Norm.running_var, " BatchNorm running_var").to_type(ScalarType.Float64) + Norm.eps).sqrt();
+        var convBias = Convolution.bias is null ? zeros_like(scale) : Read(Convolution.bias, ".bias").to_type(ScalarType.Float64);
+        var shift = Read(Norm.bias, " BatchNorm bias").to_type(ScalarType.Float64) + ((convBias - Read(Norm.running_mean, " BatchNorm running_mean").to_type(ScalarType.Float64)) * scale);
+        var folded = (weight * scale.view(-1, 1, 1, 1)).to_type(ScalarType.Float32).contiguous();
+        return (folded, shift.to_type(ScalarType.Float32).contiguous());
+    }
+
+    /// <summary>
     /// Y = [ReLU](BN(Conv(X))); for a gated unit, z from the gate reading X (paper Eq. 3), z and GAP(Y) are recorded and
     /// Y ⊙ z is returned. Tensors belong to the caller's dispose scope. <paramref name="pooledInput"/> is GAP(X) when the caller already has it, and <paramref name="pooledOutput"/>
     /// receives GAP(Y ⊙ z) = GAP(Y)·z of a gated unit (null otherwise), so that a gate reading this output need not pool
@@ -117,4 +133,7 @@ internal sealed class ConvolutionUnit
         pooledOutput = response * z;
         return masked;
     }
+
+    private Tensor Read(Tensor? tensor, string what) =>
+        (tensor ?? throw new InvalidOperationException($"The network has no {Name}{what}; expected every conv and BatchNorm layer to hold its tensors.")).detach();
 }

@@ -15,8 +15,6 @@ namespace Microsoft.ML.Decoupling.Modules;
 public sealed class DecoupledNetwork : nn.Module<Tensor, DecoupledForwardResult>
 {
     private readonly NetworkProgram _program;
-    private readonly float[]? _mean;
-    private readonly float[]? _deviation;
 
     internal DecoupledNetwork(
         string architecture,
@@ -41,8 +39,6 @@ public sealed class DecoupledNetwork : nn.Module<Tensor, DecoupledForwardResult>
         Normalization = normalization;
         Description = description;
         _program = program;
-        _mean = normalization?.Mean.ToArray();
-        _deviation = normalization?.StandardDeviation.ToArray();
         foreach (var (name, module) in children)
         {
             register_module(name, module);
@@ -111,40 +107,17 @@ public sealed class DecoupledNetwork : nn.Module<Tensor, DecoupledForwardResult>
     internal DecoupledForwardResult Forward(Tensor input, Generator? gateNoise, DecoupledForwardResult.Recorder record)
     {
         var x = input.dim() == 2 ? input.view(input.shape[0], Channels, Height, Width) : input;
-        if (_mean is not null)
+        if (Normalization is not null)
         {
-            var shape = new long[] { 1, Channels, 1, 1 };
-            x = (x - tensor(_mean, shape, device: x.device)) / tensor(_deviation!, shape, device: x.device);
+            x = Normalization.Apply(x);
         }
 
-        var maps = new Tensor[_program.FeatureMapCount];
-        maps[NetworkBuilder.Image] = x;
-        // GAP of the gated feature maps, known from their gates' responses (see ConvolutionUnit.Forward).
-        var pooled = new Tensor?[_program.FeatureMapCount];
-        foreach (var step in _program.Steps)
-        {
-            maps[step.Output] = step switch
-            {
-                ConvolutionStep s => s.Unit.Forward(maps[s.Input], pooled[s.Input], training, gateNoise, record, out pooled[s.Output]),
-                MaxPoolStep s => nn.functional.max_pool2d(maps[s.Input], s.KernelSize, s.Stride, s.Padding),
-                ResidualAddStep s => nn.functional.relu(maps[s.Main] + maps[s.Shortcut], inplace: true),
-                ZeroPadShortcutStep s => ZeroPadShortcut(maps[s.Input], s.Stride, s.PadChannels),
-                ConcatStep s => cat(s.Inputs.Select(i => maps[i]).ToArray(), 1),
-                _ => throw new InvalidOperationException($"Unknown step {step}."),
-            };
-        }
-
-        record.Features = maps[_program.Output].mean(new long[] { 2, 3 });
+        var output = new TorchForwardInterpreter(_program, training, gateNoise, record).Run(x);
+        record.Features = output.mean(new long[] { 2, 3 });
         return record.Result(_program.Head.forward(record.Features));
     }
 
     /// <summary>Applies the per-layer path classifiers W_cla^l to the gates (for Lmi).</summary>
     internal IReadOnlyList<Tensor> ClassifyPaths(IReadOnlyList<Tensor> gateValues) =>
         gateValues.Select((z, l) => _program.PathClassifiers[l].forward(z)).ToList();
-
-    private static Tensor ZeroPadShortcut(Tensor x, int stride, int padChannels)
-    {
-        var subsampled = x.index(TensorIndex.Colon, TensorIndex.Colon, TensorIndex.Slice(null, null, stride), TensorIndex.Slice(null, null, stride));
-        return nn.functional.pad(subsampled, new long[] { 0, 0, 0, 0, padChannels, padChannels });
-    }
 }

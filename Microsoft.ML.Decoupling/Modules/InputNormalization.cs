@@ -1,4 +1,5 @@
 using System.Globalization;
+using static TorchSharp.torch;
 
 namespace Microsoft.ML.Decoupling.Modules;
 
@@ -32,9 +33,14 @@ public sealed class InputNormalization
         }
 
         // Read-only wrappers over private copies: options and networks share an instance, so it must never change.
-        Mean = Array.AsReadOnly(mean.ToArray());
-        StandardDeviation = Array.AsReadOnly(standardDeviation.ToArray());
+        _mean = mean.ToArray();
+        _deviation = standardDeviation.ToArray();
+        Mean = Array.AsReadOnly(_mean);
+        StandardDeviation = Array.AsReadOnly(_deviation);
     }
+
+    private readonly float[] _mean;
+    private readonly float[] _deviation;
 
     /// <summary>Mean of each channel.</summary>
     public IReadOnlyList<float> Mean { get; }
@@ -64,6 +70,17 @@ public sealed class InputNormalization
         }
 
         return statistics.ToNormalization();
+    }
+
+    /// <summary>
+    /// (x − mean) / std of images [B, C, H, W], in the caller's dispose scope: the one place the network's forward pass and
+    /// per-input skipping normalise (the ONNX exporter writes the same Sub → Div from <see cref="Mean"/> and
+    /// <see cref="StandardDeviation"/>).
+    /// </summary>
+    internal Tensor Apply(Tensor x)
+    {
+        var shape = new long[] { 1, Channels, 1, 1 };
+        return (x - tensor(_mean, shape, device: x.device)) / tensor(_deviation, shape, device: x.device);
     }
 
     /// <inheritdoc/>

@@ -40,7 +40,7 @@ internal sealed class NetworkBuilder
         IsGated = gated;
         _gateReduction = gateReduction;
         _generator = generator;
-        _maps.Add(new FeatureMap(input.Channels, input.Height, input.Width, [new ChannelSegment(input.Channels, -1)]));
+        _maps.Add(new FeatureMap(input.Channels, input.Height, input.Width, [new ChannelSegment(input.Channels, -1)], []));
     }
 
     public ImageShape Input { get; }
@@ -48,7 +48,7 @@ internal sealed class NetworkBuilder
     public bool IsGated { get; }
 
     /// <summary>The feature map of the (normalised) input image.</summary>
-    public static int Image => 0;
+    public static int Image => NetworkProgram.Image;
 
     /// <summary>Channels of feature map <paramref name="map"/>.</summary>
     public int ChannelsOf(int map) => _maps[map].Channels;
@@ -102,7 +102,7 @@ internal sealed class NetworkBuilder
 
         var unit = new ConvolutionUnit(convName, conv, norm, acm, gateIndex, relu, stride, padding);
         _units.Add(unit);
-        return AddStep(new FeatureMap(filters, height, width, [new ChannelSegment(filters, gateIndex)]), output => new ConvolutionStep(input, output, unit));
+        return AddStep(new FeatureMap(filters, height, width, [new ChannelSegment(filters, gateIndex)], []), output => new ConvolutionStep(input, output, unit));
     }
 
     /// <summary>Adds a square max-pool (floor mode).</summary>
@@ -116,7 +116,7 @@ internal sealed class NetworkBuilder
             throw new ArgumentException($"A {kernelSize}×{kernelSize} max-pool gets a {source.Height}×{source.Width} feature map; the input {Input} is too small for this architecture.");
         }
 
-        return AddStep(source with { Height = height, Width = width }, output => new MaxPoolStep(input, output, kernelSize, stride, padding));
+        return AddStep(source with { Height = height, Width = width, ChannelSources = [input], KeepsEveryChannel = false }, output => new MaxPoolStep(input, output, kernelSize, stride, padding));
     }
 
     /// <summary>Adds ReLU(main + shortcut); the sum is never masked.</summary>
@@ -129,7 +129,9 @@ internal sealed class NetworkBuilder
             throw new InvalidOperationException($"Residual add of {a.Channels}×{a.Height}×{a.Width} and {b.Channels}×{b.Height}×{b.Width}.");
         }
 
-        return AddStep(new FeatureMap(a.Channels, a.Height, a.Width, [new ChannelSegment(a.Channels, -1)]), output => new ResidualAddStep(main, shortcut, output));
+        KeepEveryChannel(main);
+        KeepEveryChannel(shortcut);
+        return AddStep(new FeatureMap(a.Channels, a.Height, a.Width, [new ChannelSegment(a.Channels, -1)], []), output => new ResidualAddStep(main, shortcut, output));
     }
 
     /// <summary>Adds He et al.'s option-A shortcut to <paramref name="channels"/> channels (stride-2 subsampling, zero channels on both sides).</summary>
@@ -144,7 +146,8 @@ internal sealed class NetworkBuilder
 
         int height = ((source.Height - 1) / stride) + 1;
         int width = ((source.Width - 1) / stride) + 1;
-        return AddStep(new FeatureMap(channels, height, width, [new ChannelSegment(channels, -1)]), output => new ZeroPadShortcutStep(input, output, stride, pad));
+        KeepEveryChannel(input);
+        return AddStep(new FeatureMap(channels, height, width, [new ChannelSegment(channels, -1)], []), output => new ZeroPadShortcutStep(input, output, stride, pad));
     }
 
     /// <summary>Concatenates feature maps of the same size along the channels; their masks travel with their channels.</summary>
@@ -157,7 +160,7 @@ internal sealed class NetworkBuilder
         }
 
         var segments = inputs.SelectMany(i => _maps[i].Segments).ToList();
-        return AddStep(new FeatureMap(inputs.Sum(i => _maps[i].Channels), first.Height, first.Width, segments), output => new ConcatStep(inputs, output));
+        return AddStep(new FeatureMap(inputs.Sum(i => _maps[i].Channels), first.Height, first.Width, segments, inputs), output => new ConcatStep(inputs, output));
     }
 
     /// <summary>Adds global average pooling and the linear classifier <paramref name="headName"/>, and creates the network.</summary>
@@ -179,7 +182,8 @@ internal sealed class NetworkBuilder
 
         var description = new NetworkDescription(_geometry, new CalculationPathLayout(_gatedLayers), final.Channels, _classes);
         var children = _root.named_children().Select(c => (c.name, c.module)).ToList();
-        var program = new NetworkProgram(_steps, _units, _maps.Count, output, head, _classifiers);
+        var maps = _maps.Select(m => new FeatureMapInfo(m.Channels, m.Height, m.Width, m.Segments, m.KeepsEveryChannel)).ToList();
+        var program = new NetworkProgram(_steps, _units, maps, output, head, _classifiers);
         return new DecoupledNetwork(architecture, Input, _classes, IsGated, normalization, children, program, description);
     }
 
@@ -200,5 +204,19 @@ internal sealed class NetworkBuilder
 
     private void Register(string path, nn.Module module) => _root.AddAt(path, module);
 
-    private sealed record FeatureMap(int Channels, int Height, int Width, IReadOnlyList<ChannelSegment> Segments);
+    /// <summary>Marks <paramref name="map"/>, and the maps whose channels it carries, as kept whole by compaction.</summary>
+    private void KeepEveryChannel(int map)
+    {
+        _maps[map].KeepsEveryChannel = true;
+        foreach (int source in _maps[map].ChannelSources)
+        {
+            KeepEveryChannel(source);
+        }
+    }
+
+    /// <summary>A feature map while the network is built; <c>ChannelSources</c> are the maps whose channels it carries unchanged (a max-pool's input, a concatenation's inputs).</summary>
+    private sealed record FeatureMap(int Channels, int Height, int Width, IReadOnlyList<ChannelSegment> Segments, IReadOnlyList<int> ChannelSources)
+    {
+        public bool KeepsEveryChannel { get; set; }
+    }
 }

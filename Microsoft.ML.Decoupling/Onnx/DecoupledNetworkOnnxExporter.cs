@@ -3,7 +3,7 @@ using Google.Protobuf;
 using Microsoft.ML.Decoupling.Analysis;
 using Microsoft.ML.Decoupling.Modules;
 using Onnx;
-using TorchSharp.Modules;
+using static Microsoft.ML.Decoupling.Onnx.OnnxGraphWriter;
 using static TorchSharp.torch;
 using DataType = Onnx.TensorProto.Types.DataType;
 
@@ -79,7 +79,7 @@ public static class DecoupledNetworkOnnxExporter
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var graph = new GraphWriter($"{nameof(DecoupledNetwork)} {network.Architecture}");
+        var graph = new OnnxGraphWriter($"{nameof(DecoupledNetwork)} {network.Architecture}");
         var layout = network.Description.PathLayout;
         var program = network.Program;
         string batch = BatchDimension;
@@ -99,32 +99,15 @@ public static class DecoupledNetworkOnnxExporter
             image = graph.Node("Div", "input.normalized", [image, graph.Floats("input.std", channelShape, normalization.StandardDeviation.ToArray())]);
         }
 
-        // The same program the network's forward pass interprets, step by step.
-        var maps = new string[program.FeatureMapCount];
-        maps[0] = image;
-        var gates = new List<string>();
-        // GAP(Y) before the gate of every gated layer, for the responses output (not for compact networks, which do not
-        // compute the filters they removed).
-        var responses = options.ResponsesName is not null && !network.IsCompact && network.IsGated ? new List<string>() : null;
-        int pool = 0, add = 0, shortcut = 0, concat = 0;
-        foreach (var step in program.Steps)
-        {
-            maps[step.Output] = step switch
-            {
-                ConvolutionStep s => WriteUnit(graph, maps[s.Input], s.Unit, gates, image, responses),
-                MaxPoolStep s => graph.Node("MaxPool", $"pool{pool++}", [maps[s.Input]],
-                    Ints("kernel_shape", s.KernelSize, s.KernelSize), Ints("strides", s.Stride, s.Stride), Ints("pads", s.Padding, s.Padding, s.Padding, s.Padding)),
-                ResidualAddStep s => graph.Node("Relu", $"add{add}.relu", [graph.Node("Add", $"add{add++}", [maps[s.Main], maps[s.Shortcut]])]),
-                ZeroPadShortcutStep s => WriteZeroPadShortcut(graph, $"shortcut{shortcut++}", maps[s.Input], s),
-                ConcatStep s => graph.Node("Concat", $"concat{concat++}", s.Inputs.Select(i => maps[i]), Int("axis", 1)),
-                _ => throw new InvalidOperationException($"Unknown step {step}."),
-            };
-        }
-
-        string x = maps[program.Output];
+        // The same program the network's forward pass interprets, step by step. GAP(Y) before the gate of every gated
+        // layer goes to the responses output (not for compact networks, which do not compute the filters they removed).
+        var writer = new OnnxProgramWriter(program, graph, image, options.ResponsesName is not null && !network.IsCompact && network.IsGated);
+        string x = writer.Run(image);
+        var gates = writer.Gates;
+        var responses = writer.Responses;
         string pooled = graph.Node("GlobalAveragePool", "head.pool", [x]);
         string features = graph.Node("Flatten", "head.flatten", [pooled], Int("axis", 1));
-        string logits = WriteLinear(graph, "head", features, program.Head);
+        string logits = OnnxProgramWriter.WriteLinear(graph, "head", features, program.Head);
         string score = graph.Node("Softmax", perRow ? $"{options.ScoreName}.batched" : options.ScoreName, [logits], Int("axis", 1));
         string path = gates.Count > 0
             ? graph.Node("Concat", perRow ? $"{options.PathName}.batched" : options.PathName, gates, Int("axis", 1))
@@ -180,151 +163,8 @@ public static class DecoupledNetworkOnnxExporter
         return model;
     }
 
-    /// <summary>
-    /// A conv unit: gate (read from the input), conv with BatchNorm folded in, optional Relu, mask; for a compact unit also
-    /// its full-length path bits (whose constants take their batch size from <paramref name="image"/>) and its scatter.
-    /// </summary>
-    private static string WriteUnit(GraphWriter graph, string input, ConvolutionUnit unit, List<string> gates, string image, List<string>? responses)
-    {
-        string layer = unit.Name;
-        // The gate reads the layer INPUT (paper Eq. 3), so its nodes come before the conv's.
-        string? mask = unit.Gate is { } gate ? WriteGate(graph, layer, input, gate) : null;
-        string x = WriteConvolution(graph, layer, input, unit);
-        if (unit.Relu)
-        {
-            x = graph.Node("Relu", $"{layer}.relu", [x]);
-        }
-
-        if (unit.PathBits is { } bits)
-        {
-            gates.Add(WriteCompactPathBits(graph, layer, mask, bits, image));
-        }
-        else if (mask is not null)
-        {
-            gates.Add(mask);
-            if (responses is not null)
-            {
-                string pooled = graph.Node("GlobalAveragePool", $"{layer}.response.pool", [x]);
-                responses.Add(graph.Node("Flatten", $"{layer}.response", [pooled], Int("axis", 1)));
-            }
-        }
-
-        if (mask is not null)
-        {
-            string channelMask = graph.Node("Unsqueeze", $"{layer}.gate.mask", [mask, graph.Int64s("gate.mask_axes", 2, 3)]);
-            x = graph.Node("Mul", $"{layer}.out", [x, channelMask]);
-        }
-
-        return unit.Scatter is { } scatter ? WriteScatter(graph, layer, x, scatter) : x;
-    }
-
-    /// <summary>
-    /// The full-length path bits of a compact layer: z [N, kept] placed by a 0/1 matrix (exact: one product per bit), or,
-    /// without a gate, the constant bits expanded to the batch.
-    /// </summary>
-    private static string WriteCompactPathBits(GraphWriter graph, string layer, string? mask, CompactPathBits bits, string image)
-    {
-        if (mask is not null)
-        {
-            var placement = new float[bits.Kept.Length * bits.Filters];
-            for (int j = 0; j < bits.Kept.Length; j++)
-            {
-                placement[(j * bits.Filters) + bits.Kept[j]] = 1f;
-            }
-
-            string matrix = graph.Floats($"{layer}.path.placement", [bits.Kept.Length, bits.Filters], placement);
-            return graph.Node("MatMul", $"{layer}.path", [mask, matrix]);
-        }
-
-        string constants = graph.Floats($"{layer}.path.constants", [1, bits.Filters], bits.Constants());
-        string batch = graph.Node("Slice", $"{layer}.path.batch", [graph.Node("Shape", $"{layer}.path.image_shape", [image]), graph.Int64s("path.slice_start", 0), graph.Int64s("path.slice_end", 1)]);
-        string shape = graph.Node("Concat", $"{layer}.path.shape", [batch, graph.Int64s($"{layer}.path.width", bits.Filters)], Int("axis", 0));
-        return graph.Node("Expand", $"{layer}.path", [constants, shape]);
-    }
-
-    /// <summary>A compact conv's kept channels put back among zero channels: Pad one zero channel, then Gather.</summary>
-    private static string WriteScatter(GraphWriter graph, string layer, string x, ChannelScatter scatter)
-    {
-        string padded = graph.Node("Pad", $"{layer}.scatter.pad", [x, graph.Int64s($"{layer}.scatter.pads", 0, 0, 0, 0, 0, 1, 0, 0)]);
-        return graph.Node("Gather", $"{layer}.scatter", [padded, graph.Int64s($"{layer}.scatter.source", scatter.Source)], Int("axis", 1));
-    }
-
-    /// <summary>Conv with the BatchNorm folded in.</summary>
-    private static string WriteConvolution(GraphWriter graph, string layer, string input, ConvolutionUnit unit)
-    {
-        var conv = unit.Convolution;
-        var norm = unit.Norm;
-        double[] weight = ToDoubles(conv.weight, $"{layer}.weight");
-        double[] mean = ToDoubles(norm.running_mean, $"{layer} BatchNorm running_mean");
-        double[] variance = ToDoubles(norm.running_var, $"{layer} BatchNorm running_var");
-        double[] gamma = ToDoubles(norm.weight, $"{layer} BatchNorm weight");
-        double[] beta = ToDoubles(norm.bias, $"{layer} BatchNorm bias");
-        double[]? convBias = conv.bias is null ? null : ToDoubles(conv.bias, $"{layer}.bias");
-        long[] shape = conv.weight!.shape;
-        int filters = (int)shape[0];
-        int perFilter = weight.Length / filters;
-
-        var foldedWeight = new float[weight.Length];
-        var foldedBias = new float[filters];
-        for (int f = 0; f < filters; f++)
-        {
-            double scale = gamma[f] / Math.Sqrt(variance[f] + norm.eps);
-            for (int i = f * perFilter; i < (f + 1) * perFilter; i++)
-            {
-                foldedWeight[i] = (float)(weight[i] * scale);
-            }
-
-            foldedBias[f] = (float)(beta[f] + (((convBias?[f] ?? 0.0) - mean[f]) * scale));
-        }
-
-        return graph.Node(
-            "Conv",
-            $"{layer}.conv",
-            [input, graph.Floats($"{layer}.weight", shape, foldedWeight), graph.Floats($"{layer}.bias", [filters], foldedBias)],
-            Ints("kernel_shape", shape[2], shape[3]),
-            Ints("pads", unit.Padding, unit.Padding, unit.Padding, unit.Padding),
-            Ints("strides", unit.Stride, unit.Stride));
-    }
-
-    /// <summary>Option-A shortcut: Slice with steps (subsampling) then Pad with zero channels.</summary>
-    private static string WriteZeroPadShortcut(GraphWriter graph, string name, string input, ZeroPadShortcutStep step)
-    {
-        string sliced = graph.Node("Slice", $"{name}.subsample", [
-            input,
-            graph.Int64s($"{name}.starts", 0, 0),
-            graph.Int64s($"{name}.ends", long.MaxValue, long.MaxValue),
-            graph.Int64s($"{name}.axes", 2, 3),
-            graph.Int64s($"{name}.steps", step.Stride, step.Stride)]);
-        return graph.Node("Pad", $"{name}.pad", [sliced, graph.Int64s($"{name}.pads", 0, step.PadChannels, 0, 0, 0, step.PadChannels, 0, 0)]);
-    }
-
-    /// <summary>The architecture controlling module and the evaluation-time hash z = 1(g &gt; 0); returns z [N, filters].</summary>
-    private static string WriteGate(GraphWriter graph, string layer, string input, ArchitectureControllingModule gate)
-    {
-        string prefix = $"{layer}.gate";
-        string pooled = graph.Node("GlobalAveragePool", $"{prefix}.pool", [input]);
-        string squeezed = graph.Node("Flatten", $"{prefix}.flatten", [pooled], Int("axis", 1));
-        string hidden = WriteLinear(graph, $"{prefix}.squeeze", squeezed, gate.Squeeze);
-        string activated = graph.Node("Relu", $"{prefix}.relu", [hidden]);
-        string logits = WriteLinear(graph, $"{prefix}.excite", activated, gate.Excite);
-        string open = graph.Node("Greater", $"{prefix}.open", [logits, graph.Floats("gate.threshold", [], [0f])]);
-        return graph.Node("Cast", $"{prefix}.z", [open], Int("to", (int)DataType.Float));
-    }
-
-    /// <summary>y = x·Wᵀ + b as a Gemm with the weight kept in PyTorch's [out, in] layout.</summary>
-    private static string WriteLinear(GraphWriter graph, string name, string input, Linear linear)
-    {
-        var inputs = new List<string> { input, graph.Floats($"{name}.weight", linear.weight!.shape, ToFloats(linear.weight, $"{name}.weight")) };
-        if (linear.bias is not null)
-        {
-            inputs.Add(graph.Floats($"{name}.bias", linear.bias.shape, ToFloats(linear.bias, $"{name}.bias")));
-        }
-
-        return graph.Node("Gemm", $"{name}.gemm", inputs, Int("transB", 1));
-    }
-
     /// <summary>A network without gates has an empty path: zeros of shape [N, 0].</summary>
-    private static string WriteEmptyPath(GraphWriter graph, string input, string name)
+    private static string WriteEmptyPath(OnnxGraphWriter graph, string input, string name)
     {
         string inputShape = graph.Node("Shape", "path.input_shape", [input]);
         string batch = graph.Node("Slice", "path.batch", [inputShape, graph.Int64s("path.slice_start", 0), graph.Int64s("path.slice_end", 1)]);
@@ -378,123 +218,6 @@ public static class DecoupledNetworkOnnxExporter
         return tensor;
     }
 
-    private static double[] ToDoubles(Tensor? tensor, string what) =>
-        Read(tensor, what).to_type(ScalarType.Float64).contiguous().data<double>().ToArray();
-
-    private static float[] ToFloats(Tensor? tensor, string what) =>
-        Read(tensor, what).to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
-
-    /// <summary>A detached CPU view of a parameter or buffer; the copies made from it belong to the caller's dispose scope.</summary>
-    private static Tensor Read(Tensor? tensor, string what) =>
-        (tensor ?? throw new InvalidOperationException($"The network has no {what}; expected every conv, BatchNorm and linear layer to hold its tensors."))
-            .detach().cpu();
-
-    private static AttributeProto Int(string name, long value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
-
-    private static AttributeProto Ints(string name, params long[] values)
-    {
-        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
-        attribute.Ints.AddRange(values);
-        return attribute;
-    }
-
     private static void AddMetadata(ModelProto model, string key, string value) =>
         model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
-
-    /// <summary>Adds nodes, initializers, inputs and outputs to a graph, refusing to define a value name twice.</summary>
-    private sealed class GraphWriter
-    {
-        private readonly HashSet<string> _names = new(StringComparer.Ordinal);
-
-        public GraphWriter(string name) => Graph = new GraphProto { Name = name };
-
-        public GraphProto Graph { get; }
-
-        /// <summary>Adds a node whose only output is named <paramref name="output"/>; the node takes the same name.</summary>
-        public string Node(string opType, string output, IEnumerable<string> inputs, params AttributeProto[] attributes)
-        {
-            Define(output);
-            var node = new NodeProto { OpType = opType, Name = output };
-            node.Input.AddRange(inputs);
-            node.Output.Add(output);
-            node.Attribute.AddRange(attributes);
-            Graph.Node.Add(node);
-            return output;
-        }
-
-        /// <summary>Adds a float initializer, or returns the name of the one already added under <paramref name="name"/>.</summary>
-        public string Floats(string name, long[] dims, float[] values)
-        {
-            if (_names.Contains(name))
-            {
-                return name;
-            }
-
-            var tensor = new TensorProto { Name = name, DataType = (int)DataType.Float };
-            tensor.Dims.AddRange(dims);
-            tensor.FloatData.AddRange(values);
-            return Initializer(tensor);
-        }
-
-        /// <summary>Adds a one-dimensional int64 initializer (shapes, axes), or reuses the one of the same name.</summary>
-        public string Int64s(string name, params long[] values)
-        {
-            if (_names.Contains(name))
-            {
-                return name;
-            }
-
-            var tensor = new TensorProto { Name = name, DataType = (int)DataType.Int64, Dims = { values.Length } };
-            tensor.Int64Data.AddRange(values);
-            return Initializer(tensor);
-        }
-
-        public string Initializer(TensorProto tensor)
-        {
-            Define(tensor.Name);
-            Graph.Initializer.Add(tensor);
-            return tensor.Name;
-        }
-
-        /// <summary>Declares a graph input; a string dimension is symbolic, an int one fixed.</summary>
-        public string Input(string name, DataType type, params object[] dims)
-        {
-            Define(name);
-            Graph.Input.Add(ValueInfo(name, type, dims));
-            return name;
-        }
-
-        /// <summary>Declares an already defined value as a graph output.</summary>
-        public void Output(string name, DataType type, params object[] dims) => Graph.Output.Add(ValueInfo(name, type, dims));
-
-        private static ValueInfoProto ValueInfo(string name, DataType type, object[] dims)
-        {
-            var shape = new TensorShapeProto();
-            foreach (object dim in dims)
-            {
-                shape.Dim.Add(dim is string symbol
-                    ? new TensorShapeProto.Types.Dimension { DimParam = symbol }
-                    : new TensorShapeProto.Types.Dimension { DimValue = Convert.ToInt64(dim, CultureInfo.InvariantCulture) });
-            }
-
-            return new ValueInfoProto
-            {
-                Name = name,
-                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } },
-            };
-        }
-
-        private void Define(string name)
-        {
-            if (!_names.Add(name))
-            {
-                // Only a user-chosen input or output name can collide with the graph's own names.
-                throw new ArgumentException(
-                    $"The ONNX value name '{name}' is used twice; choose {nameof(OnnxExportOptions)} input and output names that differ from "
-                    + "the graph's own value names (such as 'features.3.relu', 'layer1.0.conv1.conv' or 'head.gemm').",
-                    "options");
-            }
-        }
-    }
 }

@@ -1,0 +1,176 @@
+using Microsoft.ML.Decoupling.Modules;
+using TorchSharp.Modules;
+using static Microsoft.ML.Decoupling.Onnx.OnnxGraphWriter;
+using static TorchSharp.torch;
+using DataType = Onnx.TensorProto.Types.DataType;
+
+namespace Microsoft.ML.Decoupling.Onnx;
+
+/// <summary>
+/// Writes a network's forward program into an ONNX graph, step by step (see <see cref="DecoupledNetworkOnnxExporter"/> for
+/// the graph it makes). Each step's result is the name of its output value. Tensors read from the network belong to the
+/// caller's dispose scope.
+/// </summary>
+internal sealed class OnnxProgramWriter : StepInterpreter<string>
+{
+    private readonly OnnxGraphWriter _graph;
+    private readonly string _image;
+    private int _pools;
+    private int _adds;
+    private int _shortcuts;
+    private int _concats;
+
+    /// <param name="program">The program.</param>
+    /// <param name="graph">The graph to add to.</param>
+    /// <param name="image">The normalised image value; constant path bits take their batch size from it.</param>
+    /// <param name="writeResponses">Whether to collect each gated layer's GAP(Y) before its gate (<see cref="Responses"/>).</param>
+    public OnnxProgramWriter(NetworkProgram program, OnnxGraphWriter graph, string image, bool writeResponses)
+        : base(program)
+    {
+        _graph = graph;
+        _image = image;
+        Responses = writeResponses ? [] : null;
+    }
+
+    /// <summary>The values of each layer's full-length path bits, in path order.</summary>
+    public List<string> Gates { get; } = [];
+
+    /// <summary>GAP(Y) before the gate of every gated layer, when asked for.</summary>
+    public List<string>? Responses { get; }
+
+    public override string Convolution(ConvolutionStep step) => WriteUnit(_graph, this[step.Input], step.Unit, Gates, _image, Responses);
+
+    public override string MaxPool(MaxPoolStep step) => _graph.Node("MaxPool", $"pool{_pools++}", [this[step.Input]],
+        Ints("kernel_shape", step.KernelSize, step.KernelSize), Ints("strides", step.Stride, step.Stride), Ints("pads", step.Padding, step.Padding, step.Padding, step.Padding));
+
+    public override string ResidualAdd(ResidualAddStep step) =>
+        _graph.Node("Relu", $"add{_adds}.relu", [_graph.Node("Add", $"add{_adds++}", [this[step.Main], this[step.Shortcut]])]);
+
+    public override string ZeroPadShortcut(ZeroPadShortcutStep step) => WriteZeroPadShortcut(_graph, $"shortcut{_shortcuts++}", this[step.Input], step);
+
+    public override string Concat(ConcatStep step) => _graph.Node("Concat", $"concat{_concats++}", step.Inputs.Select(i => this[i]), Int("axis", 1));
+
+    /// <summary>
+    /// A conv unit: gate (read from the input), conv with BatchNorm folded in, optional Relu, mask; for a compact unit also
+    /// its full-length path bits (whose constants take their batch size from <paramref name="image"/>) and its scatter.
+    /// </summary>
+    private static string WriteUnit(OnnxGraphWriter graph, string input, ConvolutionUnit unit, List<string> gates, string image, List<string>? responses)
+    {
+        string layer = unit.Name;
+        // The gate reads the layer INPUT (paper Eq. 3), so its nodes come before the conv's.
+        string? mask = unit.Gate is { } gate ? WriteGate(graph, layer, input, gate) : null;
+        string x = WriteConvolution(graph, layer, input, unit);
+        if (unit.Relu)
+        {
+            x = graph.Node("Relu", $"{layer}.relu", [x]);
+        }
+
+        if (unit.PathBits is { } bits)
+        {
+            gates.Add(WriteCompactPathBits(graph, layer, mask, bits, image));
+        }
+        else if (mask is not null)
+        {
+            gates.Add(mask);
+            if (responses is not null)
+            {
+                string pooled = graph.Node("GlobalAveragePool", $"{layer}.response.pool", [x]);
+                responses.Add(graph.Node("Flatten", $"{layer}.response", [pooled], Int("axis", 1)));
+            }
+        }
+
+        if (mask is not null)
+        {
+            string channelMask = graph.Node("Unsqueeze", $"{layer}.gate.mask", [mask, graph.Int64s("gate.mask_axes", 2, 3)]);
+            x = graph.Node("Mul", $"{layer}.out", [x, channelMask]);
+        }
+
+        return unit.Scatter is { } scatter ? WriteScatter(graph, layer, x, scatter) : x;
+    }
+
+    /// <summary>
+    /// The full-length path bits of a compact layer: z [N, kept] placed by a 0/1 matrix (exact: one product per bit), or,
+    /// without a gate, the constant bits expanded to the batch.
+    /// </summary>
+    private static string WriteCompactPathBits(OnnxGraphWriter graph, string layer, string? mask, CompactPathBits bits, string image)
+    {
+        if (mask is not null)
+        {
+            var placement = new float[bits.Kept.Length * bits.Filters];
+            for (int j = 0; j < bits.Kept.Length; j++)
+            {
+                placement[(j * bits.Filters) + bits.Kept[j]] = 1f;
+            }
+
+            string matrix = graph.Floats($"{layer}.path.placement", [bits.Kept.Length, bits.Filters], placement);
+            return graph.Node("MatMul", $"{layer}.path", [mask, matrix]);
+        }
+
+        string constants = graph.Floats($"{layer}.path.constants", [1, bits.Filters], bits.Constants());
+        string batch = graph.Node("Slice", $"{layer}.path.batch", [graph.Node("Shape", $"{layer}.path.image_shape", [image]), graph.Int64s("path.slice_start", 0), graph.Int64s("path.slice_end", 1)]);
+        string shape = graph.Node("Concat", $"{layer}.path.shape", [batch, graph.Int64s($"{layer}.path.width", bits.Filters)], Int("axis", 0));
+        return graph.Node("Expand", $"{layer}.path", [constants, shape]);
+    }
+
+    /// <summary>A compact conv's kept channels put back among zero channels: Pad one zero channel, then Gather.</summary>
+    private static string WriteScatter(OnnxGraphWriter graph, string layer, string x, ChannelScatter scatter)
+    {
+        string padded = graph.Node("Pad", $"{layer}.scatter.pad", [x, graph.Int64s($"{layer}.scatter.pads", 0, 0, 0, 0, 0, 1, 0, 0)]);
+        return graph.Node("Gather", $"{layer}.scatter", [padded, graph.Int64s($"{layer}.scatter.source", scatter.Source)], Int("axis", 1));
+    }
+
+    /// <summary>Conv with the BatchNorm folded in (<see cref="ConvolutionUnit.FoldBatchNorm"/>).</summary>
+    private static string WriteConvolution(OnnxGraphWriter graph, string layer, string input, ConvolutionUnit unit)
+    {
+        var (weight, bias) = unit.FoldBatchNorm();
+        long[] shape = weight.shape;
+        return graph.Node(
+            "Conv",
+            $"{layer}.conv",
+            [input, graph.Floats($"{layer}.weight", shape, ToFloats(weight)), graph.Floats($"{layer}.bias", [shape[0]], ToFloats(bias))],
+            Ints("kernel_shape", shape[2], shape[3]),
+            Ints("pads", unit.Padding, unit.Padding, unit.Padding, unit.Padding),
+            Ints("strides", unit.Stride, unit.Stride));
+    }
+
+    /// <summary>Option-A shortcut: Slice with steps (subsampling) then Pad with zero channels.</summary>
+    private static string WriteZeroPadShortcut(OnnxGraphWriter graph, string name, string input, ZeroPadShortcutStep step)
+    {
+        string sliced = graph.Node("Slice", $"{name}.subsample", [
+            input,
+            graph.Int64s($"{name}.starts", 0, 0),
+            graph.Int64s($"{name}.ends", long.MaxValue, long.MaxValue),
+            graph.Int64s($"{name}.axes", 2, 3),
+            graph.Int64s($"{name}.steps", step.Stride, step.Stride)]);
+        return graph.Node("Pad", $"{name}.pad", [sliced, graph.Int64s($"{name}.pads", 0, step.PadChannels, 0, 0, 0, step.PadChannels, 0, 0)]);
+    }
+
+    /// <summary>The architecture controlling module and the evaluation-time hash z = 1(g &gt; 0); returns z [N, filters].</summary>
+    private static string WriteGate(OnnxGraphWriter graph, string layer, string input, ArchitectureControllingModule gate)
+    {
+        string prefix = $"{layer}.gate";
+        string pooled = graph.Node("GlobalAveragePool", $"{prefix}.pool", [input]);
+        string squeezed = graph.Node("Flatten", $"{prefix}.flatten", [pooled], Int("axis", 1));
+        string hidden = WriteLinear(graph, $"{prefix}.squeeze", squeezed, gate.Squeeze);
+        string activated = graph.Node("Relu", $"{prefix}.relu", [hidden]);
+        string logits = WriteLinear(graph, $"{prefix}.excite", activated, gate.Excite);
+        string open = graph.Node("Greater", $"{prefix}.open", [logits, graph.Floats("gate.threshold", [], [0f])]);
+        return graph.Node("Cast", $"{prefix}.z", [open], Int("to", (int)DataType.Float));
+    }
+
+    /// <summary>y = x·Wᵀ + b as a Gemm with the weight kept in PyTorch's [out, in] layout.</summary>
+    public static string WriteLinear(OnnxGraphWriter graph, string name, string input, Linear linear)
+    {
+        var weight = linear.weight ?? throw new InvalidOperationException($"The network has no {name}.weight; expected every linear layer to hold its weight.");
+        var inputs = new List<string> { input, graph.Floats($"{name}.weight", weight.shape, ToFloats(weight)) };
+        if (linear.bias is not null)
+        {
+            inputs.Add(graph.Floats($"{name}.bias", linear.bias.shape, ToFloats(linear.bias)));
+        }
+
+        return graph.Node("Gemm", $"{name}.gemm", inputs, Int("transB", 1));
+    }
+
+    /// <summary>The values of a parameter or buffer as floats; the copies belong to the caller's dispose scope.</summary>
+    private static float[] ToFloats(Tensor tensor) => tensor.detach().cpu().to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
+}
