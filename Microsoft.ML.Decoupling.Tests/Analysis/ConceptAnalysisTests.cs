@@ -1,4 +1,4 @@
-using Microsoft.ML.Decoupling.Analysis;
+using Microsoft.ML.Decoupling.Analysis.Concepts;
 
 namespace Microsoft.ML.Decoupling.Tests;
 

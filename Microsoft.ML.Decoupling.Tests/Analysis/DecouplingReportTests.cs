@@ -1,5 +1,9 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Decoupling.Analysis;
+using Microsoft.ML.Decoupling.Analysis.Concepts;
+using Microsoft.ML.Decoupling.Analysis.Embedding;
+using Microsoft.ML.Decoupling.Analysis.Paths;
+using Microsoft.ML.Decoupling.Analysis.Report;
 using Microsoft.ML.Decoupling.Data;
 using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Transforms;

@@ -1,4 +1,6 @@
 using Microsoft.ML.Decoupling.Analysis;
+using Microsoft.ML.Decoupling.Analysis.Activity;
+using Microsoft.ML.Decoupling.Analysis.Paths;
 
 namespace Microsoft.ML.Decoupling.Tests;
 

@@ -1,4 +1,5 @@
 using Microsoft.ML.Decoupling.Analysis;
+using Microsoft.ML.Decoupling.Analysis.Paths;
 using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Training;
 using static TorchSharp.torch;

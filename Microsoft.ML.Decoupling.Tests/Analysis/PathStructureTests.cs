@@ -1,4 +1,5 @@
-using Microsoft.ML.Decoupling.Analysis;
+using Microsoft.ML.Decoupling.Analysis.Clustering;
+using Microsoft.ML.Decoupling.Analysis.Embedding;
 
 namespace Microsoft.ML.Decoupling.Tests;
 

@@ -1,4 +1,4 @@
-using Microsoft.ML.Decoupling.Analysis;
+using Microsoft.ML.Decoupling.Analysis.Paths;
 using Microsoft.ML.Decoupling.Modules;
 
 namespace Microsoft.ML.Decoupling.Tests;

@@ -11,12 +11,26 @@ namespace Microsoft.ML.Decoupling.Analysis;
 /// </summary>
 public static class FlopsCounter
 {
+    /// <summary>FLOPs of the dense network of <paramref name="network"/>'s architecture (same layers, no gates).</summary>
+    public static long Dense(DecoupledNetwork network)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        return Dense(network.Description);
+    }
+
+    /// <summary>FLOPs of <paramref name="network"/> for one image whose calculation path is <paramref name="path"/> (0/1 values).</summary>
+    public static long ForPath(DecoupledNetwork network, ReadOnlySpan<float> path)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        return ForPath(network.Description, path);
+    }
+
     /// <summary>FLOPs of the dense network (same layers, no gates).</summary>
-    public static long Dense(NetworkDescription network) =>
+    internal static long Dense(NetworkDescription network) =>
         network.Convolutions.Sum(c => c.MultiplyAccumulates(c.InputChannels, c.Filters)) + Head(network);
 
     /// <summary>FLOPs of the gated network for one image whose calculation path is <paramref name="path"/> (0/1 values).</summary>
-    public static long ForPath(NetworkDescription network, ReadOnlySpan<float> path)
+    internal static long ForPath(NetworkDescription network, ReadOnlySpan<float> path)
     {
         var layout = network.PathLayout;
         if (path.Length != layout.PathLength)

@@ -5,4 +5,4 @@ namespace Microsoft.ML.Decoupling.Data;
 /// <param name="Count">Number of images.</param>
 /// <param name="Rows">Image height in pixels.</param>
 /// <param name="Columns">Image width in pixels.</param>
-public sealed record IdxImages(byte[] Pixels, int Count, int Rows, int Columns);
+internal sealed record IdxImages(byte[] Pixels, int Count, int Rows, int Columns);

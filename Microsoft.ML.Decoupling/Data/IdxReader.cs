@@ -12,7 +12,7 @@ namespace Microsoft.ML.Decoupling.Data;
 /// declared payload is allocated: a header that claims more data than the file holds fails at once (raw) or at the real
 /// end of the data (gzip, read in 4 MiB chunks).
 /// </remarks>
-public static class IdxReader
+internal static class IdxReader
 {
     /// <summary>Magic number of a 3-dimensional unsigned-byte IDX file (images).</summary>
     public const int ImagesMagic = 0x00000803;

@@ -7,7 +7,7 @@ namespace Microsoft.ML.Decoupling.Modules;
 /// The architecture controlling module of one gated layer (paper Eq. 3): g = W2·ReLU(W1·GAP(X)), computed from the
 /// layer's input X. Returns the gate logits g, one per output filter.
 /// </summary>
-public sealed class ArchitectureControllingModule : nn.Module<Tensor, Tensor>
+internal sealed class ArchitectureControllingModule : nn.Module<Tensor, Tensor>
 {
     private readonly Linear squeeze;
     private readonly Linear excite;

@@ -6,4 +6,4 @@ namespace Microsoft.ML.Decoupling.Modules;
 /// </summary>
 /// <param name="Channels">Number of channels in the run.</param>
 /// <param name="GateIndex">Index of the gate (in the path layout) whose mask zeroes these channels, or -1 when they are never masked.</param>
-public sealed record ChannelSegment(int Channels, int GateIndex);
+internal sealed record ChannelSegment(int Channels, int GateIndex);

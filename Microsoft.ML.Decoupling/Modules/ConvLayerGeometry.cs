@@ -9,7 +9,7 @@ namespace Microsoft.ML.Decoupling.Modules;
 /// <param name="OutputWidth">Output width.</param>
 /// <param name="GateIndex">Index of this layer's gate in the path layout, or -1 when the layer is not gated.</param>
 /// <param name="InputSegments">The input channels in order, each run with the gate that masks it (-1: unmasked); they add up to <paramref name="InputChannels"/>.</param>
-public sealed record ConvLayerGeometry(
+internal sealed record ConvLayerGeometry(
     string Name,
     int InputChannels,
     int Filters,

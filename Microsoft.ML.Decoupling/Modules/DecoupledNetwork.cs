@@ -76,7 +76,10 @@ public sealed class DecoupledNetwork : nn.Module<Tensor, DecoupledForwardResult>
     public InputNormalization? Normalization { get; }
 
     /// <summary>Geometry, gated layers and head: what FLOPs counting and the ONNX export need.</summary>
-    public NetworkDescription Description { get; }
+    internal NetworkDescription Description { get; }
+
+    /// <summary>The gated layers in path order and where each one's bits lie in the calculation path.</summary>
+    public CalculationPathLayout PathLayout => Description.PathLayout;
 
     internal NetworkProgram Program => _program;
 

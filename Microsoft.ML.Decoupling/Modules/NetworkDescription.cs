@@ -5,7 +5,7 @@ namespace Microsoft.ML.Decoupling.Modules;
 /// <param name="PathLayout">The gated layers and their path bits.</param>
 /// <param name="HeadInputs">Inputs of the linear classifier (after global average pooling).</param>
 /// <param name="Classes">Number of classes K.</param>
-public sealed record NetworkDescription(
+internal sealed record NetworkDescription(
     IReadOnlyList<ConvLayerGeometry> Convolutions,
     CalculationPathLayout PathLayout,
     int HeadInputs,

@@ -6,7 +6,7 @@ namespace Microsoft.ML.Decoupling.Modules;
 /// Improved Semantic Hashing (paper §3.2, Kaiser &amp; Bengio): turns gate logits into binary filter choices while
 /// keeping a gradient.
 /// </summary>
-public static class SemanticHashing
+internal static class SemanticHashing
 {
     /// <summary>
     /// Training-time gate. Adds N(0,1) noise, computes the saturating sigmoid v1 and the step v2, uses v2 for a random

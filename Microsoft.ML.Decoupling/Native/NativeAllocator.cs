@@ -17,16 +17,16 @@ namespace Microsoft.ML.Decoupling.Native;
 public static class NativeAllocator
 {
     /// <summary>Allocations of at least this many bytes get their own mapping (glibc's default is dynamic, from 128 KiB).</summary>
-    public const int MmapThreshold = 256 * 1024 * 1024;
+    internal const int MmapThreshold = 256 * 1024 * 1024;
 
     /// <summary>
     /// Free memory at the top of the heap is given back only beyond this many bytes. mallopt takes an int, so this is
     /// 2 GiB − 1 byte where the environment variable says 2 GiB: the same in effect.
     /// </summary>
-    public const int TrimThreshold = int.MaxValue;
+    internal const int TrimThreshold = int.MaxValue;
 
     /// <summary>Extra bytes requested from the system each time the heap grows.</summary>
-    public const int TopPad = 256 * 1024 * 1024;
+    internal const int TopPad = 256 * 1024 * 1024;
 
     // glibc's <malloc.h>.
     private const int MallocTrimThreshold = -1;
@@ -34,7 +34,7 @@ public static class NativeAllocator
     private const int MallocMmapThreshold = -3;
 
     /// <summary>Whether the process runs on glibc, whose allocator these settings are for.</summary>
-    public static bool IsGlibc
+    internal static bool IsGlibc
     {
         get
         {

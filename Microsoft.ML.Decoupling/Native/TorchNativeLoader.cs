@@ -17,7 +17,7 @@ namespace Microsoft.ML.Decoupling.Native;
 /// loads (a module initializer), because TorchSharp loads its bridge by path before any DllImport resolver is asked;
 /// a lazier hook was tried and does not work.
 /// </remarks>
-public static class TorchNativeLoader
+internal static class TorchNativeLoader
 {
     private const string BridgeName = "LibTorchSharp";
     private const string BridgeFileName = "libLibTorchSharp.so";

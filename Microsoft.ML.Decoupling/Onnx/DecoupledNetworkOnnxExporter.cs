@@ -35,7 +35,7 @@ public static class DecoupledNetworkOnnxExporter
     /// <summary><c>metadata_props</c> key of the input shape, written as <c>"C,H,W"</c>.</summary>
     public const string InputShapeMetadataKey = "decoupling.input_shape";
 
-    /// <summary><c>metadata_props</c> key of the dense network's multiply-accumulates per image (<see cref="FlopsCounter.Dense"/>).</summary>
+    /// <summary><c>metadata_props</c> key of the dense network's multiply-accumulates per image (<see cref="FlopsCounter.Dense(DecoupledNetwork)"/>).</summary>
     public const string DenseFlopsMetadataKey = "decoupling.dense_flops";
 
     /// <summary><c>metadata_props</c> key of the number of classes K.</summary>

@@ -14,7 +14,7 @@ namespace Microsoft.ML.Decoupling.Pretrained;
 /// its tensor objects (an optimizer built on them stays valid), their devices and element types. Element types are
 /// converted only when safe: see the remarks on <see cref="Load(nn.Module, IReadOnlyDictionary{string, Tensor}, string?)"/>.
 /// </remarks>
-public sealed class PretrainedWeightsLoader
+internal sealed class PretrainedWeightsLoader
 {
     /// <summary>
     /// Maps a source key to the target key it loads into, or to null when the source key is deliberately not used.

@@ -17,7 +17,7 @@ namespace Microsoft.ML.Decoupling.Pretrained;
 /// Pickled modules (<c>torch.save(model)</c>) are refused. Pickles are read by this package's own interpreter, which
 /// never runs code from the file; writing uses TorchSharp.PyBridge (zip container). Key order is not preserved on reading.
 /// </remarks>
-public static class StateDictFile
+internal static class StateDictFile
 {
     /// <summary>The extensions read and written as a <c>torch.save</c> zip pickle.</summary>
     public static IReadOnlyList<string> PickleExtensions { get; } = [".pt", ".pth", ".bin"];

@@ -21,7 +21,7 @@ namespace Microsoft.ML.Decoupling.Training;
 /// <param name="DataHash">SHA-256 of the training pixels and labels (<c>sha256:</c> and hex digits); null in checkpoints of format version 1.</param>
 /// <param name="Normalization">The network's input normalisation, or null for none.</param>
 /// <param name="History">Reports of the finished epochs (values may be NaN or infinite).</param>
-public sealed record CheckpointHeader(
+internal sealed record CheckpointHeader(
     string Architecture,
     ImageShape Input,
     int Classes,

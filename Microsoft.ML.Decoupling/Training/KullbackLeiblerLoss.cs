@@ -8,7 +8,7 @@ namespace Microsoft.ML.Decoupling.Training;
 /// over the layer's filters with softmax, and the divergence is averaged over all B·N elements (PyTorch's "mean"
 /// reduction). Y^l is taken before the channel mask, so a closed gate still sees what its filter would answer.
 /// </summary>
-public static class KullbackLeiblerLoss
+internal static class KullbackLeiblerLoss
 {
     /// <summary>Computes Lkl from gates z^l and responses y^l ([B, N] each, same order).</summary>
     public static Tensor Compute(IReadOnlyList<Tensor> gates, IReadOnlyList<Tensor> responses)

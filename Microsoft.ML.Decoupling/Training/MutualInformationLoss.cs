@@ -6,7 +6,7 @@ namespace Microsoft.ML.Decoupling.Training;
 /// Lmi (paper Eq. 9): Σ_l −log softmax(W_cla^l z^l)[label], averaged over the batch. Maximises the mutual
 /// information between each layer's gates and the class, which makes paths input- (class-) dependent.
 /// </summary>
-public static class MutualInformationLoss
+internal static class MutualInformationLoss
 {
     /// <summary>Computes Lmi from the per-layer classifier logits W_cla^l z^l ([B, K] each) and the labels [B] (int64, 0-based).</summary>
     public static Tensor Compute(IReadOnlyList<Tensor> pathClassifierLogits, Tensor labels)

@@ -9,7 +9,7 @@ namespace Microsoft.ML.Decoupling.Training;
 /// Path quality over one epoch's training batches, read cheaply from each step's forward pass: the noise-free path
 /// 1(g &gt; 0) of every training image (what evaluation would give with the batch's BatchNorm statistics), tallied into the
 /// dynamic share, the number of distinct paths and each layer's path-classifier accuracy. The weights change during the
-/// epoch, so these are indicators of the trend; <see cref="Analysis.PathQuality"/> on held-out data is the measurement.
+/// epoch, so these are indicators of the trend; <see cref="Analysis.Paths.PathQuality"/> on held-out data is the measurement.
 /// </summary>
 internal sealed class PathQualityTally
 {

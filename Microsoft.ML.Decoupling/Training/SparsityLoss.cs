@@ -7,7 +7,7 @@ namespace Microsoft.ML.Decoupling.Training;
 /// with R &gt; 0 it steers the mean ratio of active filters of each layer to R. The batch mean inside the absolute
 /// value follows the authors' release.
 /// </summary>
-public static class SparsityLoss
+internal static class SparsityLoss
 {
     /// <summary>Computes Ls from gates z^l ([B, N] each) and the target ratio R in [0, 1].</summary>
     public static Tensor Compute(IReadOnlyList<Tensor> gates, double targetRatio)

@@ -14,7 +14,7 @@ namespace Microsoft.ML.Decoupling.Training;
 /// streams, a hash of the training data, the input normalisation, and the epoch history). One file: a magic number, a JSON header, TorchSharp's module format, TorchSharp's
 /// optimizer format. Written to a temporary file in the same folder and renamed, so a crash never leaves a partial file.
 /// </summary>
-public sealed class TrainingCheckpoint
+internal sealed class TrainingCheckpoint
 {
     private const string Magic = "MLDECKPT";
 

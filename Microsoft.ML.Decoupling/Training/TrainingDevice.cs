@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Decoupling.Training;
 
 /// <summary>Chooses the TorchSharp device the way ML.NET's GPU trainers do.</summary>
-public static class TrainingDevice
+internal static class TrainingDevice
 {
     /// <summary>
     /// CUDA device <paramref name="gpuDeviceId"/> when it is set and TorchSharp reports CUDA; the CPU when it is not set.

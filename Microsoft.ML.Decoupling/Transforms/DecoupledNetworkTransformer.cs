@@ -1,5 +1,7 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Decoupling.Analysis;
+using Microsoft.ML.Decoupling.Analysis.Activity;
+using Microsoft.ML.Decoupling.Analysis.Paths;
 using Microsoft.ML.Decoupling.Compaction;
 using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Onnx;

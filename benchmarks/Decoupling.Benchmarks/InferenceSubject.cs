@@ -29,17 +29,17 @@ internal sealed class InferenceSubject : IDisposable
         Pool = pool;
         var (_, gatedPaths) = NetworkInference.Run(gated, pool, poolCount);
         var (_, compactPaths) = NetworkInference.Run(compact.Network, pool, poolCount);
-        int length = gated.Description.PathLayout.PathLength;
-        double MeanForPath(NetworkDescription description, float[] paths) =>
-            Enumerable.Range(0, poolCount).Average(i => (double)FlopsCounter.ForPath(description, paths.AsSpan(i * length, length)));
-        long gates = gated.Description.PathLayout.Layers.Sum(l => l.GateFlops);
+        int length = gated.PathLayout.PathLength;
+        double MeanForPath(DecoupledNetwork network, float[] paths) =>
+            Enumerable.Range(0, poolCount).Average(i => (double)FlopsCounter.ForPath(network, paths.AsSpan(i * length, length)));
+        long gates = gated.PathLayout.Layers.Sum(l => l.GateFlops);
         _flops = new Dictionary<string, double>
         {
-            ["dense"] = FlopsCounter.Dense(dense.Description),
-            ["masked"] = FlopsCounter.Dense(gated.Description) + gates,
+            ["dense"] = FlopsCounter.Dense(dense),
+            ["masked"] = FlopsCounter.Dense(gated) + gates,
             ["compact"] = compact.Flops.CompactComputed,
-            ["skip"] = MeanForPath(gated.Description, gatedPaths),
-            ["compact + skip"] = MeanForPath(compact.Network.Description, compactPaths),
+            ["skip"] = MeanForPath(gated, gatedPaths),
+            ["compact + skip"] = MeanForPath(compact.Network, compactPaths),
         };
         var evaluation = compact.Evaluation!;
         double open = gatedPaths.Average();

@@ -154,8 +154,8 @@ string Row(NetworkArchitecture architecture, string run, int epochs, DecoupledNe
     }
 
     double accuracy = (double)correct / test.Count;
-    long denseFlops = FlopsCounter.Dense(network.Description);
-    var layout = network.Description.PathLayout;
+    long denseFlops = FlopsCounter.Dense(network);
+    var layout = network.PathLayout;
     double meanFlops = denseFlops;
     string states = "—";
     if (network.IsGated)
@@ -163,7 +163,7 @@ string Row(NetworkArchitecture architecture, string run, int epochs, DecoupledNe
         double sum = 0;
         for (int i = 0; i < test.Count; i++)
         {
-            sum += FlopsCounter.ForPath(network.Description, result.Paths.AsSpan(i * layout.PathLength, layout.PathLength));
+            sum += FlopsCounter.ForPath(network, result.Paths.AsSpan(i * layout.PathLength, layout.PathLength));
         }
 
         meanFlops = sum / test.Count;

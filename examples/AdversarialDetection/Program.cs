@@ -106,7 +106,7 @@ using (dense)
     }
 
     var (_, testPaths) = NetworkInference.Run(gatedNetwork, test);
-    int pathLength = gatedNetwork.Description.PathLayout.PathLength;
+    int pathLength = gatedNetwork.PathLayout.PathLength;
     double meanFlops = Enumerable.Range(0, test.Count).Average(i => (double)decoupled.FlopsForPath(testPaths.AsSpan(i * pathLength, pathLength)));
     var quality = decoupled.MeasurePathQuality(test.ToDataView(mlContext));
     Log($"Decoupled network over the test set: {decoupled.DenseFlops / meanFlops:F2}× fewer FLOPs than dense; {quality}.");

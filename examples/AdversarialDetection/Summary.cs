@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.ML.Decoupling.Analysis;
+using Microsoft.ML.Decoupling.Analysis.Paths;
 
 namespace AdversarialDetection;
 

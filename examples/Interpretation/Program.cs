@@ -3,6 +3,8 @@ using Interpretation;
 using Microsoft.ML;
 using Microsoft.ML.Decoupling;
 using Microsoft.ML.Decoupling.Analysis;
+using Microsoft.ML.Decoupling.Analysis.Concepts;
+using Microsoft.ML.Decoupling.Analysis.Report;
 using Microsoft.ML.Decoupling.Data;
 using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Transforms;

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Activity;
 
 /// <summary>
 /// Paper Fig. 5 for one layer: the number of filters per range of "times open". Bin 0 is [0, 0] (silent), the last bin

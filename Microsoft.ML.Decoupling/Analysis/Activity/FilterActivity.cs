@@ -1,4 +1,6 @@
-namespace Microsoft.ML.Decoupling.Analysis;
+using Microsoft.ML.Decoupling.Analysis.Paths;
+
+namespace Microsoft.ML.Decoupling.Analysis.Activity;
 
 /// <summary>
 /// Filter activity of every gated layer over a data set (paper Figs. 4 and 5, Table 7): per filter, how often it is

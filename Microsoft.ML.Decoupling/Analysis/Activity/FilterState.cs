@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Activity;
 
 /// <summary>The role of a filter over a data set (paper §4.2).</summary>
 public enum FilterState

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Activity;
 
 /// <summary>
 /// How often each filter of one gated layer is open over a data set, overall and per class (paper Figs. 4 and 5).

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Clustering;
 
 /// <summary>Where two classes part ways in a <see cref="PathDecisionTree"/>.</summary>
 /// <param name="ClassA">The lower class index.</param>

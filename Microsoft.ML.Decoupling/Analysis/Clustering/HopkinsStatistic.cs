@@ -1,7 +1,9 @@
+using Microsoft.ML.Decoupling.Analysis.Embedding;
+using Microsoft.ML.Decoupling.Analysis.Paths;
 using Microsoft.ML.Decoupling.Data;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Clustering;
 
 /// <summary>
 /// The Hopkins statistic of gate vectors (paper §4.2, "decision-making process"): about 0.5 when the vectors show no

@@ -1,4 +1,7 @@
-namespace Microsoft.ML.Decoupling.Analysis;
+using Microsoft.ML.Decoupling.Analysis.Embedding;
+using Microsoft.ML.Decoupling.Analysis.Paths;
+
+namespace Microsoft.ML.Decoupling.Analysis.Clustering;
 
 /// <summary>
 /// Paper Fig. 9, the decision-making process of a network: starting with all inputs at the first gated layer, a group

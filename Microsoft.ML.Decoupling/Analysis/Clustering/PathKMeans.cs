@@ -1,7 +1,7 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
 
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Clustering;
 
 /// <summary>Two-way k-means of gate vectors with ML.NET's KMeans trainer (k-means++ initialisation, one thread for reproducibility).</summary>
 internal static class PathKMeans

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Clustering;
 
 /// <summary>A group of inputs in a <see cref="PathDecisionTree"/>: split in two at one layer, or a leaf.</summary>
 public sealed class PathTreeNode
@@ -13,7 +13,7 @@ public sealed class PathTreeNode
         Children = children;
     }
 
-    /// <summary>Indices (into the <see cref="PathSet"/>) of the inputs in this group.</summary>
+    /// <summary>Indices (into the <see cref="Paths.PathSet"/>) of the inputs in this group.</summary>
     public IReadOnlyList<int> Rows { get; }
 
     /// <summary>Number of inputs of each class in this group.</summary>

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Clustering;
 
 /// <summary>Settings of <see cref="PathDecisionTree"/>.</summary>
 public sealed class PathTreeOptions

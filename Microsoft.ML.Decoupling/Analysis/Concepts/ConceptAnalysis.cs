@@ -1,7 +1,7 @@
 using Microsoft.ML.Decoupling.Modules;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Concepts;
 
 /// <summary>
 /// Concepts and occlusion (paper §4.2, Figs. 6–8, Table 1) on images with concept masks, e.g. the part masks of the

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Concepts;
 
 /// <summary>What <see cref="ConceptAnalysis.Analyze"/> finds: per-filter concept scores and per-concept coverage, per gated layer.</summary>
 /// <param name="Concepts">The concept names, sorted.</param>

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Concepts;
 
 /// <summary>
 /// How well one layer represents one concept (paper Fig. 6): by its best single filter, and by the set of filters that

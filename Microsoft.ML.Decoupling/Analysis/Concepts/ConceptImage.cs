@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Concepts;
 
 /// <summary>One image with the masks of the concepts it shows: the input of <see cref="ConceptAnalysis"/>.</summary>
 public sealed class ConceptImage

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Concepts;
 
 /// <summary>Where a concept (a labelled part) appears in one image: an H×W row-major mask.</summary>
 public sealed class ConceptMask

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Concepts;
 
 /// <summary>Settings of <see cref="ConceptAnalysis"/>.</summary>
 public sealed class ConceptOptions

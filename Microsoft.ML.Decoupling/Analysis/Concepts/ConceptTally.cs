@@ -1,6 +1,6 @@
 using Microsoft.ML.Decoupling.Modules;
 
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Concepts;
 
 /// <summary>Running sums of <see cref="ConceptAnalysis.Analyze"/> over batches.</summary>
 internal sealed class ConceptTally

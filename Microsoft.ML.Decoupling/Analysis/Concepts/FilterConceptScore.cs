@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Concepts;
 
 /// <summary>A filter's interpretability in the style of network dissection (paper Table 1).</summary>
 /// <param name="Filter">The filter.</param>

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Concepts;
 
 /// <summary>One filter of a gated layer.</summary>
 /// <param name="LayerIndex">Index of the gated layer in the path layout.</param>

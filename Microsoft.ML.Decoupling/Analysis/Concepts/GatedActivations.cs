@@ -1,7 +1,7 @@
 using Microsoft.ML.Decoupling.Modules;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Concepts;
 
 /// <summary>Evaluation-mode forward passes that keep each gated layer's activation maps, and the receptive fields made from them.</summary>
 internal static class GatedActivations

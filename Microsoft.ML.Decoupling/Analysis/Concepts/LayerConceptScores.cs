@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Concepts;
 
 /// <summary>The concept scores of one gated layer's filters.</summary>
 /// <param name="Layer">Layer name.</param>

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Concepts;
 
 /// <summary>How the calculation path of one image changes when a region of it is occluded (paper Figs. 7 and 8).</summary>
 /// <param name="SwitchedOff">Filters open on the image and closed on the occluded image.</param>

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Concepts;
 
 /// <summary>
 /// Per gated filter, the activation level above which its upsampled activation map counts as its receptive field

@@ -1,7 +1,7 @@
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Embedding;
 
 /// <summary>One path placed in the plane by <see cref="PathEmbedding"/>.</summary>
-/// <param name="Row">Index of the input in the <see cref="PathSet"/>.</param>
+/// <param name="Row">Index of the input in the <see cref="Paths.PathSet"/>.</param>
 /// <param name="Label">Class index of the input.</param>
 /// <param name="X">First t-SNE coordinate.</param>
 /// <param name="Y">Second t-SNE coordinate.</param>

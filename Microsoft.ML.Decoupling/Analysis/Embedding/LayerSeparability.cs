@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Embedding;
 
 /// <summary>Leave-one-out k-NN accuracy of the class from one part of the path.</summary>
 /// <param name="Layer">Gated layer name, or "path" for the whole path.</param>

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Embedding;
 
 /// <summary>Leave-one-out k-nearest-neighbour classification (squared Euclidean distance; Hamming distance on 0/1 paths).</summary>
 internal static class NearestNeighborVote

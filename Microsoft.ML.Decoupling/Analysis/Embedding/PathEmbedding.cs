@@ -1,6 +1,8 @@
+using Microsoft.ML.Decoupling.Analysis.Paths;
+
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Embedding;
 
 /// <summary>
 /// Paper Fig. 3: the whole calculation paths projected by PCA and then by t-SNE to 2-D coordinates, one point per input.

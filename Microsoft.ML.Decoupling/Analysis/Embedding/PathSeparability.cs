@@ -1,4 +1,6 @@
-namespace Microsoft.ML.Decoupling.Analysis;
+using Microsoft.ML.Decoupling.Analysis.Paths;
+
+namespace Microsoft.ML.Decoupling.Analysis.Embedding;
 
 /// <summary>
 /// How well the class can be told from the path alone: leave-one-out k-NN accuracy per gated layer and for the whole

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Embedding;
 
 /// <summary>Projection of centred points onto their leading principal components (TorchSharp eigendecomposition).</summary>
 internal static class PrincipalComponents

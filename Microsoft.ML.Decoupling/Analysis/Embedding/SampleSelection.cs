@@ -1,6 +1,6 @@
 using Microsoft.ML.Decoupling.Data;
 
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Embedding;
 
 /// <summary>Seeded choice of rows when an analysis caps the number of points it looks at.</summary>
 internal static class SampleSelection

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Embedding;
 
 /// <summary>
 /// Exact t-SNE (van der Maaten and Hinton, 2008; the optimiser of scikit-learn's exact method): Gaussian affinities

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Embedding;
 
 /// <summary>Settings of the path embedding: PCA, then exact t-SNE (van der Maaten and Hinton, 2008).</summary>
 public sealed class TsneOptions

@@ -1,8 +1,9 @@
 using System.Globalization;
+using Microsoft.ML.Decoupling.Analysis.Embedding;
 using Microsoft.ML.Decoupling.Modules;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Paths;
 
 /// <summary>
 /// What makes calculation paths useful, in one definition: how many filters depend on the input (dynamic share, per layer

@@ -1,6 +1,6 @@
 using Microsoft.ML.Decoupling.Modules;
 
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Paths;
 
 /// <summary>
 /// The calculation paths of a data set with the class of each input: what every path analysis reads. Paths are 0/1

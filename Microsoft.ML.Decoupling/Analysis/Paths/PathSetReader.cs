@@ -1,7 +1,7 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Decoupling.Transforms;
 
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Paths;
 
 /// <summary>Collects the calculation paths and classes of a data set by streaming it through a fitted decoupled network.</summary>
 public static class PathSetReader

@@ -1,9 +1,14 @@
 using System.Globalization;
 using System.Text;
+using Microsoft.ML.Decoupling.Analysis.Activity;
+using Microsoft.ML.Decoupling.Analysis.Clustering;
+using Microsoft.ML.Decoupling.Analysis.Concepts;
+using Microsoft.ML.Decoupling.Analysis.Embedding;
+using Microsoft.ML.Decoupling.Analysis.Paths;
 using Microsoft.ML.Decoupling.IO;
 using Microsoft.ML.Decoupling.Transforms;
 
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Report;
 
 /// <summary>
 /// Runs the interpretation analyses of paper §4.2 for one model and one data set and writes a Markdown report with its

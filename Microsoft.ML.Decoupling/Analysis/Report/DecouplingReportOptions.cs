@@ -1,4 +1,8 @@
-namespace Microsoft.ML.Decoupling.Analysis;
+using Microsoft.ML.Decoupling.Analysis.Clustering;
+using Microsoft.ML.Decoupling.Analysis.Concepts;
+using Microsoft.ML.Decoupling.Analysis.Embedding;
+
+namespace Microsoft.ML.Decoupling.Analysis.Report;
 
 /// <summary>Settings of <see cref="DecouplingReport.Write"/>.</summary>
 public sealed class DecouplingReportOptions

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Report;
 
 /// <summary>A Markdown pipe table.</summary>
 internal static class MarkdownTable

@@ -1,7 +1,8 @@
+using Microsoft.ML.Decoupling.Analysis.Concepts;
 using Microsoft.ML.Decoupling.Modules;
 using SkiaSharp;
 
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Report;
 
 /// <summary>
 /// Paper Figs. 7 and 8 for the report: per concept, one image with the concept's mask (green) and the receptive fields

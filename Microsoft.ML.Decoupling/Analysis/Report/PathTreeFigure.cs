@@ -1,6 +1,7 @@
+using Microsoft.ML.Decoupling.Analysis.Clustering;
 using SkiaSharp;
 
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Report;
 
 /// <summary>
 /// Paper Fig. 9 for the report: the path tree drawn top-down, one box per group (its size and its two largest classes),

@@ -1,9 +1,11 @@
+using Microsoft.ML.Decoupling.Analysis.Activity;
+using Microsoft.ML.Decoupling.Analysis.Embedding;
 using OxyPlot;
 using OxyPlot.Axes;
 using OxyPlot.Legends;
 using OxyPlot.Series;
 
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Report;
 
 /// <summary>The report's PNG figures, drawn with OxyPlot and rendered by SkiaSharp without a display.</summary>
 internal static class ReportFigures

@@ -1,8 +1,13 @@
 using System.Text;
+using Microsoft.ML.Decoupling.Analysis.Activity;
+using Microsoft.ML.Decoupling.Analysis.Clustering;
+using Microsoft.ML.Decoupling.Analysis.Concepts;
+using Microsoft.ML.Decoupling.Analysis.Embedding;
+using Microsoft.ML.Decoupling.Analysis.Paths;
 using Microsoft.ML.Decoupling.Transforms;
-using static Microsoft.ML.Decoupling.Analysis.MarkdownTable;
+using static Microsoft.ML.Decoupling.Analysis.Report.MarkdownTable;
 
-namespace Microsoft.ML.Decoupling.Analysis;
+namespace Microsoft.ML.Decoupling.Analysis.Report;
 
 /// <summary>The text of the report: its Markdown and its CSV files.</summary>
 internal static class ReportTables
