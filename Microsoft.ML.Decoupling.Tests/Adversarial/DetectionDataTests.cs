@@ -1,7 +1,7 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Decoupling.Adversarial;
 using Microsoft.ML.Decoupling.Data;
-using Microsoft.ML.Decoupling.Modules;
+using Microsoft.ML.Decoupling.Inference;
 
 namespace Microsoft.ML.Decoupling.Tests;
 

@@ -1,7 +1,9 @@
 using Microsoft.ML.Decoupling.Analysis;
 using Microsoft.ML.Decoupling.Compaction;
+using Microsoft.ML.Decoupling.Inference;
 using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Onnx;
+using Microsoft.ML.Decoupling.Seeding;
 using Microsoft.ML.OnnxRuntime;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -1,5 +1,6 @@
 using Microsoft.ML.Decoupling.Compaction;
 using Microsoft.ML.Decoupling.Data;
+using Microsoft.ML.Decoupling.Inference;
 using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Onnx;
 using Microsoft.ML.Decoupling.Training;

@@ -1,6 +1,8 @@
 using Microsoft.ML.Decoupling.Analysis;
+using Microsoft.ML.Decoupling.Inference;
 using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Onnx;
+using Microsoft.ML.Decoupling.Seeding;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using static TorchSharp.torch;

@@ -1,4 +1,5 @@
 using Microsoft.ML.Decoupling.Modules;
+using Microsoft.ML.Decoupling.Seeding;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Decoupling.Tests;

@@ -252,7 +252,7 @@ public sealed class DetectorOnnxExportTests
         CollectionAssert.AreEqual(new[] { -1, 1 }, merged.OutputMetadata[outputName].Dimensions);
         Assert.AreEqual(DecoupledNetworkOnnxExporter.BatchDimension, merged.OutputMetadata[outputName].SymbolicDimensions[0]);
         Assert.AreEqual(detectorColumn, merged.ModelMetadata.CustomMetadataMap[DetectorOnnxExport.AdversarialScoreSourceMetadataKey]);
-        Assert.IsTrue(merged.ModelMetadata.CustomMetadataMap.ContainsKey(CalculationPathLayout.OnnxMetadataKey), "The layer table is kept.");
+        Assert.IsTrue(merged.ModelMetadata.CustomMetadataMap.ContainsKey(DecoupledNetworkOnnxExporter.PathLayoutMetadataKey), "The layer table is kept.");
         return actual[2];
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.ML.Decoupling.Analysis;
 using Microsoft.ML.Decoupling.Data;
+using Microsoft.ML.Decoupling.Inference;
 using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Native;
 using Microsoft.ML.Decoupling.Onnx;
@@ -163,7 +164,7 @@ public sealed class OnnxExportTests
         ModelMetadata metadata = session.ModelMetadata;
         CalculationPathLayout expected = _network.Description.PathLayout;
 
-        CalculationPathLayout layout = CalculationPathLayout.FromJson(metadata.CustomMetadataMap[CalculationPathLayout.OnnxMetadataKey]);
+        CalculationPathLayout layout = CalculationPathLayout.FromJson(metadata.CustomMetadataMap[DecoupledNetworkOnnxExporter.PathLayoutMetadataKey]);
 
         Assert.AreEqual(DecoupledNetworkOnnxExporter.ProducerName, metadata.ProducerName);
         Assert.AreEqual(expected.PathLength, layout.PathLength);

@@ -1,5 +1,4 @@
 using Google.Protobuf;
-using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Onnx;
 using Onnx;
 
@@ -46,7 +45,7 @@ public sealed class OnnxPathLayoutReaderTests
     private string WriteModel(string name, string table)
     {
         var model = new ModelProto { IrVersion = 8 };
-        model.MetadataProps.Add(new StringStringEntryProto { Key = CalculationPathLayout.OnnxMetadataKey, Value = table });
+        model.MetadataProps.Add(new StringStringEntryProto { Key = DecoupledNetworkOnnxExporter.PathLayoutMetadataKey, Value = table });
         string path = Path.Combine(_folder, name);
         File.WriteAllBytes(path, model.ToByteArray());
         return path;

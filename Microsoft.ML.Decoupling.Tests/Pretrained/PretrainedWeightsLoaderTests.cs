@@ -1,5 +1,5 @@
-using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Pretrained;
+using Microsoft.ML.Decoupling.Seeding;
 using TorchSharp;
 using static TorchSharp.torch;
 

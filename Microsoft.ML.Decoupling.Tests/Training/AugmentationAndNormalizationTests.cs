@@ -1,7 +1,9 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Decoupling.Data;
+using Microsoft.ML.Decoupling.Inference;
 using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Pretrained;
+using Microsoft.ML.Decoupling.Seeding;
 using Microsoft.ML.Decoupling.Training;
 using Microsoft.ML.Decoupling.Transforms;
 using static TorchSharp.torch;

@@ -1,5 +1,6 @@
 using Microsoft.ML.Decoupling.Analysis;
 using Microsoft.ML.Decoupling.Data;
+using Microsoft.ML.Decoupling.Inference;
 using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Training;
 using TorchSharp;

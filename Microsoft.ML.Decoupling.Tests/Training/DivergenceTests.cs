@@ -1,5 +1,6 @@
 using Microsoft.ML.Decoupling.Data;
 using Microsoft.ML.Decoupling.Modules;
+using Microsoft.ML.Decoupling.Seeding;
 using Microsoft.ML.Decoupling.Training;
 using Microsoft.ML.Decoupling.Transforms;
 using static TorchSharp.torch;

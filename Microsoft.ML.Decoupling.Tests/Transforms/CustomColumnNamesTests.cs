@@ -49,7 +49,7 @@ public sealed class CustomColumnNamesTests
             using var session = new InferenceSession(file);
             CollectionAssert.AreEqual(new[] { "Pixels" }, session.InputMetadata.Keys.ToArray());
             CollectionAssert.AreEquivalent(new[] { "Probabilities", "Gates", "FilterResponses" }, session.OutputMetadata.Keys.ToArray());
-            Assert.IsTrue(session.ModelMetadata.CustomMetadataMap.ContainsKey(Modules.CalculationPathLayout.OnnxMetadataKey));
+            Assert.IsTrue(session.ModelMetadata.CustomMetadataMap.ContainsKey(Onnx.DecoupledNetworkOnnxExporter.PathLayoutMetadataKey));
             var layout = OnnxPathLayoutReader.Read(file);
             CollectionAssert.AreEqual(model.PathLayout.Layers.ToArray(), layout.Layers.ToArray(), "the layer table reads back from the file");
             File.WriteAllBytes(file, [1, 2, 3]);

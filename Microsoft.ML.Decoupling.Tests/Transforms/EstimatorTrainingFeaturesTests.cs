@@ -3,6 +3,7 @@ using Microsoft.ML.Decoupling.Analysis;
 using Microsoft.ML.Decoupling.Data;
 using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Pretrained;
+using Microsoft.ML.Decoupling.Seeding;
 using Microsoft.ML.Decoupling.Training;
 using Microsoft.ML.Decoupling.Transforms;
 using Microsoft.ML.Runtime;

@@ -1,4 +1,5 @@
 using Microsoft.ML.Decoupling.Data;
+using Microsoft.ML.Decoupling.Inference;
 using Microsoft.ML.Decoupling.Modules;
 
 namespace Microsoft.ML.Decoupling.Adversarial;

@@ -46,8 +46,8 @@ public sealed record DetectorMetrics(double Auc, double Accuracy, double TruePos
     public static DetectorMetrics Evaluate(
         IDataView scored,
         string labelColumn = DecouplingColumnNames.IsAdversarial,
-        string scoreColumn = "Score",
-        string predictedLabelColumn = "PredictedLabel")
+        string scoreColumn = Transforms.MLNetColumnNames.Score,
+        string predictedLabelColumn = Transforms.MLNetColumnNames.PredictedLabel)
     {
         ArgumentNullException.ThrowIfNull(scored);
         foreach (var name in new[] { labelColumn, scoreColumn, predictedLabelColumn })

@@ -1,4 +1,6 @@
+using Microsoft.ML.Decoupling.Analysis;
 using Microsoft.ML.Decoupling.Modules;
+using Microsoft.ML.Decoupling.Seeding;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -1,3 +1,5 @@
+using Microsoft.ML.Decoupling.Seeding;
+
 namespace Microsoft.ML.Decoupling.Data;
 
 /// <summary>

@@ -9,9 +9,6 @@ namespace Microsoft.ML.Decoupling.Modules;
 /// </summary>
 public sealed class CalculationPathLayout
 {
-    /// <summary>The ONNX <c>metadata_props</c> key under which the layer table is stored as JSON.</summary>
-    public const string OnnxMetadataKey = "decoupling.path_layout";
-
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,

@@ -1,3 +1,4 @@
+using Microsoft.ML.Decoupling.Compaction;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

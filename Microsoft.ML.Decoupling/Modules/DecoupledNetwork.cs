@@ -1,3 +1,5 @@
+using Microsoft.ML.Decoupling.Analysis;
+
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Decoupling.Modules;

@@ -1,3 +1,5 @@
+using Microsoft.ML.Decoupling.Analysis;
+
 namespace Microsoft.ML.Decoupling.Modules;
 
 /// <summary>What a network's builder knows about one feature map of its forward program.</summary>

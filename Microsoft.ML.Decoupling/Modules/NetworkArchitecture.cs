@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.ML.Decoupling.Seeding;
 
 namespace Microsoft.ML.Decoupling.Modules;
 

@@ -1,3 +1,4 @@
+using Microsoft.ML.Decoupling.Analysis;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

@@ -32,6 +32,9 @@ public static class DecoupledNetworkOnnxExporter
     /// <summary>The <c>producer_name</c> written into every model.</summary>
     public const string ProducerName = "Microsoft.ML.Decoupling";
 
+    /// <summary><c>metadata_props</c> key of the layer table (<see cref="CalculationPathLayout"/>), written as JSON; <see cref="OnnxPathLayoutReader"/> reads it.</summary>
+    public const string PathLayoutMetadataKey = "decoupling.path_layout";
+
     /// <summary><c>metadata_props</c> key of the input shape, written as <c>"C,H,W"</c>.</summary>
     public const string InputShapeMetadataKey = "decoupling.input_shape";
 
@@ -156,7 +159,7 @@ public static class DecoupledNetworkOnnxExporter
             Graph = graph.Graph,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = options.OpsetVersion });
-        AddMetadata(model, CalculationPathLayout.OnnxMetadataKey, layout.ToJson());
+        AddMetadata(model, PathLayoutMetadataKey, layout.ToJson());
         AddMetadata(model, InputShapeMetadataKey, string.Create(CultureInfo.InvariantCulture, $"{network.Channels},{network.Height},{network.Width}"));
         AddMetadata(model, DenseFlopsMetadataKey, FlopsCounter.Dense(network.Description).ToString(CultureInfo.InvariantCulture));
         AddMetadata(model, ClassesMetadataKey, network.Classes.ToString(CultureInfo.InvariantCulture));

@@ -4,10 +4,10 @@ namespace Microsoft.ML.Decoupling.Onnx;
 public sealed class DetectorOnnxExportOptions
 {
     /// <summary>The detector output used by default when the detector writes it: ML.NET's calibrated probability.</summary>
-    public const string ProbabilityColumnName = "Probability";
+    public const string ProbabilityColumnName = Transforms.MLNetColumnNames.Probability;
 
     /// <summary>The detector output used by default when the detector has no <see cref="ProbabilityColumnName"/>: ML.NET's raw score.</summary>
-    public const string ScoreColumnName = "Score";
+    public const string ScoreColumnName = Transforms.MLNetColumnNames.Score;
 
     /// <summary>
     /// The detector's output column (a <see cref="float"/> scalar) that becomes the adversarial score. Default null: the

@@ -38,8 +38,8 @@ public static class OnnxPathLayoutReader
             throw new InvalidDataException($"{source} is not an ONNX model: {ex.Message}", ex);
         }
 
-        var entry = model.MetadataProps.FirstOrDefault(p => p.Key == CalculationPathLayout.OnnxMetadataKey)
-            ?? throw new InvalidDataException($"{source} has no '{CalculationPathLayout.OnnxMetadataKey}' entry in metadata_props; was it exported by Microsoft.ML.Decoupling?");
-        return CalculationPathLayout.FromJson(entry.Value, $"{source} (metadata '{CalculationPathLayout.OnnxMetadataKey}')");
+        var entry = model.MetadataProps.FirstOrDefault(p => p.Key == DecoupledNetworkOnnxExporter.PathLayoutMetadataKey)
+            ?? throw new InvalidDataException($"{source} has no '{DecoupledNetworkOnnxExporter.PathLayoutMetadataKey}' entry in metadata_props; was it exported by Microsoft.ML.Decoupling?");
+        return CalculationPathLayout.FromJson(entry.Value, $"{source} (metadata '{DecoupledNetworkOnnxExporter.PathLayoutMetadataKey}')");
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.ML.Decoupling.Compaction;
 using Microsoft.ML.Decoupling.Modules;
 using TorchSharp.Modules;
 using static Microsoft.ML.Decoupling.Onnx.OnnxGraphWriter;

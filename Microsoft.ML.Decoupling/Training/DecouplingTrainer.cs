@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML.Decoupling.Modules;
+using Microsoft.ML.Decoupling.Seeding;
 using TorchSharp;
 using static TorchSharp.torch;
 

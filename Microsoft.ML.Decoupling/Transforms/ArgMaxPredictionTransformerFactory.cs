@@ -19,7 +19,7 @@ namespace Microsoft.ML.Decoupling.Transforms;
 internal static class ArgMaxPredictionTransformerFactory
 {
     /// <summary>ML.NET's scorer writes its own scores to this column name, whatever the options say.</summary>
-    public const string ScorerScoreColumn = "Score";
+    public const string ScorerScoreColumn = MLNetColumnNames.Score;
 
     public static ITransformer Create(IHostEnvironment environment, DataViewSchema schema, string networkScoreColumn, string labelColumn, string predictedLabelColumn, int classes)
     {

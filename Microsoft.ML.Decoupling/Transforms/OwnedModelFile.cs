@@ -14,7 +14,7 @@ internal sealed class OwnedModelFile : IDisposable
         string directory = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "Microsoft.ML.Decoupling");
         Directory.CreateDirectory(directory);
         string path = System.IO.Path.Combine(directory, $"network-{Guid.NewGuid():N}.onnx");
-        File.WriteAllBytes(path, model);
+        IO.AtomicFile.WriteAllBytes(path, model);
         return new OwnedModelFile(path);
     }
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using Microsoft.ML.Decoupling;
 using Microsoft.ML.Decoupling.Inference;
-using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Onnx;
 using Microsoft.ML.OnnxRuntime;
 using static TorchSharp.torch;

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.ML.Decoupling.Analysis;
 using Microsoft.ML.Decoupling.Compaction;
 using Microsoft.ML.Decoupling.Data;
+using Microsoft.ML.Decoupling.Inference;
 using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Pretrained;
 using Microsoft.ML.Decoupling.Training;

@@ -5,6 +5,7 @@ using System.Text;
 using Decoupling.Benchmarks;
 using Microsoft.ML.Decoupling.Analysis;
 using Microsoft.ML.Decoupling.Data;
+using Microsoft.ML.Decoupling.Inference;
 using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Pretrained;
 using Microsoft.ML.Decoupling.Training;

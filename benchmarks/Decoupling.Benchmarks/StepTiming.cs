@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.ML.Decoupling.Data;
 using Microsoft.ML.Decoupling.Modules;
+using Microsoft.ML.Decoupling.Seeding;
 using Microsoft.ML.Decoupling.Training;
 using static TorchSharp.torch;
 

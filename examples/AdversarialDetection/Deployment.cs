@@ -33,7 +33,7 @@ internal static class Deployment
 
         // The same images through the ML.NET pipeline: network transformer, then the detector.
         var images = mlContext.Data.LoadFromEnumerable(rows.Select(r => new ImageRow { Image = r.Image }), ImageRow.Schema(test.ImageSize));
-        var twoStage = detector.Transform(network.Transform(images)).GetColumn<float>("Score").ToArray();
+        var twoStage = detector.Transform(network.Transform(images)).GetColumn<float>(DetectorOnnxExportOptions.ScoreColumnName).ToArray();
         Console.WriteLine("| image | true class | adversarial | AdversarialScore (one ONNX graph) | two-stage ML.NET |");
         Console.WriteLine("|---|---|---|---|---|");
         for (int i = 0; i < rows.Length; i++)

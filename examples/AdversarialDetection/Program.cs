@@ -5,6 +5,7 @@ using Microsoft.ML;
 using Microsoft.ML.Decoupling;
 using Microsoft.ML.Decoupling.Adversarial;
 using Microsoft.ML.Decoupling.Data;
+using Microsoft.ML.Decoupling.Inference;
 using Microsoft.ML.Decoupling.Modules;
 
 // The paper's detection protocol (§4.4, Table 6): detectors trained on the calculation paths of 1, 5 and 10 images

@@ -1,6 +1,6 @@
 using Microsoft.ML.Decoupling.Analysis.Embedding;
 using Microsoft.ML.Decoupling.Analysis.Paths;
-using Microsoft.ML.Decoupling.Data;
+using Microsoft.ML.Decoupling.Seeding;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Decoupling.Analysis.Clustering;

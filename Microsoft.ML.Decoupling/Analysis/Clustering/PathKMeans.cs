@@ -6,7 +6,7 @@ namespace Microsoft.ML.Decoupling.Analysis.Clustering;
 /// <summary>Two-way k-means of gate vectors with ML.NET's KMeans trainer (k-means++ initialisation, one thread for reproducibility).</summary>
 internal static class PathKMeans
 {
-    private const string FeaturesColumn = "Features";
+    private const string FeaturesColumn = Transforms.MLNetColumnNames.Features;
 
     /// <summary>For each of the <paramref name="count"/> rows of the row-major matrix, its cluster (0 or 1).</summary>
     public static int[] SplitInTwo(float[] matrix, int count, int width, int seed)
@@ -29,7 +29,7 @@ internal static class PathKMeans
     }
 
     // ML.NET's clustering scorer writes its cluster ids to this column.
-    private const string DefaultPredictedLabel = "PredictedLabel";
+    private const string DefaultPredictedLabel = Transforms.MLNetColumnNames.PredictedLabel;
 
     private sealed class VectorRow
     {

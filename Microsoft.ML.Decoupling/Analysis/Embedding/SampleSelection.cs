@@ -1,4 +1,4 @@
-using Microsoft.ML.Decoupling.Data;
+using Microsoft.ML.Decoupling.Seeding;
 
 namespace Microsoft.ML.Decoupling.Analysis.Embedding;
 

@@ -23,7 +23,7 @@ internal static class Tsne
         int n = count;
         var p = JointAffinities(points, n, width, Math.Min(options.Perplexity, (n - 1) / 3.0));
 
-        var random = Data.SeededRandom.ForStream(options.Seed, 1);
+        var random = Seeding.SeededRandom.ForStream(options.Seed, 1);
         var y = new double[n * 2];
         for (int i = 0; i < y.Length; i++)
         {

@@ -1,6 +1,7 @@
+using Microsoft.ML.Decoupling.Modules;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Decoupling.Modules;
+namespace Microsoft.ML.Decoupling.Inference;
 
 /// <summary>
 /// Everything an evaluation-mode forward pass can tell about a batch of images, read out on the host: softmax scores,

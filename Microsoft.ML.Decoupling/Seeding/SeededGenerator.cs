@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Decoupling.Modules;
+namespace Microsoft.ML.Decoupling.Seeding;
 
 /// <summary>Torch generators that a fit owns, so that parallel fits never share torch's process-wide generator.</summary>
 internal static class SeededGenerator

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Decoupling.Modules;
+namespace Microsoft.ML.Decoupling.Analysis;
 
 /// <summary>
 /// A run of consecutive channels of a feature map and the gate that masks them. A conv reading the feature map can

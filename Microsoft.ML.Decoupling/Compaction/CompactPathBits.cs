@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Decoupling.Modules;
+namespace Microsoft.ML.Decoupling.Compaction;
 
 /// <summary>
 /// How the filters a compact layer kept map back to its full-length path bits: kept filter j is filter

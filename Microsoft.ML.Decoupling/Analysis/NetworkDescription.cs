@@ -1,4 +1,5 @@
-namespace Microsoft.ML.Decoupling.Modules;
+using Microsoft.ML.Decoupling.Modules;
+namespace Microsoft.ML.Decoupling.Analysis;
 
 /// <summary>Everything needed to count a network's multiply-accumulates: its convs, its gates and its linear head.</summary>
 /// <param name="Convolutions">Conv layers in forward order.</param>

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Decoupling.Modules;
+namespace Microsoft.ML.Decoupling.Analysis;
 
 /// <summary>Shape facts of one conv layer, enough to count its multiply-accumulates for any path.</summary>
 /// <param name="Name">Layer name: the conv's key in the state dict without <c>.weight</c> (<c>features.0</c>, <c>layer1.0.conv1</c> …).</param>

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Decoupling.Modules;
+namespace Microsoft.ML.Decoupling.Compaction;
 
 /// <summary>
 /// Puts the channels a compact conv kept back at their places in the full-width feature map, with zero channels for the

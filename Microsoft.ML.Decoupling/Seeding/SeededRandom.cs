@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Decoupling.Data;
+namespace Microsoft.ML.Decoupling.Seeding;
 
 /// <summary>
 /// A small SplitMix64 generator: fully specified here, so generated data do not depend on how

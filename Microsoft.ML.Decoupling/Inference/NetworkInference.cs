@@ -1,4 +1,5 @@
-namespace Microsoft.ML.Decoupling.Modules;
+using Microsoft.ML.Decoupling.Modules;
+namespace Microsoft.ML.Decoupling.Inference;
 
 /// <summary>Batched evaluation-mode inference of a decoupled network over in-memory images.</summary>
 public static class NetworkInference
