@@ -50,33 +50,40 @@ public static class CommandLineProgram
         where T : class
     {
         T? value = null;
-        exitCode = Run(
-            command,
-            args,
-            parsed =>
-            {
-                try
-                {
-                    value = read(parsed);
-                    return 0;
-                }
-                catch (ArgumentException ex)
-                {
-                    // What the parser cannot check alone (an architecture's syntax, a rule between options).
-                    return FailWithBadArguments(ex.Message, error);
-                }
-            },
-            output,
-            error);
+        exitCode = Run(command, args, parsed => ReadArguments(parsed, read, error, out value), output, error);
         arguments = value;
         return arguments is not null;
     }
+
+    /// <summary>
+    /// Makes <paramref name="command"/> (a subcommand) read its arguments with <paramref name="read"/> and run
+    /// <paramref name="run"/>; an <see cref="ArgumentException"/> of <paramref name="read"/> ends it as bad arguments.
+    /// </summary>
+    public static void SetAction<T>(Command command, Func<ParseResult, T> read, Func<T, int> run)
+        where T : class =>
+        command.SetAction(parsed => ReadArguments(parsed, read, parsed.InvocationConfiguration.Error, out T? arguments) == 0 ? run(arguments!) : BadArguments);
 
     /// <summary>Prints <paramref name="message"/> as the one error line of bad arguments and returns <see cref="BadArguments"/>.</summary>
     public static int FailWithBadArguments(string message, TextWriter? error = null)
     {
         (error ?? Console.Error).WriteLine($"error: {OneLine(message)}");
         return BadArguments;
+    }
+
+    private static int ReadArguments<T>(ParseResult parsed, Func<ParseResult, T> read, TextWriter? error, out T? arguments)
+        where T : class
+    {
+        try
+        {
+            arguments = read(parsed);
+            return 0;
+        }
+        catch (ArgumentException ex)
+        {
+            // What the parser cannot check alone (an architecture's syntax, a file that must exist, a rule between options).
+            arguments = null;
+            return FailWithBadArguments(ex.Message, error);
+        }
     }
 
     private static string OneLine(string message) =>
