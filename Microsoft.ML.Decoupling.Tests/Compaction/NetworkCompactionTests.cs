@@ -186,11 +186,8 @@ public sealed class NetworkCompactionTests
         return total + network.Program.Head.weight!.numel();
     }
 
-    private static float[] RandomPixels(ImageShape shape, int count, int seed)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, count * shape.Size).Select(_ => (float)random.NextDouble()).ToArray();
-    }
+    private static float[] RandomPixels(ImageShape shape, int count, int seed) =>
+        global::Decoupling.Examples.Shared.RandomPixels.Uniform(count * shape.Size, seed);
 
     private static float[] Rows(float[] values, int width, int[] rows) =>
         rows.SelectMany(r => values.AsSpan(r * width, width).ToArray()).ToArray();

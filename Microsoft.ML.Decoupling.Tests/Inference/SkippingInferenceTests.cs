@@ -88,9 +88,6 @@ public sealed class SkippingInferenceTests
         Assert.AreEqual("maskedAboveOpenRatio", exception.ParamName);
     }
 
-    private static float[] RandomPixels(ImageShape shape, int count, int seed)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, count * shape.Size).Select(_ => (float)random.NextDouble()).ToArray();
-    }
+    private static float[] RandomPixels(ImageShape shape, int count, int seed) =>
+        global::Decoupling.Examples.Shared.RandomPixels.Uniform(count * shape.Size, seed);
 }

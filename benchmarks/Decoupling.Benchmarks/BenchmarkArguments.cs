@@ -1,8 +1,6 @@
-using System.Globalization;
-
 namespace Decoupling.Benchmarks;
 
-/// <summary>Command line of the trade-off benchmark.</summary>
+/// <summary>Command line of the trade-off benchmark, with its defaults (read by <see cref="BenchmarkCommandLine"/>).</summary>
 internal sealed record BenchmarkArguments
 {
     public IReadOnlyList<string> Architectures { get; init; } = ["vgg", "resnet20"];
@@ -16,6 +14,12 @@ internal sealed record BenchmarkArguments
     public double FineTuneLearningRate { get; init; } = 0.01;
 
     public int? TrainLimit { get; init; }
+
+    /// <summary>Test images to evaluate on (null: the whole test split).</summary>
+    public int? TestLimit { get; init; }
+
+    /// <summary>The Fashion-MNIST folder (null: $FASHION_MNIST_DIR or the Debian package's folder).</summary>
+    public string? DataDirectory { get; init; }
 
     public int Seed { get; init; } = 1;
 
@@ -40,45 +44,4 @@ internal sealed record BenchmarkArguments
     /// first finds a fault), to time that configuration; see benchmarks/convolution-workaround-cost.sh.
     /// </summary>
     public bool OneDnn { get; init; } = true;
-
-    public static BenchmarkArguments Parse(string[] args)
-    {
-        var result = new BenchmarkArguments();
-        for (int i = 0; i < args.Length; i++)
-        {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
-            result = args[i] switch
-            {
-                "--architectures" => result with { Architectures = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
-                "--dense-epochs" => result with { DenseEpochs = PositiveInt(args[i], Value()) },
-                "--finetune-epochs" => result with { FineTuneEpochs = PositiveInt(args[i], Value()) },
-                "--finetune-lr" => result with { FineTuneLearningRate = Number(args[i], Value()) },
-                "--train-limit" => result with { TrainLimit = PositiveInt(args[i], Value()) },
-                "--seed" => result with { Seed = int.Parse(Value(), CultureInfo.InvariantCulture) },
-                "--lambda-m" => result with { MutualInformationWeight = Number(args[i], Value()) },
-                "--settings" => result with { Settings = ParseSettings(Value()) },
-                "--step-batches" => result with { StepBatches = int.Parse(Value(), CultureInfo.InvariantCulture) },
-                "--output" => result with { Output = Value() },
-                "--steps-only" => result with { StepsOnly = true },
-                "--glibc-defaults" => result with { GlibcDefaults = true },
-                "--onednn" => result with { OneDnn = Value() switch { "on" => true, "off" => false, var v => throw new ArgumentException($"--onednn must be on or off, got '{v}'.") } },
-                _ => throw new ArgumentException($"Unknown option '{args[i]}'. Options: --architectures vgg,resnet20 --dense-epochs N --finetune-epochs N --finetune-lr X --train-limit N --seed N --lambda-m X --settings \"λs:R;λs:R\" --step-batches N --steps-only --glibc-defaults --onednn on|off --output file.md"),
-            };
-        }
-
-        return result;
-    }
-
-    private static IReadOnlyList<(double, double)> ParseSettings(string text) =>
-        text.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(pair => pair.Split(':') is [var s, var r]
-                ? (Number("--settings", s), Number("--settings", r))
-                : throw new ArgumentException($"--settings entry '{pair}' must be λs:R, e.g. 0.05:0.5."))
-            .ToList();
-
-    private static int PositiveInt(string option, string text) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v > 0 ? v : throw new ArgumentException($"{option} must be a positive integer, got '{text}'.");
-
-    private static double Number(string option, string text) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v >= 0 ? v : throw new ArgumentException($"{option} must be a non-negative number, got '{text}'.");
 }

@@ -16,18 +16,9 @@ namespace Decoupling.Benchmarks;
 /// </summary>
 internal static class InferenceBenchmark
 {
-    public static int Run(IReadOnlyList<string> args, Action<string> log)
+    /// <summary>Runs the benchmark; <paramref name="args"/> (the whole command line) is quoted in the report.</summary>
+    public static int Run(InferenceArguments arguments, IReadOnlyList<string> args, Action<string> log)
     {
-        InferenceArguments arguments;
-        try
-        {
-            arguments = InferenceArguments.Parse(args);
-        }
-        catch (ArgumentException ex)
-        {
-            Console.Error.WriteLine(ex.Message);
-            return 2;
-        }
 
         // The allocator settings the library recommends apply here too: without them TorchSharp faults its activation
         // buffers in again on every pass (at 224×224 a third of the time was system time), for every variant alike.
@@ -56,7 +47,7 @@ internal static class InferenceBenchmark
         }
 
         var report = new StringBuilder();
-        report.AppendLine($"Command: `dotnet run -c Release --project benchmarks/Decoupling.Benchmarks -- {string.Join(' ', args.Prepend("--inference"))}`");
+        report.AppendLine($"Command: `dotnet run -c Release --project benchmarks/Decoupling.Benchmarks -- {string.Join(' ', args)}`");
         report.AppendLine();
         report.AppendLine($"{arguments.Runs} timed runs per variant after {arguments.Warmup} warm-up runs; each runtime's variants interleaved with each other (one runtime after the other); ONNX Runtime sessions without thread spinning; allocator: {(tunedAllocator ? "NativeAllocator.UseTrainingSettings" : "glibc defaults")}; a run is {arguments.ImagesPerRun} images one by one at batch 1, one batch otherwise; times per image.");
         report.AppendLine();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Decoupling.Examples.Shared;
 using Microsoft.ML.Decoupling.Analysis;
 using Microsoft.ML.Decoupling.Compaction;
 using Microsoft.ML.Decoupling.Data;
@@ -15,6 +16,8 @@ namespace Decoupling.Benchmarks;
 /// </summary>
 internal sealed class InferenceSubject : IDisposable
 {
+    /// <summary>The prefix of the networks that are trained on Fashion-MNIST (or loaded with --weights).</summary>
+    public const string TrainedPrefix = "fmnist-";
     private const int UntrainedSamples = 64;
     private const int PoolImages = 256;
     private const int CalibrationImages = 256;
@@ -68,8 +71,8 @@ internal sealed class InferenceSubject : IDisposable
     /// <summary>Builds (and trains, loads or seeds) the network named on the command line; null when a data set is missing.</summary>
     public static InferenceSubject? Create(string name, InferenceArguments arguments, Action<string> log)
     {
-        bool trained = name.StartsWith("fmnist-", StringComparison.Ordinal);
-        var architecture = NetworkArchitecture.Parse(trained ? name["fmnist-".Length..] : name, "--networks");
+        bool trained = name.StartsWith(TrainedPrefix, StringComparison.Ordinal);
+        var architecture = NetworkArchitecture.Parse(trained ? name[TrainedPrefix.Length..] : name, "--networks");
         float[] calibration, pool;
         int calibrationCount;
         DecoupledNetwork gated;
@@ -109,10 +112,10 @@ internal sealed class InferenceSubject : IDisposable
             // through TorchSharp) to a few minutes.
             int images = arguments.InputSize > 64 ? LargeInputImages : CalibrationImages;
             gated = architecture.Build(shape, 10, gated: true, seed: arguments.Seed);
-            float[] samples = RandomPixels(shape, UntrainedSamples, arguments.Seed);
+            float[] samples = RandomPixels.Uniform(UntrainedSamples * shape.Size, arguments.Seed);
             SeededPathDistribution.Apply(gated, samples, UntrainedSamples, arguments.SilentShare, arguments.OpenShare, arguments.Seed);
-            (calibration, calibrationCount) = (RandomPixels(shape, images, arguments.Seed + 1), images);
-            pool = RandomPixels(shape, Math.Max(images, arguments.Batches.Max()), arguments.Seed + 2);
+            (calibration, calibrationCount) = (RandomPixels.Uniform(images * shape.Size, arguments.Seed + 1), images);
+            pool = RandomPixels.Uniform(Math.Max(images, arguments.Batches.Max()) * shape.Size, arguments.Seed + 2);
             origin = string.Create(CultureInfo.InvariantCulture, $"untrained, seeded paths: {arguments.SilentShare:P0} of each gated layer's filters silent, {arguments.OpenShare:P0} always open, the rest per image; calibrated on random images");
         }
 
@@ -139,11 +142,5 @@ internal sealed class InferenceSubject : IDisposable
         {
             target.copy_(source[key]);
         }
-    }
-
-    private static float[] RandomPixels(ImageShape shape, int count, int seed)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, count * shape.Size).Select(_ => (float)random.NextDouble()).ToArray();
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Decoupling.Examples.Shared.Statistics;
 
 namespace Decoupling.Benchmarks;
 
@@ -34,21 +35,13 @@ internal static class InterleavedTimer
         return variants.Select((v, i) => Timing.Of(v.Name, samples[i])).ToList();
     }
 
-    /// <summary>Milliseconds per image of one variant.</summary>
+    /// <summary>Milliseconds per image of one variant: its median and 10th / 90th percentiles.</summary>
     internal sealed record Timing(string Name, double Median, double P10, double P90)
     {
         public static Timing Of(string name, List<double> samples)
         {
-            samples.Sort();
-            return new Timing(name, Quantile(samples, 0.5), Quantile(samples, 0.1), Quantile(samples, 0.9));
-        }
-
-        private static double Quantile(List<double> sorted, double q)
-        {
-            double position = q * (sorted.Count - 1);
-            int low = (int)Math.Floor(position);
-            int high = Math.Min(low + 1, sorted.Count - 1);
-            return sorted[low] + ((position - low) * (sorted[high] - sorted[low]));
+            var summary = TimingSummary.Of(samples);
+            return new Timing(name, summary.Median, summary.P10, summary.P90);
         }
     }
 }

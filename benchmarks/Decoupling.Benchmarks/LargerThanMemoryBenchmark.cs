@@ -18,18 +18,9 @@ internal static class LargerThanMemoryBenchmark
 {
     private const long BytesPerImage = 3L * SyntheticImageFolder.Side * SyntheticImageFolder.Side * sizeof(float);
 
-    public static int Run(IReadOnlyList<string> args, Action<string> log)
+    /// <summary>Runs the benchmark; <paramref name="args"/> (the whole command line) is quoted in the report.</summary>
+    public static int Run(LargerThanMemoryArguments arguments, IReadOnlyList<string> args, Action<string> log)
     {
-        LargerThanMemoryArguments arguments;
-        try
-        {
-            arguments = LargerThanMemoryArguments.Parse(args);
-        }
-        catch (ArgumentException ex)
-        {
-            Console.Error.WriteLine(ex.Message);
-            return 2;
-        }
 
         log($"Image folder: {arguments.DataDirectory} ({arguments.Images} images of 3×224×224, {arguments.Images * BytesPerImage / 1e9:F2} GB of float32 pixels).");
         var generation = Stopwatch.StartNew();
@@ -50,7 +41,7 @@ internal static class LargerThanMemoryBenchmark
         }
 
         Console.WriteLine();
-        Console.WriteLine($"Command: `dotnet run -c Release --project benchmarks/Decoupling.Benchmarks -- --larger-than-memory {string.Join(' ', args)}`");
+        Console.WriteLine($"Command: `dotnet run -c Release --project benchmarks/Decoupling.Benchmarks -- {string.Join(' ', args)}`");
         Console.WriteLine();
         Console.WriteLine($"ResNet-18 (gated), batch {arguments.BatchSize}, up to {arguments.Steps} steps, 224×224 RGB JPEG image folder, torch threads {TorchSharp.torch.get_num_threads()}, {Environment.ProcessorCount} logical CPUs.");
         Console.WriteLine();

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Numerics.Tensors;
 using System.Text;
 using Decoupling.Benchmarks;
+using Decoupling.Examples.Shared.CommandLine;
 using Microsoft.ML.Decoupling.Analysis;
 using Microsoft.ML.Decoupling.Data;
 using Microsoft.ML.Decoupling.Inference;
@@ -13,43 +14,28 @@ using static TorchSharp.torch;
 
 // Accuracy / FLOPs trade-off on Fashion-MNIST: a dense baseline, then decoupled networks initialised from it, for each
 // architecture and (λs, R) setting; plus the cost of a decoupled training step against a dense one of the same network.
-if (args is ["--inference", ..])
-{
+var commandLine = new BenchmarkCommandLine(
     // Inference speed (issue 8): dense / masked / compact / skip, ONNX Runtime and TorchSharp.
-    var inferenceClock = Stopwatch.StartNew();
-    return InferenceBenchmark.Run(args[1..], line => Console.WriteLine($"[{inferenceClock.Elapsed:hh\\:mm\\:ss}] {line}"));
-}
-
-if (args is ["--larger-than-memory", ..])
-{
+    inference => InferenceBenchmark.Run(inference, args, Logger()),
     // Streaming training (issue 11): ResNet-18 on a generated 224×224 image folder larger than the in-memory limit.
-    var streamingClock = Stopwatch.StartNew();
-    return LargerThanMemoryBenchmark.Run(args[1..], line => Console.WriteLine($"[{streamingClock.Elapsed:hh\\:mm\\:ss}] {line}"));
-}
-
-BenchmarkArguments arguments;
-try
+    streaming => LargerThanMemoryBenchmark.Run(streaming, args, Logger()));
+if (!CommandLineProgram.TryRead(commandLine.Command, args, commandLine.Read, out var arguments, out int exitCode))
 {
-    arguments = BenchmarkArguments.Parse(args);
-}
-catch (ArgumentException ex)
-{
-    Console.Error.WriteLine(ex.Message);
-    return 2;
+    return exitCode;
 }
 
 // Training speed: keep libtorch's freed buffers for the next step (glibc; see NativeAllocator and BENCHMARKS.md).
 bool tunedAllocator = !arguments.GlibcDefaults && Microsoft.ML.Decoupling.Native.NativeAllocator.UseTrainingSettings();
 Console.WriteLine($"Allocator: {(tunedAllocator ? "training settings (NativeAllocator.UseTrainingSettings)" : "the C library's defaults")}.");
 
-if (FashionMnist.FindDirectory() is null)
+if (FashionMnist.FindDirectory(arguments.DataDirectory) is null)
 {
     Console.Error.WriteLine($"Fashion-MNIST was not found (${FashionMnist.DirectoryEnvironmentVariable} or {FashionMnist.DefaultDirectory}); install it with `apt-get install dataset-fashion-mnist`.");
     return 1;
 }
 
-var train = FashionMnist.Load(FashionMnistSplit.Train, limit: arguments.TrainLimit);
-var test = FashionMnist.Load(FashionMnistSplit.Test);
+var train = FashionMnist.Load(FashionMnistSplit.Train, arguments.DataDirectory, arguments.TrainLimit);
+var test = FashionMnist.Load(FashionMnistSplit.Test, arguments.DataDirectory, arguments.TestLimit);
 var shape = new ImageShape(train.Channels, train.Height, train.Width);
 int classes = train.ClassNames.Count;
 var clock = Stopwatch.StartNew();
@@ -178,4 +164,10 @@ string Row(NetworkArchitecture architecture, string run, int epochs, DecoupledNe
         $"| {architecture} | {run} | {epochs} | {accuracy:F4} | {meanFlops / 1e6:F2} M | {denseFlops / meanFlops:F2}× | {states} | {seconds:F1} |");
     Log(line);
     return line;
+}
+
+static Action<string> Logger()
+{
+    var clock = Stopwatch.StartNew();
+    return line => Console.WriteLine($"[{clock.Elapsed:hh\\:mm\\:ss}] {line}");
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Decoupling.Examples.Shared.Statistics;
 using Microsoft.ML.Decoupling.Data;
 using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Seeding;
@@ -47,7 +48,7 @@ internal static class StepTiming
             }
         }
 
-        double d = Median(denseTimes), g = Median(gatedTimes);
+        double d = SampleStatistics.Median(denseTimes), g = SampleStatistics.Median(gatedTimes);
         string line = string.Create(CultureInfo.InvariantCulture, $"| {architecture} | {d:F1} | {g:F1} | {g / d:F2}× |");
         log($"step time: {line}");
         return line;
@@ -77,11 +78,5 @@ internal static class StepTiming
         }
 
         return clock.Elapsed.TotalMilliseconds / batches.Count;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
 }

@@ -1,38 +1,22 @@
 using System.Diagnostics;
 using System.Globalization;
+using Decoupling.Examples.Shared;
+using Decoupling.Examples.Shared.CommandLine;
+using Decoupling.Examples.Shared.Statistics;
 using Microsoft.ML.OnnxRuntime;
+using OnnxCudaCheck;
 
 // ONNX Runtime CUDA check (issue 8): CPU/CUDA parity of a compact graph and its dense twin, then dense against compact
-// on CUDA at several batch sizes. Usage: OnnxCudaCheck compact.onnx dense.onnx [--batches 1,32,256] [--runs 50]
-// [--warmup 10] [--device 0] [--tolerance 1e-4]. Exit codes: 0 parity holds, 1 parity fails, 2 bad arguments,
-// 3 the CUDA provider cannot be loaded.
-if (args.Length < 2 || !File.Exists(args[0]) || !File.Exists(args[1]))
+// on CUDA at several batch sizes (OnnxCudaCheck --help lists the options). Exit codes: 0 parity holds, 1 parity fails,
+// 2 bad arguments, 3 the CUDA provider cannot be loaded.
+var commandLine = new CudaCheckCommandLine();
+if (!CommandLineProgram.TryRead(commandLine.Command, args, commandLine.Read, out var arguments, out int exitCode))
 {
-    Console.Error.WriteLine("Usage: OnnxCudaCheck compact.onnx dense.onnx [--batches 1,32,256] [--runs 50] [--warmup 10] [--device 0] [--tolerance 1e-4] (both files must exist).");
-    return 2;
+    return exitCode;
 }
 
-int[] batches = [1, 32, 256];
-int runs = 50, warmup = 10, device = 0;
-double tolerance = 1e-4;
-for (int i = 2; i < args.Length; i++)
-{
-    string option = args[i];
-    string value = i + 1 < args.Length ? args[++i] : "";
-    switch (option)
-    {
-        case "--batches": batches = value.Split(',').Select(int.Parse).ToArray(); break;
-        case "--runs": runs = int.Parse(value, CultureInfo.InvariantCulture); break;
-        case "--warmup": warmup = int.Parse(value, CultureInfo.InvariantCulture); break;
-        case "--device": device = int.Parse(value, CultureInfo.InvariantCulture); break;
-        case "--tolerance": tolerance = double.Parse(value, CultureInfo.InvariantCulture); break;
-        default:
-            Console.Error.WriteLine($"Unknown option '{option}'.");
-            return 2;
-    }
-}
-
-var models = new[] { (Name: "compact", Path: args[0]), (Name: "dense", Path: args[1]) };
+var (batches, runs, warmup, device, tolerance) = (arguments.Batches, arguments.Runs, arguments.Warmup, arguments.Device, arguments.Tolerance);
+var models = new[] { (Name: "compact", Path: arguments.Compact), (Name: "dense", Path: arguments.Dense) };
 Console.WriteLine($"ONNX Runtime providers available: {string.Join(", ", OrtEnv.Instance().GetAvailableProviders())}");
 var sessions = new List<(string Name, InferenceSession Cpu, InferenceSession Cuda)>();
 try
@@ -72,7 +56,7 @@ try
     // Parity: every output of each graph, CPU against CUDA, on seeded random images.
     bool parity = true;
     int parityBatch = Math.Min(32, batches.Max());
-    float[] pixels = RandomPixels(batches.Max() * imageSize, seed: 1);
+    float[] pixels = RandomPixels.Uniform((int)(batches.Max() * imageSize), seed: 1);
     foreach (var (name, cpu, cuda) in sessions)
     {
         var onCpu = Run(cpu, inputName, pixels, parityBatch, imageSize);
@@ -112,8 +96,8 @@ try
             }
         }
 
-        var dense = Summary(times["dense"]);
-        var compact = Summary(times["compact"]);
+        var dense = TimingSummary.Of(times["dense"]);
+        var compact = TimingSummary.Of(times["compact"]);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| {batch} | {dense.Median:F3} ({dense.P10:F3}–{dense.P90:F3}) | {compact.Median:F3} ({compact.P10:F3}–{compact.P90:F3}) | {dense.Median / compact.Median:F2}× |"));
     }
@@ -136,17 +120,4 @@ static Dictionary<string, float[]> Run(InferenceSession session, string inputNam
     var names = session.OutputMetadata.Keys.ToArray();
     using var outputs = session.Run(runOptions, [inputName], [input], names);
     return names.Select((n, i) => (n, outputs[i].GetTensorDataAsSpan<float>().ToArray())).ToDictionary(p => p.n, p => p.Item2);
-}
-
-static float[] RandomPixels(long count, int seed)
-{
-    var random = new Random(seed);
-    return Enumerable.Range(0, (int)count).Select(_ => (float)random.NextDouble()).ToArray();
-}
-
-static (double Median, double P10, double P90) Summary(List<double> samples)
-{
-    samples.Sort();
-    double At(double q) => samples[(int)Math.Round(q * (samples.Count - 1))];
-    return (At(0.5), At(0.1), At(0.9));
 }

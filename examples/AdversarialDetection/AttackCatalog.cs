@@ -5,6 +5,9 @@ namespace AdversarialDetection;
 /// <summary>The attacks of the protocol, by command-line name. Budgets are for pixels in [0, 1].</summary>
 internal static class AttackCatalog
 {
+    /// <summary>The command-line names of the attacks.</summary>
+    public static readonly string[] Names = ["ifgsm", "pgd-linf", "pgd-l2", "fgsm"];
+
     public static AdversarialAttack Create(string name) => name switch
     {
         // Wang et al. (CVPR 2018) and the paper: targeted iterative FGSM, 10 steps of 0.01 (ε = 0.1).
@@ -13,6 +16,6 @@ internal static class AttackCatalog
         "pgd-linf" => new ProjectedGradientDescent(PerturbationNorm.LInfinity, 0.1, steps: 10, stepSize: 0.025),
         "pgd-l2" => new ProjectedGradientDescent(PerturbationNorm.L2, 1.5, steps: 10, stepSize: 0.375),
         "fgsm" => new FastGradientSignMethod(0.1),
-        _ => throw new ArgumentException($"Unknown attack '{name}'; known: ifgsm, pgd-linf, pgd-l2, fgsm."),
+        _ => throw new ArgumentException($"Unknown attack '{name}'; known: {string.Join(", ", Names)}."),
     };
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using AdversarialDetection;
+using Decoupling.Examples.Shared.CommandLine;
 using Microsoft.ML;
 using Microsoft.ML.Decoupling;
 using Microsoft.ML.Decoupling.Adversarial;
@@ -11,16 +12,19 @@ using Microsoft.ML.Decoupling.Modules;
 // The paper's detection protocol (§4.4, Table 6): detectors trained on the calculation paths of 1, 5 and 10 images
 // per class and their adversarial copies, tested on held-out images, over several seeds — beside the baselines of the
 // same run: the dense network's activation path, the softmax scores, path + scores, and the Mahalanobis detector.
-DetectionArguments arguments;
+var commandLine = new DetectionCommandLine();
+if (!CommandLineProgram.TryRead(commandLine.Command, args, commandLine.Read, out var arguments, out int exitCode))
+{
+    return exitCode;
+}
+
 try
 {
-    arguments = DetectionArguments.Parse(args);
     Directory.CreateDirectory(arguments.Output);
 }
-catch (Exception ex) when (ex is ArgumentException or IOException or UnauthorizedAccessException)
+catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
 {
-    Console.Error.WriteLine(ex.Message);
-    return 2;
+    return CommandLineProgram.FailWithBadArguments($"--output: {ex.Message}");
 }
 
 // Training speed: glibc keeps libtorch's freed buffers for the next step (README, 'Training at full speed').

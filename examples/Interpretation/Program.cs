@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Decoupling.Examples.Shared.CommandLine;
 using Interpretation;
 using Microsoft.ML;
 using Microsoft.ML.Decoupling;
@@ -11,15 +12,10 @@ using Microsoft.ML.Decoupling.Transforms;
 
 // Trains a decoupled network and writes the interpretation report (paper §4.2): filter activity, path separability,
 // t-SNE of the paths, the decision tree of paths and, on the shapes data set, concepts and occlusion.
-InterpretationArguments arguments;
-try
+var commandLine = new InterpretationCommandLine();
+if (!CommandLineProgram.TryRead(commandLine.Command, args, commandLine.Read, out var arguments, out int exitCode))
 {
-    arguments = InterpretationArguments.Parse(args);
-}
-catch (ArgumentException ex)
-{
-    Console.Error.WriteLine(ex.Message);
-    return 2;
+    return exitCode;
 }
 
 var clock = Stopwatch.StartNew();

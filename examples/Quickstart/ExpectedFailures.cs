@@ -10,7 +10,7 @@ namespace Quickstart;
 /// </summary>
 internal static class ExpectedFailures
 {
-    public const int BadArguments = 2;
+    public const int BadArguments = Decoupling.Examples.Shared.CommandLine.CommandLineProgram.BadArguments;
     public const int Failed = 1;
 
     /// <summary>Makes every expected failure that reaches the top of the program end it with one line and its exit code.</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Decoupling.Examples.Shared.CommandLine;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Decoupling;
@@ -15,15 +16,10 @@ using Quickstart;
 // The product's main job: train a decoupled CNN in an ML.NET pipeline, read its calculation paths, detect FGSM
 // samples from them, and save the ML.NET model, the ONNX network, metrics and paths.
 ExpectedFailures.ExitOnUnhandled();
-QuickstartArguments arguments;
-try
+var commandLine = new QuickstartCommandLine();
+if (!CommandLineProgram.TryRead(commandLine.Command, args, commandLine.Read, out var arguments, out int exitCode))
 {
-    arguments = QuickstartArguments.Parse(args);
-}
-catch (ArgumentException ex)
-{
-    Console.Error.WriteLine(ex.Message);
-    return ExpectedFailures.BadArguments;
+    return exitCode;
 }
 
 // Every result file is checked before the data is read and the network trained.
@@ -87,8 +83,7 @@ try
 }
 catch (ArgumentException ex)
 {
-    Console.Error.WriteLine(ex.Message);
-    return ExpectedFailures.BadArguments;
+    return CommandLineProgram.FailWithBadArguments(ex.Message);
 }
 
 var trainView = train.ToDataView(mlContext);
