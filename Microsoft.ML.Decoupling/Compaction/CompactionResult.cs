@@ -28,6 +28,14 @@ public sealed class CompactionResult : IDisposable
     /// <summary>The compact network (evaluation mode, on the original network's device); inference only, it has no path classifiers.</summary>
     public DecoupledNetwork Network { get; }
 
+    /// <summary>
+    /// The compact network as an ML.NET transformer (same Score, PredictedLabel and Path columns as the model it came from,
+    /// the compact ONNX graph inside; <c>mlContext.Model.Save</c> and <c>Load</c> as for that model), when the result came
+    /// from <see cref="Transforms.DecoupledNetworkTransformer.Compact"/>; null from <see cref="NetworkCompaction.Compact"/>.
+    /// Owned by this result, like <see cref="Network"/>, which it runs.
+    /// </summary>
+    public Transforms.DecoupledNetworkTransformer? Model { get; internal set; }
+
     /// <summary>What compaction did to each gated layer, in path order.</summary>
     public IReadOnlyList<CompactedLayer> Layers => _plan.Report;
 
@@ -51,5 +59,15 @@ public sealed class CompactionResult : IDisposable
     public void SaveOnnx(string path, OnnxExportOptions? options = null) => DecoupledNetworkOnnxExporter.Export(Network, path, options);
 
     /// <inheritdoc/>
-    public void Dispose() => Network.Dispose();
+    public void Dispose()
+    {
+        if (Model is not null)
+        {
+            Model.Dispose(); // disposes Network too
+        }
+        else
+        {
+            Network.Dispose();
+        }
+    }
 }

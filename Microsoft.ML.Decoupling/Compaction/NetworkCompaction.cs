@@ -30,11 +30,16 @@ public static class NetworkCompaction
     /// <param name="calibrationCount">Number of calibration images, at least 1.</param>
     /// <param name="evaluationPixels">Optional images (a test set) on which the compact network is compared with the gated one.</param>
     /// <param name="evaluationCount">Number of evaluation images (0 when <paramref name="evaluationPixels"/> is null).</param>
-    /// <exception cref="ArgumentException">The network has no gates, or the pixel counts do not match the image counts.</exception>
+    /// <exception cref="ArgumentException">The network has no gates or is already compact, or the pixel counts do not match the image counts.</exception>
     public static CompactionResult Compact(DecoupledNetwork network, float[] calibrationPixels, int calibrationCount, float[]? evaluationPixels = null, int evaluationCount = 0)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(calibrationPixels);
+        if (network.IsCompact)
+        {
+            throw new ArgumentException($"The network ({network.Architecture}) is already compact; compact the gated network it came from instead.", nameof(network));
+        }
+
         var layout = network.Description.PathLayout;
         if (layout.PathLength == 0)
         {

@@ -168,7 +168,9 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
         var stages = new List<ITransformer>();
         try
         {
-            string[] outputs = network.IsGated
+            // A compact graph does not compute the filters it removed, so it has no Responses output.
+            bool responses = network.IsGated && !network.IsCompact;
+            string[] outputs = responses
                 ? [_options.ScoreColumnName, _options.PathColumnName, _options.ResponsesColumnName]
                 : [_options.ScoreColumnName, _options.PathColumnName];
             var data = Append(stages, OnnxCatalog().ApplyOnnxModel(outputs, [_options.FeatureColumnName], modelFile.Path), input);
@@ -186,8 +188,13 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
                 : [ScorerInputColumn, ArgMaxPredictionTransformerFactory.ScorerScoreColumn];
             Append(stages, _catalog.DropColumns(scratch), data);
             var columns = new DecouplingColumns(_options.FeatureColumnName, _options.ScoreColumnName, _options.PredictedLabelColumnName, _options.PathColumnName,
-                network.IsGated ? _options.ResponsesColumnName : null);
-            return new DecoupledNetworkTransformer(network, new TransformerChain<ITransformer>(stages.ToArray()), modelFile, history, columns) { CheckPixels = _options.CheckPixels };
+                responses ? _options.ResponsesColumnName : null);
+            // The compact model is built by the same stages, on a view with the same schema and no rows.
+            var schema = new SchemaOnlyDataView(input.Schema);
+            return new DecoupledNetworkTransformer(network, new TransformerChain<ITransformer>(stages.ToArray()), modelFile, history, columns, compact => CreateTransformer(schema, compact, classes, history))
+            {
+                CheckPixels = _options.CheckPixels,
+            };
         }
         catch
         {

@@ -19,15 +19,23 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
 {
     private readonly ITransformer _inner;
     private readonly OwnedModelFile _modelFile;
+    private readonly Func<DecoupledNetwork, DecoupledNetworkTransformer> _withNetwork;
     private bool _disposed;
 
-    internal DecoupledNetworkTransformer(DecoupledNetwork network, ITransformer inner, OwnedModelFile modelFile, IReadOnlyList<EpochReport> history, DecouplingColumns columns)
+    /// <param name="network">The network, owned from now on.</param>
+    /// <param name="inner">The ML.NET stages that run its ONNX graph.</param>
+    /// <param name="modelFile">The ONNX file the stages read.</param>
+    /// <param name="history">The training's epoch reports.</param>
+    /// <param name="columns">The columns read and written.</param>
+    /// <param name="withNetwork">Builds the same pipeline around another network (the compact one).</param>
+    internal DecoupledNetworkTransformer(DecoupledNetwork network, ITransformer inner, OwnedModelFile modelFile, IReadOnlyList<EpochReport> history, DecouplingColumns columns, Func<DecoupledNetwork, DecoupledNetworkTransformer> withNetwork)
     {
         Network = network;
         _inner = inner;
         _modelFile = modelFile;
         TrainingHistory = history;
         Columns = columns;
+        _withNetwork = withNetwork;
     }
 
     /// <summary>The trained TorchSharp network (evaluation mode). Owned by this transformer.</summary>
@@ -99,9 +107,15 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
     /// <see cref="PathQuality"/>. Use held-out data: on the training set the k-NN flatters.
     /// </summary>
     /// <exception cref="ArgumentException">The label column is missing or not a key, or the data has fewer than two rows.</exception>
+    /// <exception cref="InvalidOperationException">The model is compact.</exception>
     public PathQuality MeasurePathQuality(IDataView data, string labelColumnName = DecouplingColumnNames.Label, int neighbors = 5, int maxSamples = 5000)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (Network.IsCompact)
+        {
+            throw new InvalidOperationException("A compact model has no path classifiers (W_cla); measure path quality on the gated model it came from.");
+        }
+
         return PathQuality.Compute(PathSetReader.Read(this, data, labelColumnName), Network, neighbors, maxSamples);
     }
 
@@ -138,16 +152,34 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
     /// image of <paramref name="calibration"/> (the training data, typically) are removed, and layers whose remaining
     /// filters are always open lose their gate. With <paramref name="evaluation"/> (a test set), the result reports how many
     /// of its images would take another path and how often both networks agree. Both data views need the image column
-    /// (<see cref="DecouplingColumns.Feature"/>).
+    /// (<see cref="DecouplingColumns.Feature"/>). The result's <see cref="CompactionResult.Model"/> is the compact network as
+    /// a transformer: the same Score, PredictedLabel and Path columns (no Responses: the compact graph does not compute
+    /// removed filters), the compact ONNX graph inside, saved and loaded with <c>mlContext.Model</c> as this one.
     /// </summary>
     /// <exception cref="ArgumentException">A data view has no rows, or lacks the image column or gives it another type.</exception>
+    /// <exception cref="InvalidOperationException">This model is already compact.</exception>
     public CompactionResult Compact(IDataView calibration, IDataView? evaluation = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(calibration);
+        if (Network.IsCompact)
+        {
+            throw new InvalidOperationException("This model is already compact (made by Compact); compact the gated model it came from instead.");
+        }
+
         var (pixels, count) = ReadImages(calibration, nameof(calibration));
         var (evaluationPixels, evaluationCount) = evaluation is null ? (null, 0) : ReadImages(evaluation, nameof(evaluation));
-        return NetworkCompaction.Compact(Network, pixels, count, evaluationPixels, evaluationCount);
+        var result = NetworkCompaction.Compact(Network, pixels, count, evaluationPixels, evaluationCount);
+        try
+        {
+            result.Model = _withNetwork(result.Network);
+            return result;
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
     }
 
     /// <inheritdoc/>

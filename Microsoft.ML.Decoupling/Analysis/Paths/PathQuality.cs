@@ -82,6 +82,11 @@ public sealed class PathQuality
             throw new ArgumentException($"The network's paths have {network.Description.PathLayout.PathLength} bits; these have {paths.Layout.PathLength}.", nameof(network));
         }
 
+        if (network is { IsCompact: true })
+        {
+            throw new ArgumentException("A compact network has no path classifiers (W_cla); pass the gated network it came from, or null to skip the layer classifiers.", nameof(network));
+        }
+
         if (neighbors > 0 && paths.Count < 2)
         {
             throw new ArgumentException("The whole-path k-NN needs at least two paths; pass neighbors 0 to skip it.", nameof(paths));
