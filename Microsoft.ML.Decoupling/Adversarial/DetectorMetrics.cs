@@ -14,14 +14,10 @@ public sealed record DetectorMetrics(double Auc, double Accuracy, double TruePos
     /// Metrics of <paramref name="scores"/> (larger: more likely adversarial) against <paramref name="isAdversarial"/>, the
     /// accuracy at <paramref name="threshold"/> (score ≥ threshold: adversarial).
     /// </summary>
+    /// <exception cref="ArgumentException">The counts differ, a score is NaN, or clean or adversarial rows are missing.</exception>
     public static DetectorMetrics Compute(IReadOnlyList<float> scores, IReadOnlyList<bool> isAdversarial, double threshold)
     {
-        ArgumentNullException.ThrowIfNull(scores);
-        ArgumentNullException.ThrowIfNull(isAdversarial);
-        if (scores.Count != isAdversarial.Count)
-        {
-            throw new ArgumentException($"{scores.Count} scores for {isAdversarial.Count} labels.", nameof(scores));
-        }
+        CheckScores(scores, isAdversarial);
 
         int positives = isAdversarial.Count(a => a);
         int negatives = scores.Count - positives;
@@ -67,10 +63,10 @@ public sealed record DetectorMetrics(double Auc, double Accuracy, double TruePos
     }
 
     /// <summary>The threshold that classifies <paramref name="scores"/> best (e.g. on the detector's training rows).</summary>
+    /// <exception cref="ArgumentException">The counts differ or a score is NaN.</exception>
     public static double BestThreshold(IReadOnlyList<float> scores, IReadOnlyList<bool> isAdversarial)
     {
-        ArgumentNullException.ThrowIfNull(scores);
-        ArgumentNullException.ThrowIfNull(isAdversarial);
+        CheckScores(scores, isAdversarial);
         var order = Enumerable.Range(0, scores.Count).OrderBy(i => scores[i]).ToArray();
         // Threshold below everything: all adversarial; walk up, moving one distinct score at a time to "clean".
         int correct = isAdversarial.Count(a => a), best = correct;
@@ -92,6 +88,28 @@ public sealed record DetectorMetrics(double Auc, double Accuracy, double TruePos
         }
 
         return bestThreshold;
+    }
+
+    /// <summary>
+    /// Equal counts and no NaN score: NaN compares false with everything, so the walks over equal scores would never
+    /// advance past it (they hung before this check).
+    /// </summary>
+    private static void CheckScores(IReadOnlyList<float> scores, IReadOnlyList<bool> isAdversarial)
+    {
+        ArgumentNullException.ThrowIfNull(scores);
+        ArgumentNullException.ThrowIfNull(isAdversarial);
+        if (scores.Count != isAdversarial.Count)
+        {
+            throw new ArgumentException($"{scores.Count} scores for {isAdversarial.Count} labels; expected one label per score.", nameof(scores));
+        }
+
+        for (int i = 0; i < scores.Count; i++)
+        {
+            if (float.IsNaN(scores[i]))
+            {
+                throw new ArgumentException($"Score {i} is NaN; detector metrics need a number for every row (a NaN feature, e.g. from a NaN image, gives a NaN score).", nameof(scores));
+            }
+        }
     }
 
     private static double AreaUnderCurve(IReadOnlyList<float> scores, IReadOnlyList<bool> isAdversarial, int positives, int negatives)

@@ -47,7 +47,7 @@ public static class NetworkCompaction
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(calibrationCount, 1);
-        CheckPixels(network, calibrationPixels, calibrationCount, nameof(calibrationPixels));
+        PixelInput.Check(network, calibrationPixels, calibrationCount, nameof(calibrationPixels));
         if (evaluationPixels is null ? evaluationCount != 0 : evaluationCount < 1)
         {
             throw new ArgumentException($"{nameof(evaluationCount)} is {evaluationCount}; expected 0 without evaluation images and at least 1 with them.", nameof(evaluationCount));
@@ -55,7 +55,7 @@ public static class NetworkCompaction
 
         if (evaluationPixels is not null)
         {
-            CheckPixels(network, evaluationPixels, evaluationCount, nameof(evaluationPixels));
+            PixelInput.Check(network, evaluationPixels, evaluationCount, nameof(evaluationPixels));
         }
 
         var (_, paths) = NetworkInference.Run(network, calibrationPixels, calibrationCount);
@@ -75,14 +75,6 @@ public static class NetworkCompaction
         {
             compact.Dispose();
             throw;
-        }
-    }
-
-    private static void CheckPixels(DecoupledNetwork network, float[] pixels, int count, string parameter)
-    {
-        if (pixels.Length != (long)count * network.Input.Size)
-        {
-            throw new ArgumentException($"{parameter} holds {pixels.Length} values; expected {count} images of {network.Input} ({(long)count * network.Input.Size} values).", parameter);
         }
     }
 

@@ -50,11 +50,8 @@ internal sealed class NetworkReadout
     public static NetworkReadout Run(DecoupledNetwork network, float[] pixels, int count, IReadOnlyList<string>? units = null, int batchSize = 256)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        PixelInput.Check(network, pixels, count, nameof(pixels));
         int imageSize = network.Input.Size;
-        if (pixels.Length != (long)count * imageSize)
-        {
-            throw new ArgumentException($"Expected {count}×{imageSize} pixel values, got {pixels.Length}.", nameof(pixels));
-        }
 
         Native.ConvolutionSelfCheck.EnsureCorrectFor(network.Device);
         int classes = network.Classes;

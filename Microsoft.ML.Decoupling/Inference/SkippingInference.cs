@@ -57,13 +57,8 @@ public sealed class SkippingInference : IDisposable
     /// <param name="count">Number of images.</param>
     public (float[] Scores, float[] Paths) Run(float[] pixels, int count)
     {
-        ArgumentNullException.ThrowIfNull(pixels);
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        PixelInput.Check(_network, pixels, count, nameof(pixels));
         int imageSize = _network.Input.Size;
-        if (pixels.Length != (long)count * imageSize)
-        {
-            throw new ArgumentException($"Expected {count}×{imageSize} pixel values, got {pixels.Length}.", nameof(pixels));
-        }
 
         Native.ConvolutionSelfCheck.EnsureCorrectFor(_network.Device);
         int classes = _network.Classes;

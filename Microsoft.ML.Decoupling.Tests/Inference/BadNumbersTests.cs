@@ -1,0 +1,52 @@
+using Microsoft.ML.Decoupling.Adversarial;
+using Microsoft.ML.Decoupling.Compaction;
+using Microsoft.ML.Decoupling.Inference;
+using Microsoft.ML.Decoupling.Modules;
+
+namespace Microsoft.ML.Decoupling.Tests;
+
+/// <summary>Non-finite numbers and wrong lengths are refused, naming what is wrong, instead of giving NaN results or hanging.</summary>
+[TestClass]
+public sealed class BadNumbersTests
+{
+    [TestMethod]
+    public void NonFinitePixels_AreRefusedByInferenceSkippingAndCompaction_NamingTheImage()
+    {
+        var shape = new ImageShape(1, 16, 16);
+        using var network = NetworkArchitecture.Parse("vgg:8,16,M,16,32").Build(shape, 4, seed: 3);
+        float[] pixels = new float[3 * shape.Size];
+        Array.Fill(pixels, 0.5f);
+        pixels[(2 * shape.Size) + 7] = float.NaN;
+
+        var inference = Assert.ThrowsExactly<ArgumentException>(() => NetworkInference.Run(network, pixels, 3));
+        StringAssert.Contains(inference.Message, "value 7 of image 2");
+        Assert.AreEqual("pixels", inference.ParamName);
+        pixels[(2 * shape.Size) + 7] = float.PositiveInfinity;
+        Assert.ThrowsExactly<ArgumentException>(() => NetworkInference.RunSkipping(network, pixels, 3));
+        using (var skipping = new SkippingInference(network))
+        {
+            Assert.ThrowsExactly<ArgumentException>(() => skipping.Run(pixels, 3));
+        }
+
+        var compaction = Assert.ThrowsExactly<ArgumentException>(() => NetworkCompaction.Compact(network, pixels, 3));
+        Assert.AreEqual("calibrationPixels", compaction.ParamName);
+
+        var length = Assert.ThrowsExactly<ArgumentException>(() => NetworkInference.Run(network, new float[shape.Size + 1], 1));
+        StringAssert.Contains(length.Message, "expected 1 images");
+    }
+
+    [TestMethod]
+    public void DetectorMetrics_RefuseNaNScoresAndMismatchedLabels_InsteadOfHanging()
+    {
+        float[] scores = [0.1f, float.NaN, 0.8f, 0.3f];
+        bool[] labels = [false, true, true, false];
+        var compute = Assert.ThrowsExactly<ArgumentException>(() => DetectorMetrics.Compute(scores, labels, 0.5));
+        StringAssert.Contains(compute.Message, "Score 1 is NaN");
+        Assert.ThrowsExactly<ArgumentException>(() => DetectorMetrics.BestThreshold(scores, labels));
+        var lengths = Assert.ThrowsExactly<ArgumentException>(() => DetectorMetrics.BestThreshold([0.1f, 0.2f, 0.3f], [true, false]));
+        StringAssert.Contains(lengths.Message, "3 scores for 2 labels");
+
+        // Infinite scores are ordered numbers: allowed.
+        Assert.AreEqual(1.0, DetectorMetrics.Compute([float.NegativeInfinity, float.PositiveInfinity], [false, true], 0).Auc);
+    }
+}
