@@ -1,4 +1,5 @@
 using Microsoft.ML.Decoupling.Adversarial;
+using Microsoft.ML.Decoupling.Analysis.Concepts;
 using Microsoft.ML.Decoupling.Compaction;
 using Microsoft.ML.Decoupling.Inference;
 using Microsoft.ML.Decoupling.Modules;
@@ -48,5 +49,35 @@ public sealed class BadNumbersTests
 
         // Infinite scores are ordered numbers: allowed.
         Assert.AreEqual(1.0, DetectorMetrics.Compute([float.NegativeInfinity, float.PositiveInfinity], [false, true], 0).Auc);
+    }
+
+    [TestMethod]
+    public void Attacks_RefuseNonFiniteAndOutOfRangePixels_AndNameTheirOwnBadSetting()
+    {
+        var shape = new ImageShape(1, 16, 16);
+        using var network = NetworkArchitecture.Parse("vgg:8,16,M,16,32").Build(shape, 4, seed: 3);
+        float[] pixels = new float[2 * shape.Size];
+        Array.Fill(pixels, 0.5f);
+        int[] labels = [0, 1];
+        foreach (float bad in new[] { float.NaN, 5f, -0.1f })
+        {
+            pixels[shape.Size + 3] = bad;
+            var fgsm = Assert.ThrowsExactly<ArgumentException>(() => new FastGradientSignMethod(0.1).Run(network, pixels, labels));
+            Assert.AreEqual("pixels", fgsm.ParamName);
+            StringAssert.Contains(fgsm.Message, "value 3 of image 1");
+            Assert.ThrowsExactly<ArgumentException>(() => new ProjectedGradientDescent(PerturbationNorm.L2, 0.5, 5, 0.1).Run(network, pixels, labels));
+        }
+
+        Assert.AreEqual("steps", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new IterativeFastGradientSignMethod(steps: 0)).ParamName);
+        Assert.AreEqual("stepSize", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new IterativeFastGradientSignMethod(stepSize: double.NaN)).ParamName);
+        Assert.AreEqual("stepSize", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new IterativeFastGradientSignMethod(stepSize: -0.01)).ParamName);
+    }
+
+    [TestMethod]
+    public void ConceptImage_RefusesNonFinitePixels()
+    {
+        float[] pixels = [0.1f, float.NaN, 0.2f, 0.3f];
+        var error = Assert.ThrowsExactly<ArgumentException>(() => new ConceptImage(pixels, 0, []));
+        Assert.AreEqual("pixels", error.ParamName);
     }
 }

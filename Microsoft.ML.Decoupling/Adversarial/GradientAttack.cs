@@ -9,11 +9,8 @@ internal static class GradientAttack
 {
     public static void RequireInputs(DecoupledNetwork network, float[] pixels, int[] labels, int[]? targets, bool targeted, string attack)
     {
-        int imageSize = network.Input.Size;
-        if (pixels.Length != (long)labels.Length * imageSize)
-        {
-            throw new ArgumentException($"Expected {labels.Length}×{imageSize} pixel values ({network.Input}), got {pixels.Length}.", nameof(pixels));
-        }
+        // In [0, 1]: the attack clips to it and its budget holds there only.
+        Inference.PixelInput.Check(network, pixels, labels.Length, nameof(pixels), unitRange: true);
 
         foreach (int label in labels.Where(l => l < 0 || l >= network.Classes).Take(1))
         {

@@ -13,8 +13,20 @@ public sealed class IterativeFastGradientSignMethod : AdversarialAttack
     /// <param name="epsilon">L∞ budget; null: <paramref name="steps"/> × <paramref name="stepSize"/> (no projection bites).</param>
     /// <param name="targeted">Whether to push towards target classes (default true).</param>
     public IterativeFastGradientSignMethod(int steps = 10, double stepSize = 0.01, double? epsilon = null, bool targeted = true)
-        : base(PerturbationNorm.LInfinity, epsilon ?? Math.Min(1, steps * stepSize), steps, stepSize, randomStart: false, targeted)
+        : base(PerturbationNorm.LInfinity, epsilon ?? DefaultEpsilon(steps, stepSize), steps, stepSize, randomStart: false, targeted)
     {
+    }
+
+    /// <summary>steps × stepSize (at most 1), once both are checked, so that a bad one is named rather than ε.</summary>
+    private static double DefaultEpsilon(int steps, double stepSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
+        if (!double.IsFinite(stepSize) || stepSize <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(stepSize), stepSize, "stepSize must be a finite number > 0.");
+        }
+
+        return Math.Min(1, steps * stepSize);
     }
 
     /// <inheritdoc/>

@@ -3,15 +3,16 @@ using Microsoft.ML.Decoupling.Modules;
 namespace Microsoft.ML.Decoupling.Inference;
 
 /// <summary>
-/// The one check of images handed to a network as a flat array: <c>count</c> images of C·H·W finite values. A NaN or
+/// The one check of images handed over as flat arrays: <c>count</c> images of C·H·W finite values and, where the caller
+/// relies on it (attacks clip to [0, 1] and measure their budget there; concept images), values in [0, 1]. A NaN or
 /// infinite pixel would otherwise give NaN scores and 0/1 paths without a word (the gates compare NaN logits with 0).
 /// </summary>
 internal static class PixelInput
 {
     /// <exception cref="ArgumentNullException"><paramref name="pixels"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
-    /// <exception cref="ArgumentException">The length does not match, or a value is not finite (naming the image and the index).</exception>
-    public static void Check(DecoupledNetwork network, float[] pixels, int count, string parameter)
+    /// <exception cref="ArgumentException">The length does not match, or a value is not finite or, with <paramref name="unitRange"/>, outside [0, 1] (naming the image and the index).</exception>
+    public static void Check(DecoupledNetwork network, float[] pixels, int count, string parameter, bool unitRange = false)
     {
         ArgumentNullException.ThrowIfNull(pixels, parameter);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
@@ -21,10 +22,21 @@ internal static class PixelInput
             throw new ArgumentException($"{parameter} holds {pixels.Length} values; expected {count} images of {network.Input} ({(long)count * imageSize} values).", parameter);
         }
 
-        int bad = Array.FindIndex(pixels, v => !float.IsFinite(v));
-        if (bad >= 0)
+        CheckValues(pixels, imageSize, parameter, unitRange);
+    }
+
+    /// <summary>Every value finite (and with <paramref name="unitRange"/> in [0, 1]); images of <paramref name="imageSize"/> values each, for the message.</summary>
+    public static void CheckValues(ReadOnlySpan<float> pixels, int imageSize, string parameter, bool unitRange)
+    {
+        for (int i = 0; i < pixels.Length; i++)
         {
-            throw new ArgumentException($"{parameter} holds {pixels[bad]} at value {bad % imageSize} of image {bad / imageSize}; the network needs finite pixels.", parameter);
+            float value = pixels[i];
+            if (!float.IsFinite(value) || (unitRange && (value < 0 || value > 1)))
+            {
+                throw new ArgumentException(
+                    $"{parameter} holds {value} at value {i % imageSize} of image {i / imageSize}; expected {(unitRange ? "values in [0, 1]" : "finite values")}.",
+                    parameter);
+            }
         }
     }
 }

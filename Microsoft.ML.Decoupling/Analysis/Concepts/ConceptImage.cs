@@ -6,6 +6,7 @@ public sealed class ConceptImage
     private readonly float[] _pixels;
 
     /// <summary>Creates an image; <paramref name="pixels"/> is copied.</summary>
+    /// <exception cref="ArgumentException">A pixel is not finite or outside [0, 1], or a concept has two masks.</exception>
     /// <param name="pixels">C×H×W values in [0, 1], as the network's input column holds them.</param>
     /// <param name="label">Class index.</param>
     /// <param name="masks">The concepts in the image, at most one mask per concept, each H×W.</param>
@@ -18,6 +19,8 @@ public sealed class ConceptImage
             throw new ArgumentException("An image has at most one mask per concept.", nameof(masks));
         }
 
+        // The size is known only once the network reads it; the values are checked here, where they come in.
+        Inference.PixelInput.CheckValues(pixels, Math.Max(1, pixels.Length), nameof(pixels), unitRange: true);
         _pixels = pixels.ToArray();
         Label = label;
         Masks = masks;
