@@ -15,6 +15,7 @@ namespace Microsoft.ML.Decoupling.Compaction;
 public sealed class CompactionResult : IDisposable
 {
     private readonly CompactionPlan _plan;
+    private bool _disposed;
 
     internal CompactionResult(DecoupledNetwork network, CompactionPlan plan, CompactionFlops flops, int calibrationImages, CompactionEvaluation? evaluation)
     {
@@ -53,14 +54,23 @@ public sealed class CompactionResult : IDisposable
     /// opens a removed filter or closes a filter of a gate-dropped layer. For such images Score and Path equal the gated
     /// network's (to rounding).
     /// </summary>
-    public bool Reproduces(ReadOnlySpan<float> gatedPath) => _plan.Reproduces(gatedPath);
+    public bool Reproduces(ReadOnlySpan<float> gatedPath)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _plan.Reproduces(gatedPath);
+    }
 
     /// <summary>Writes the compact network as ONNX (same inputs, outputs, path layout metadata as the gated export).</summary>
-    public void SaveOnnx(string path, OnnxExportOptions? options = null) => DecoupledNetworkOnnxExporter.Export(Network, path, options);
+    public void SaveOnnx(string path, OnnxExportOptions? options = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        DecoupledNetworkOnnxExporter.Export(Network, path, options);
+    }
 
     /// <inheritdoc/>
     public void Dispose()
     {
+        _disposed = true;
         if (Model is not null)
         {
             Model.Dispose(); // disposes Network too

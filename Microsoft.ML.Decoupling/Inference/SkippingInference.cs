@@ -27,6 +27,7 @@ public sealed class SkippingInference : IDisposable
 
     private readonly DecoupledNetwork _network;
     private readonly Dictionary<ConvolutionUnit, SkippingUnit> _units;
+    private bool _disposed;
 
     /// <summary>Prepares skipping inference of <paramref name="network"/> (folds each conv's BatchNorm into its weights).</summary>
     /// <param name="network">A gated, compact or dense network; its parameters are read, nothing is changed.</param>
@@ -57,6 +58,7 @@ public sealed class SkippingInference : IDisposable
     /// <param name="count">Number of images.</param>
     public (float[] Scores, float[] Paths) Run(float[] pixels, int count)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         PixelInput.Check(_network, pixels, count, nameof(pixels));
         int imageSize = _network.Input.Size;
 
@@ -84,6 +86,7 @@ public sealed class SkippingInference : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        _disposed = true;
         foreach (var unit in _units.Values)
         {
             unit.Dispose();

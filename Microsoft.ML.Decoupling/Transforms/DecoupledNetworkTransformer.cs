@@ -131,6 +131,26 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
     }
 
     /// <summary>
+    /// Saves this model as <c>mlContext.Model.Save</c> does (a standard ML.NET model file that stock ML.NET loads), but
+    /// atomically: into a temporary file in the same folder, then renamed over <paramref name="path"/>. ML.NET's own
+    /// <c>Model.Save(model, schema, path)</c> opens and truncates the file before it asks the model to save, so a failure
+    /// (a disposed model, a full disk) destroys an existing good file; this one leaves it untouched.
+    /// </summary>
+    /// <param name="mlContext">The context that saves the model.</param>
+    /// <param name="inputSchema">The schema of the data the model reads, as for <c>mlContext.Model.Save</c>.</param>
+    /// <param name="path">The .zip file to write; its folder must exist.</param>
+    /// <exception cref="ObjectDisposedException">The model was disposed (nothing is written).</exception>
+    /// <exception cref="DirectoryNotFoundException">The folder of <paramref name="path"/> does not exist.</exception>
+    public void Save(MLContext mlContext, DataViewSchema inputSchema, string path)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        string fullPath = OnnxOutputPath.Resolve(path, nameof(path));
+        IO.AtomicFile.Write(fullPath, stream => mlContext.Model.Save(this, inputSchema, stream));
+    }
+
+    /// <summary>
     /// Exports the network to ONNX (dynamic batch, layer table in metadata_props). Without options, the input and the
     /// outputs are named after <see cref="Columns"/>, as in the pipeline that <c>mlContext.Model.Save</c> writes.
     /// </summary>

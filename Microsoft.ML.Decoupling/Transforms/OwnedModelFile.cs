@@ -1,21 +1,48 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+
 namespace Microsoft.ML.Decoupling.Transforms;
 
-/// <summary>A temporary ONNX file under the system temp folder, deleted on Dispose.</summary>
+/// <summary>
+/// A temporary ONNX file under <c>$TMPDIR/Microsoft.ML.Decoupling</c>, deleted on Dispose, by the finalizer of a
+/// transformer that was never disposed, or when the process exits (finalizers do not run at exit in .NET). Files left by
+/// processes that died (killed, crashed) are swept at the first use in a later process: each name carries its owner's
+/// process id.
+/// </summary>
 internal sealed class OwnedModelFile : IDisposable
 {
+    private const string Prefix = "network-";
+    private static readonly ConcurrentDictionary<OwnedModelFile, byte> Live = new();
+    private static readonly object SweepGate = new();
+    private static bool _swept;
+
+    static OwnedModelFile() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+    {
+        foreach (var file in Live.Keys)
+        {
+            file.Dispose();
+        }
+    };
+
     private OwnedModelFile(string path) => Path = path;
 
     /// <summary>Full path of the file.</summary>
     public string Path { get; }
 
-    /// <summary>Writes <paramref name="model"/> to a new file in <c>$TMPDIR/Microsoft.ML.Decoupling</c>.</summary>
+    /// <summary>The folder of these files.</summary>
+    internal static string Folder => System.IO.Path.Combine(System.IO.Path.GetTempPath(), "Microsoft.ML.Decoupling");
+
+    /// <summary>Writes <paramref name="model"/> to a new file in <see cref="Folder"/>.</summary>
     public static OwnedModelFile Create(byte[] model)
     {
-        string directory = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "Microsoft.ML.Decoupling");
-        Directory.CreateDirectory(directory);
-        string path = System.IO.Path.Combine(directory, $"network-{Guid.NewGuid():N}.onnx");
+        Directory.CreateDirectory(Folder);
+        SweepOnce();
+        string path = System.IO.Path.Combine(Folder, string.Create(CultureInfo.InvariantCulture, $"{Prefix}{Environment.ProcessId}-{Guid.NewGuid():N}.onnx"));
         IO.AtomicFile.WriteAllBytes(path, model);
-        return new OwnedModelFile(path);
+        var file = new OwnedModelFile(path);
+        Live[file] = 0;
+        return file;
     }
 
     /// <summary>Deletes the file of a transformer that was never disposed, when it is collected.</summary>
@@ -24,19 +51,76 @@ internal sealed class OwnedModelFile : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        Live.TryRemove(this, out _);
         Delete();
         GC.SuppressFinalize(this);
     }
 
-    private void Delete()
+    /// <summary>Deletes the files whose owning process is gone.</summary>
+    internal static void SweepStaleFiles()
+    {
+        foreach (string file in Directory.EnumerateFiles(Folder, $"{Prefix}*.onnx"))
+        {
+            string name = System.IO.Path.GetFileNameWithoutExtension(file)[Prefix.Length..];
+            int dash = name.IndexOf('-', StringComparison.Ordinal);
+            if (dash > 0 && int.TryParse(name[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out int owner) && !IsRunning(owner))
+            {
+                TryDelete(file);
+            }
+        }
+    }
+
+    private static void SweepOnce()
+    {
+        lock (SweepGate)
+        {
+            if (_swept)
+            {
+                return;
+            }
+
+            _swept = true;
+        }
+
+        SweepStaleFiles();
+    }
+
+    private static bool IsRunning(int processId)
+    {
+        if (processId == Environment.ProcessId)
+        {
+            return true;
+        }
+
+        try
+        {
+            using var process = Process.GetProcessById(processId);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false; // no such process
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private void Delete() => TryDelete(Path);
+
+    private static void TryDelete(string path)
     {
         try
         {
-            File.Delete(path: Path);
+            File.Delete(path);
         }
         catch (IOException)
         {
-            // Best effort: a file still mapped elsewhere is left to the temp folder's cleanup.
+            // Best effort: a file still mapped elsewhere is left to the next sweep.
+        }
+        catch (UnauthorizedAccessException)
+        {
         }
     }
 }
