@@ -18,7 +18,7 @@ internal static class TestDatasets
         Path.Combine(AppContext.BaseDirectory, "TestData", "fashion-mnist-subset");
 
     /// <summary>Loads a split of the committed Fashion-MNIST subset.</summary>
-    public static ImageDataset LoadFashionMnistSubset(FashionMnistSplit split, int? limit = null) =>
+    public static ImageDataset LoadFashionMnistSubset(DataSplit split, int? limit = null) =>
         FashionMnist.Load(split, FashionMnistSubsetDirectory, limit);
 
     /// <summary>Creates an empty directory under the system temp directory; the caller deletes it.</summary>

@@ -10,9 +10,9 @@ string data = args.Length > 0 ? args[0] : FashionMnist.FindDirectory() is null ?
 int trainCount = args.Length > 1 ? int.Parse(args[1]) : 10_000;         // CI runs `-- shapes 800 1`
 int epochs = args.Length > 2 ? int.Parse(args[2]) : 3;
 ImageDataset trainImages = data == "shapes" ? ShapesGenerator.Generate(count: trainCount, seed: 1).Images
-    : FashionMnist.Load(FashionMnistSplit.Train, limit: trainCount);
+    : FashionMnist.Load(DataSplit.Train, limit: trainCount);
 ImageDataset testImages = data == "shapes" ? ShapesGenerator.Generate(count: 1000, seed: 2).Images
-    : FashionMnist.Load(FashionMnistSplit.Test, limit: 2000);
+    : FashionMnist.Load(DataSplit.Test, limit: 2000);
 
 var mlContext = new MLContext(seed: 1);
 mlContext.Log += (_, e) =>                                                   // progress: settings, losses, epochs

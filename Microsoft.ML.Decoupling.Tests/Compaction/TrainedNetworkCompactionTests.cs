@@ -20,8 +20,8 @@ public sealed class TrainedNetworkCompactionTests
     [TestMethod]
     public void Compact_TrainedNetwork_MatchesGatedOnReproducedTestImagesInTorchAndOnnx()
     {
-        ImageDataset train = TestDatasets.LoadFashionMnistSubset(FashionMnistSplit.Train, TrainCount);
-        ImageDataset test = TestDatasets.LoadFashionMnistSubset(FashionMnistSplit.Test, TestCount);
+        ImageDataset train = TestDatasets.LoadFashionMnistSubset(DataSplit.Train, TrainCount);
+        ImageDataset test = TestDatasets.LoadFashionMnistSubset(DataSplit.Test, TestCount);
         using var gated = NetworkArchitecture.Vgg("8,16,M,16,32").Build(new ImageShape(train.Channels, train.Height, train.Width), train.ClassNames.Count, seed: 11);
         // A strong sparsity pull for two epochs leaves filters of every state (silent, energetic, dynamic).
         var settings = new TrainingSettings(

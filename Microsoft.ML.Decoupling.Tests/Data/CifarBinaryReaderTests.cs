@@ -106,13 +106,13 @@ public sealed class CifarBinaryReaderTests
     {
         CollectionAssert.AreEqual(
             new[] { "data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin" },
-            CifarBinaryReader.GetFileNames(CifarVariant.Cifar10, CifarSplit.Train).ToArray());
+            CifarBinaryReader.GetFileNames(CifarVariant.Cifar10, DataSplit.Train).ToArray());
         CollectionAssert.AreEqual(
-            new[] { "test_batch.bin" }, CifarBinaryReader.GetFileNames(CifarVariant.Cifar10, CifarSplit.Test).ToArray());
+            new[] { "test_batch.bin" }, CifarBinaryReader.GetFileNames(CifarVariant.Cifar10, DataSplit.Test).ToArray());
         CollectionAssert.AreEqual(
-            new[] { "train.bin" }, CifarBinaryReader.GetFileNames(CifarVariant.Cifar100, CifarSplit.Train).ToArray());
+            new[] { "train.bin" }, CifarBinaryReader.GetFileNames(CifarVariant.Cifar100, DataSplit.Train).ToArray());
         CollectionAssert.AreEqual(
-            new[] { "test.bin" }, CifarBinaryReader.GetFileNames(CifarVariant.Cifar100, CifarSplit.Test).ToArray());
+            new[] { "test.bin" }, CifarBinaryReader.GetFileNames(CifarVariant.Cifar100, DataSplit.Test).ToArray());
     }
 
     [TestMethod]
@@ -120,7 +120,7 @@ public sealed class CifarBinaryReaderTests
     {
         WriteCifar10Directory(_directory);
 
-        ImageDataset data = CifarBinaryReader.ReadCifar10(_directory, CifarSplit.Train);
+        ImageDataset data = CifarBinaryReader.ReadCifar10(_directory, DataSplit.Train);
 
         // Batch b holds b records labelled b, with seeds 10·b + j.
         CollectionAssert.AreEqual(new[] { 1, 2, 2, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 5 }, data.Labels);
@@ -133,7 +133,7 @@ public sealed class CifarBinaryReaderTests
     {
         WriteCifar10Directory(_directory);
 
-        ImageDataset data = CifarBinaryReader.ReadCifar10(_directory, CifarSplit.Test);
+        ImageDataset data = CifarBinaryReader.ReadCifar10(_directory, DataSplit.Test);
 
         CollectionAssert.AreEqual(new[] { 7, 6 }, data.Labels);
         CollectionAssert.AreEqual(ExpectedPixels(90, 91), data.Pixels);
@@ -147,7 +147,7 @@ public sealed class CifarBinaryReaderTests
         File.WriteAllText(
             Path.Combine(_directory, "batches.meta.txt"), string.Join("\r\n", _cifar10Names.Select(name => $" {name} ")) + "\r\n\r\n");
 
-        ImageDataset data = CifarBinaryReader.ReadCifar10(_directory, CifarSplit.Test);
+        ImageDataset data = CifarBinaryReader.ReadCifar10(_directory, DataSplit.Test);
 
         CollectionAssert.AreEqual(_cifar10Names, data.ClassNames.ToArray());
         Assert.AreEqual("horse", data.ClassNames[data.GetLabel(0)]);
@@ -160,7 +160,7 @@ public sealed class CifarBinaryReaderTests
         Directory.CreateDirectory(extracted);
         WriteCifar10Directory(extracted);
 
-        ImageDataset fromParent = CifarBinaryReader.ReadCifar10(_directory, CifarSplit.Test);
+        ImageDataset fromParent = CifarBinaryReader.ReadCifar10(_directory, DataSplit.Test);
 
         CollectionAssert.AreEqual(new[] { 7, 6 }, fromParent.Labels);
     }
@@ -169,14 +169,14 @@ public sealed class CifarBinaryReaderTests
     public void ReadCifar10_WithLimit_KeepsTheFirstImagesAcrossBatches()
     {
         WriteCifar10Directory(_directory);
-        ImageDataset all = CifarBinaryReader.ReadCifar10(_directory, CifarSplit.Train);
+        ImageDataset all = CifarBinaryReader.ReadCifar10(_directory, DataSplit.Train);
 
-        ImageDataset first = CifarBinaryReader.ReadCifar10(_directory, CifarSplit.Train, limit: 4);
+        ImageDataset first = CifarBinaryReader.ReadCifar10(_directory, DataSplit.Train, limit: 4);
 
         CollectionAssert.AreEqual(new[] { 1, 2, 2, 3 }, first.Labels);
         CollectionAssert.AreEqual(all.Pixels[..(4 * 3072)], first.Pixels);
-        Assert.AreEqual(0, CifarBinaryReader.ReadCifar10(_directory, CifarSplit.Train, limit: 0).Count);
-        Assert.AreEqual(15, CifarBinaryReader.ReadCifar10(_directory, CifarSplit.Train, limit: 1000).Count);
+        Assert.AreEqual(0, CifarBinaryReader.ReadCifar10(_directory, DataSplit.Train, limit: 0).Count);
+        Assert.AreEqual(15, CifarBinaryReader.ReadCifar10(_directory, DataSplit.Train, limit: 1000).Count);
     }
 
     [TestMethod]
@@ -185,7 +185,7 @@ public sealed class CifarBinaryReaderTests
         WriteCifar10Directory(_directory);
 
         var exception = Assert.ThrowsExactly<ArgumentOutOfRangeException>(
-            () => CifarBinaryReader.ReadCifar10(_directory, CifarSplit.Train, limit: -1));
+            () => CifarBinaryReader.ReadCifar10(_directory, DataSplit.Train, limit: -1));
 
         Assert.AreEqual("limit", exception.ParamName);
     }
@@ -195,8 +195,8 @@ public sealed class CifarBinaryReaderTests
     {
         WriteCifar100Directory(_directory);
 
-        ImageDataset train = CifarBinaryReader.ReadCifar100(_directory, CifarSplit.Train);
-        ImageDataset test = CifarBinaryReader.ReadCifar100(_directory, CifarSplit.Test);
+        ImageDataset train = CifarBinaryReader.ReadCifar100(_directory, DataSplit.Train);
+        ImageDataset test = CifarBinaryReader.ReadCifar100(_directory, DataSplit.Test);
 
         CollectionAssert.AreEqual(new[] { 99, 0, 42 }, train.Labels);
         CollectionAssert.AreEqual(ExpectedPixels(1, 2, 3), train.Pixels);
@@ -214,8 +214,8 @@ public sealed class CifarBinaryReaderTests
         File.WriteAllLines(Path.Combine(_directory, "fine_label_names.txt"), fineNames);
         File.WriteAllLines(Path.Combine(_directory, "coarse_label_names.txt"), coarseNames);
 
-        ImageDataset fine = CifarBinaryReader.ReadCifar100(_directory, CifarSplit.Train, CifarLabelKind.Fine);
-        ImageDataset coarse = CifarBinaryReader.ReadCifar100(_directory, CifarSplit.Train, CifarLabelKind.Coarse, limit: 2);
+        ImageDataset fine = CifarBinaryReader.ReadCifar100(_directory, DataSplit.Train, CifarLabelKind.Fine);
+        ImageDataset coarse = CifarBinaryReader.ReadCifar100(_directory, DataSplit.Train, CifarLabelKind.Coarse, limit: 2);
 
         CollectionAssert.AreEqual(fineNames, fine.ClassNames.ToArray());
         CollectionAssert.AreEqual(coarseNames, coarse.ClassNames.ToArray());
@@ -228,7 +228,7 @@ public sealed class CifarBinaryReaderTests
     {
         WriteCifar100Directory(_directory);
 
-        ImageDataset coarse = CifarBinaryReader.ReadCifar100(_directory, CifarSplit.Train, CifarLabelKind.Coarse);
+        ImageDataset coarse = CifarBinaryReader.ReadCifar100(_directory, DataSplit.Train, CifarLabelKind.Coarse);
 
         CollectionAssert.AreEqual(Digits(20), coarse.ClassNames.ToArray());
         CollectionAssert.AreEqual(new[] { 19, 0, 7 }, coarse.Labels);
@@ -240,7 +240,7 @@ public sealed class CifarBinaryReaderTests
         string missing = Path.Combine(_directory, "does-not-exist");
 
         var exception = Assert.ThrowsExactly<DirectoryNotFoundException>(
-            () => CifarBinaryReader.ReadCifar10(missing, CifarSplit.Train));
+            () => CifarBinaryReader.ReadCifar10(missing, DataSplit.Train));
 
         Assert.Contains(missing, exception.Message);
         Assert.Contains("data_batch_1.bin", exception.Message);
@@ -255,12 +255,12 @@ public sealed class CifarBinaryReaderTests
         File.Delete(batch3);
 
         var exception = Assert.ThrowsExactly<FileNotFoundException>(
-            () => CifarBinaryReader.ReadCifar10(_directory, CifarSplit.Train, limit: 1));
+            () => CifarBinaryReader.ReadCifar10(_directory, DataSplit.Train, limit: 1));
 
         Assert.AreEqual(batch3, exception.FileName);
         Assert.Contains($"'{_directory}' lacks data_batch_3.bin;", exception.Message);
         Assert.Contains("data_batch_5.bin", exception.Message);
-        Assert.AreEqual(2, CifarBinaryReader.ReadCifar10(_directory, CifarSplit.Test).Count, "The test split does not need it.");
+        Assert.AreEqual(2, CifarBinaryReader.ReadCifar10(_directory, DataSplit.Test).Count, "The test split does not need it.");
     }
 
     [TestMethod]
@@ -270,7 +270,7 @@ public sealed class CifarBinaryReaderTests
         File.Delete(Path.Combine(_directory, "test.bin"));
 
         var exception = Assert.ThrowsExactly<FileNotFoundException>(
-            () => CifarBinaryReader.ReadCifar100(_directory, CifarSplit.Test));
+            () => CifarBinaryReader.ReadCifar100(_directory, DataSplit.Test));
 
         Assert.AreEqual(Path.Combine(_directory, "test.bin"), exception.FileName);
         Assert.Contains(_directory, exception.Message);
@@ -320,7 +320,7 @@ public sealed class CifarBinaryReaderTests
         File.AppendAllText(batch4, "x");
 
         var exception = Assert.ThrowsExactly<InvalidDataException>(
-            () => CifarBinaryReader.ReadCifar10(_directory, CifarSplit.Train, limit: 1));
+            () => CifarBinaryReader.ReadCifar10(_directory, DataSplit.Train, limit: 1));
 
         Assert.Contains(batch4, exception.Message);
         Assert.Contains($"{(4 * 3073) + 1} bytes", exception.Message);
@@ -366,7 +366,7 @@ public sealed class CifarBinaryReaderTests
         string meta = Path.Combine(_directory, "batches.meta.txt");
         File.WriteAllLines(meta, _cifar10Names[..9]);
 
-        var exception = Assert.ThrowsExactly<InvalidDataException>(() => CifarBinaryReader.ReadCifar10(_directory, CifarSplit.Test));
+        var exception = Assert.ThrowsExactly<InvalidDataException>(() => CifarBinaryReader.ReadCifar10(_directory, DataSplit.Test));
 
         Assert.Contains(meta, exception.Message);
         Assert.Contains("found 9 class names", exception.Message);
@@ -380,7 +380,7 @@ public sealed class CifarBinaryReaderTests
         string meta = Path.Combine(_directory, "batches.meta.txt");
         File.WriteAllLines(meta, [.. _cifar10Names[..3], "", .. _cifar10Names[4..]]);
 
-        var exception = Assert.ThrowsExactly<InvalidDataException>(() => CifarBinaryReader.ReadCifar10(_directory, CifarSplit.Test));
+        var exception = Assert.ThrowsExactly<InvalidDataException>(() => CifarBinaryReader.ReadCifar10(_directory, DataSplit.Test));
 
         Assert.Contains(meta, exception.Message);
         Assert.Contains("line 4 is blank", exception.Message);

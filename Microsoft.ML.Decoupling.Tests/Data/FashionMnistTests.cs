@@ -23,9 +23,9 @@ public sealed class FashionMnistTests
     }
 
     [TestMethod]
-    [DataRow(FashionMnistSplit.Train, TestDatasets.SubsetTrainCount)]
-    [DataRow(FashionMnistSplit.Test, TestDatasets.SubsetTestCount)]
-    public void Load_Subset_GivesGreyImagesInUnitRangeWithBalancedLabels(FashionMnistSplit split, int expectedCount)
+    [DataRow(DataSplit.Train, TestDatasets.SubsetTrainCount)]
+    [DataRow(DataSplit.Test, TestDatasets.SubsetTestCount)]
+    public void Load_Subset_GivesGreyImagesInUnitRangeWithBalancedLabels(DataSplit split, int expectedCount)
     {
         ImageDataset data = TestDatasets.LoadFashionMnistSubset(split);
 
@@ -57,21 +57,21 @@ public sealed class FashionMnistTests
     [TestMethod]
     public void Load_WithLimit_KeepsTheFirstImages()
     {
-        ImageDataset all = TestDatasets.LoadFashionMnistSubset(FashionMnistSplit.Test);
+        ImageDataset all = TestDatasets.LoadFashionMnistSubset(DataSplit.Test);
 
-        ImageDataset first = TestDatasets.LoadFashionMnistSubset(FashionMnistSplit.Test, limit: 25);
+        ImageDataset first = TestDatasets.LoadFashionMnistSubset(DataSplit.Test, limit: 25);
 
         Assert.AreEqual(25, first.Count);
         CollectionAssert.AreEqual(all.Labels[..25], first.Labels);
         CollectionAssert.AreEqual(all.Pixels[..(25 * 784)], first.Pixels);
-        Assert.AreEqual(all.Count, TestDatasets.LoadFashionMnistSubset(FashionMnistSplit.Test, limit: 5000).Count);
+        Assert.AreEqual(all.Count, TestDatasets.LoadFashionMnistSubset(DataSplit.Test, limit: 5000).Count);
     }
 
     [TestMethod]
     public void Load_NegativeLimit_Throws()
     {
         var exception = Assert.ThrowsExactly<ArgumentOutOfRangeException>(
-            () => TestDatasets.LoadFashionMnistSubset(FashionMnistSplit.Test, limit: -1));
+            () => TestDatasets.LoadFashionMnistSubset(DataSplit.Test, limit: -1));
 
         Assert.AreEqual("limit", exception.ParamName);
     }
@@ -92,8 +92,8 @@ public sealed class FashionMnistTests
             File.Copy(Path.Combine(TestDatasets.FashionMnistSubsetDirectory, name), Path.Combine(_directory, name));
         }
 
-        ImageDataset fromRaw = FashionMnist.Load(FashionMnistSplit.Test, _directory);
-        ImageDataset fromGzip = TestDatasets.LoadFashionMnistSubset(FashionMnistSplit.Test);
+        ImageDataset fromRaw = FashionMnist.Load(DataSplit.Test, _directory);
+        ImageDataset fromGzip = TestDatasets.LoadFashionMnistSubset(DataSplit.Test);
 
         CollectionAssert.AreEqual(fromGzip.Labels, fromRaw.Labels);
         CollectionAssert.AreEqual(fromGzip.Pixels, fromRaw.Pixels);
@@ -122,7 +122,7 @@ public sealed class FashionMnistTests
             Environment.SetEnvironmentVariable(FashionMnist.DirectoryEnvironmentVariable, TestDatasets.FashionMnistSubsetDirectory);
 
             Assert.AreEqual(TestDatasets.FashionMnistSubsetDirectory, FashionMnist.FindDirectory());
-            Assert.AreEqual(TestDatasets.SubsetTestCount, FashionMnist.Load(FashionMnistSplit.Test).Count);
+            Assert.AreEqual(TestDatasets.SubsetTestCount, FashionMnist.Load(DataSplit.Test).Count);
         }
         finally
         {
@@ -143,7 +143,7 @@ public sealed class FashionMnistTests
             StringAssert.Contains(error.Message, "$FASHION_MNIST_DIR");
             StringAssert.Contains(error.Message, missing);
             StringAssert.Contains(error.Message, "does not exist");
-            Assert.ThrowsExactly<DirectoryNotFoundException>(() => FashionMnist.Load(FashionMnistSplit.Test));
+            Assert.ThrowsExactly<DirectoryNotFoundException>(() => FashionMnist.Load(DataSplit.Test));
 
             Environment.SetEnvironmentVariable(FashionMnist.DirectoryEnvironmentVariable, _directory); // exists, no files
             StringAssert.Contains(Assert.ThrowsExactly<DirectoryNotFoundException>(() => FashionMnist.FindDirectory()).Message, "lacks");
@@ -161,7 +161,7 @@ public sealed class FashionMnistTests
     public void Load_DirectoryWithoutTheFiles_ThrowsDirectoryNotFoundWithInstallHint()
     {
         var exception = Assert.ThrowsExactly<DirectoryNotFoundException>(
-            () => FashionMnist.Load(FashionMnistSplit.Train, _directory));
+            () => FashionMnist.Load(DataSplit.Train, _directory));
 
         Assert.Contains(_directory, exception.Message);
         Assert.Contains("apt-get install dataset-fashion-mnist", exception.Message);
@@ -222,8 +222,8 @@ public sealed class FashionMnistTests
             Assert.Inconclusive($"Fashion-MNIST is not installed in {FashionMnist.DefaultDirectory}.");
         }
 
-        ImageDataset data = FashionMnist.Load(FashionMnistSplit.Test, FashionMnist.DefaultDirectory);
-        ImageDataset subset = TestDatasets.LoadFashionMnistSubset(FashionMnistSplit.Test);
+        ImageDataset data = FashionMnist.Load(DataSplit.Test, FashionMnist.DefaultDirectory);
+        ImageDataset subset = TestDatasets.LoadFashionMnistSubset(DataSplit.Test);
 
         Assert.AreEqual(10_000, data.Count);
         CollectionAssert.AreEqual(subset.Labels, data.Labels[..subset.Count]);

@@ -129,7 +129,7 @@ public sealed class ImageDatasetTests
     [TestMethod]
     public void ToDataView_Cursor_CanBeReadTwice()
     {
-        ImageDataset data = TestDatasets.LoadFashionMnistSubset(FashionMnistSplit.Test, limit: 50);
+        ImageDataset data = TestDatasets.LoadFashionMnistSubset(DataSplit.Test, limit: 50);
         IDataView view = data.ToDataView(new MLContext(seed: 1));
 
         for (int pass = 0; pass < 2; pass++)
@@ -156,7 +156,7 @@ public sealed class ImageDatasetTests
     [TestMethod]
     public void ToDataView_FitsMapValueToKeyConsumers()
     {
-        ImageDataset data = TestDatasets.LoadFashionMnistSubset(FashionMnistSplit.Test, limit: 20);
+        ImageDataset data = TestDatasets.LoadFashionMnistSubset(DataSplit.Test, limit: 20);
         var mlContext = new MLContext(seed: 1);
         const string classNameColumn = "ClassName";
 

@@ -35,7 +35,7 @@ public sealed class DetectorOnnxExportTests
         _mlContext = new MLContext(seed: 1);
         // A network with input-dependent gates (random, centred on these images) stands in for a trained one: training
         // takes long on this CPU, and parity needs many different paths, which short training does not give.
-        ImageDataset clean = TestDatasets.LoadFashionMnistSubset(FashionMnistSplit.Test, CleanCount);
+        ImageDataset clean = TestDatasets.LoadFashionMnistSubset(DataSplit.Test, CleanCount);
         _network = CreateTransformer(clean, NetworkArchitecture.Vgg("8,16,M,16,32"), gated: true);
 
         // Clean test images followed by their FGSM copies: real images for both the detector and the parity checks.

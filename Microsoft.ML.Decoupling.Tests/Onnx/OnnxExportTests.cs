@@ -32,8 +32,8 @@ public sealed class OnnxExportTests
     public static void TrainAndExport(TestContext context)
     {
         TorchNativeLoader.EnsureTorch();
-        ImageDataset train = TestDatasets.LoadFashionMnistSubset(FashionMnistSplit.Train, TrainCount);
-        _test = TestDatasets.LoadFashionMnistSubset(FashionMnistSplit.Test, TestCount);
+        ImageDataset train = TestDatasets.LoadFashionMnistSubset(DataSplit.Train, TrainCount);
+        _test = TestDatasets.LoadFashionMnistSubset(DataSplit.Test, TestCount);
         _network = NetworkArchitecture.Vgg(Layers).Build(new ImageShape(train.Channels, train.Height, train.Width), train.ClassNames.Count, seed: 11);
         // Three short epochs (~3 s on 2 cores) and a sparsity target of one half close some gates for some inputs only.
         var settings = new TrainingSettings(

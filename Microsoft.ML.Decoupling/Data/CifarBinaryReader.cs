@@ -80,12 +80,12 @@ public static class CifarBinaryReader
     /// <summary>The data files of one split, in the order their images are read.</summary>
     /// <param name="variant">CIFAR-10 or CIFAR-100.</param>
     /// <param name="split">Training or test images.</param>
-    public static IReadOnlyList<string> GetFileNames(CifarVariant variant, CifarSplit split) => (variant, split) switch
+    public static IReadOnlyList<string> GetFileNames(CifarVariant variant, DataSplit split) => (variant, split) switch
     {
-        (CifarVariant.Cifar10, CifarSplit.Train) => Cifar10TrainFileNames,
-        (CifarVariant.Cifar10, CifarSplit.Test) => Array.AsReadOnly([Cifar10TestFileName]),
-        (CifarVariant.Cifar100, CifarSplit.Train) => Array.AsReadOnly([Cifar100TrainFileName]),
-        (CifarVariant.Cifar100, CifarSplit.Test) => Array.AsReadOnly([Cifar100TestFileName]),
+        (CifarVariant.Cifar10, DataSplit.Train) => Cifar10TrainFileNames,
+        (CifarVariant.Cifar10, DataSplit.Test) => Array.AsReadOnly([Cifar10TestFileName]),
+        (CifarVariant.Cifar100, DataSplit.Train) => Array.AsReadOnly([Cifar100TrainFileName]),
+        (CifarVariant.Cifar100, DataSplit.Test) => Array.AsReadOnly([Cifar100TestFileName]),
         (CifarVariant.Cifar10 or CifarVariant.Cifar100, _) =>
             throw new ArgumentOutOfRangeException(nameof(split), split, "Expected Train or Test."),
         _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, "Expected Cifar10 or Cifar100."),
@@ -93,7 +93,7 @@ public static class CifarBinaryReader
 
     /// <summary>
     /// Loads one split of CIFAR-10 as 3×32×32 images in [0, 1] with labels 0 to 9: the five <c>data_batch_*.bin</c> files
-    /// in order for <see cref="CifarSplit.Train"/>, <c>test_batch.bin</c> for <see cref="CifarSplit.Test"/>. Class names
+    /// in order for <see cref="DataSplit.Train"/>, <c>test_batch.bin</c> for <see cref="DataSplit.Test"/>. Class names
     /// come from <c>batches.meta.txt</c> when present, otherwise they are "0" to "9".
     /// </summary>
     /// <param name="directory">
@@ -105,7 +105,7 @@ public static class CifarBinaryReader
     /// <exception cref="DirectoryNotFoundException"><paramref name="directory"/> does not exist.</exception>
     /// <exception cref="FileNotFoundException">A data file of the split is missing.</exception>
     /// <exception cref="InvalidDataException">A file is malformed or holds a label outside 0 to 9.</exception>
-    public static ImageDataset ReadCifar10(string directory, CifarSplit split, int? limit = null)
+    public static ImageDataset ReadCifar10(string directory, DataSplit split, int? limit = null)
     {
         CheckLimit(limit);
         IReadOnlyList<string> fileNames = GetFileNames(CifarVariant.Cifar10, split);
@@ -131,7 +131,7 @@ public static class CifarBinaryReader
     /// <exception cref="FileNotFoundException">The data file of the split is missing.</exception>
     /// <exception cref="InvalidDataException">A file is malformed or holds a label out of range.</exception>
     public static ImageDataset ReadCifar100(
-        string directory, CifarSplit split, CifarLabelKind labelKind = CifarLabelKind.Fine, int? limit = null)
+        string directory, DataSplit split, CifarLabelKind labelKind = CifarLabelKind.Fine, int? limit = null)
     {
         CheckLimit(limit);
         (string classNamesFileName, int classCount) = labelKind switch
@@ -295,7 +295,7 @@ public static class CifarBinaryReader
     /// <paramref name="folderName"/> when none of the files is directly in <paramref name="directory"/>.
     /// </summary>
     private static string ResolveDirectory(
-        string directory, string folderName, IReadOnlyList<string> fileNames, string dataset, CifarSplit split)
+        string directory, string folderName, IReadOnlyList<string> fileNames, string dataset, DataSplit split)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         string expected = string.Join(", ", fileNames);

@@ -75,7 +75,7 @@ public static class FashionMnist
     /// <param name="limit">Keep only the first <paramref name="limit"/> images; null keeps all.</param>
     /// <exception cref="DirectoryNotFoundException">No directory with the four files was found, or <c>$FASHION_MNIST_DIR</c> names a bad folder.</exception>
     /// <exception cref="InvalidDataException">A file is malformed, or the image and label files disagree.</exception>
-    public static ImageDataset Load(FashionMnistSplit split, string? directory = null, int? limit = null)
+    public static ImageDataset Load(DataSplit split, string? directory = null, int? limit = null)
     {
         string found = FindDirectory(directory) ?? throw new DirectoryNotFoundException(
             $"Fashion-MNIST was not found: looked for the files {string.Join(", ", _fileNames)} (each optionally .gz) in "
@@ -83,8 +83,8 @@ public static class FashionMnist
 
         (string images, string labels) = split switch
         {
-            FashionMnistSplit.Train => (TrainImagesFileName, TrainLabelsFileName),
-            FashionMnistSplit.Test => (TestImagesFileName, TestLabelsFileName),
+            DataSplit.Train => (TrainImagesFileName, TrainLabelsFileName),
+            DataSplit.Test => (TestImagesFileName, TestLabelsFileName),
             _ => throw new ArgumentOutOfRangeException(nameof(split), split, "Expected Train or Test."),
         };
 

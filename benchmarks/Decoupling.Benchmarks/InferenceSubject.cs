@@ -85,8 +85,8 @@ internal sealed class InferenceSubject : IDisposable
                 return null;
             }
 
-            var train = FashionMnist.Load(FashionMnistSplit.Train, limit: arguments.TrainLimit);
-            var test = FashionMnist.Load(FashionMnistSplit.Test, limit: Math.Max(PoolImages, arguments.Batches.Max()));
+            var train = FashionMnist.Load(DataSplit.Train, limit: arguments.TrainLimit);
+            var test = FashionMnist.Load(DataSplit.Test, limit: Math.Max(PoolImages, arguments.Batches.Max()));
             var shape = new ImageShape(train.Channels, train.Height, train.Width);
             gated = architecture.Build(shape, train.ClassNames.Count, gated: true, seed: arguments.Seed);
             if (arguments.Weights.TryGetValue(name, out string? path))

@@ -34,8 +34,8 @@ if (FashionMnist.FindDirectory(arguments.DataDirectory) is null)
     return 1;
 }
 
-var train = FashionMnist.Load(FashionMnistSplit.Train, arguments.DataDirectory, arguments.TrainLimit);
-var test = FashionMnist.Load(FashionMnistSplit.Test, arguments.DataDirectory, arguments.TestLimit);
+var train = FashionMnist.Load(DataSplit.Train, arguments.DataDirectory, arguments.TrainLimit);
+var test = FashionMnist.Load(DataSplit.Test, arguments.DataDirectory, arguments.TestLimit);
 var shape = new ImageShape(train.Channels, train.Height, train.Width);
 int classes = train.ClassNames.Count;
 var clock = Stopwatch.StartNew();

@@ -49,8 +49,8 @@ try
     {
         // With --train-pool-per-class the whole training split is read: the networks train on the first --train-limit
         // images and the detectors on images after them, which no network saw.
-        "fashion-mnist" => (FashionMnist.Load(FashionMnistSplit.Train, limit: arguments.TrainPoolPerClass is null ? arguments.TrainLimit : null), FashionMnist.Load(FashionMnistSplit.Test)),
-        "cifar10" => (CifarBinaryReader.ReadCifar10(arguments.DataDirectory!, CifarSplit.Train, arguments.TrainLimit), CifarBinaryReader.ReadCifar10(arguments.DataDirectory!, CifarSplit.Test)),
+        "fashion-mnist" => (FashionMnist.Load(DataSplit.Train, limit: arguments.TrainPoolPerClass is null ? arguments.TrainLimit : null), FashionMnist.Load(DataSplit.Test)),
+        "cifar10" => (CifarBinaryReader.ReadCifar10(arguments.DataDirectory!, DataSplit.Train, arguments.TrainLimit), CifarBinaryReader.ReadCifar10(arguments.DataDirectory!, DataSplit.Test)),
         _ => (ShapesGenerator.Generate(count: arguments.TrainLimit ?? 4000, seed: arguments.Seed).Images, ShapesGenerator.Generate(count: 3000, seed: arguments.Seed + 1000).Images),
     };
 }

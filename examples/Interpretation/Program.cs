@@ -26,8 +26,8 @@ NetworkArchitecture architecture;
 int epochs;
 if (arguments.Dataset == "fashion-mnist")
 {
-    train = FashionMnist.Load(FashionMnistSplit.Train, limit: arguments.TrainLimit);
-    test = FashionMnist.Load(FashionMnistSplit.Test, limit: arguments.TestLimit);
+    train = FashionMnist.Load(DataSplit.Train, limit: arguments.TrainLimit);
+    test = FashionMnist.Load(DataSplit.Test, limit: arguments.TestLimit);
     architecture = NetworkArchitecture.Vgg(VggLayout.Default);
     epochs = arguments.Epochs ?? DecoupleNetworkEstimator.Options.ForDynamicPaths().Epochs;
 }

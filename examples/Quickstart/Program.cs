@@ -53,8 +53,8 @@ ImageDataset train, test;
 int epochs;
 if (dataset == "fashion-mnist")
 {
-    train = FashionMnist.Load(FashionMnistSplit.Train, limit: arguments.TrainLimit);
-    test = FashionMnist.Load(FashionMnistSplit.Test);
+    train = FashionMnist.Load(DataSplit.Train, limit: arguments.TrainLimit);
+    test = FashionMnist.Load(DataSplit.Test);
     epochs = arguments.Epochs ?? DecoupleNetworkEstimator.Options.ForDynamicPaths().Epochs;
 }
 else
