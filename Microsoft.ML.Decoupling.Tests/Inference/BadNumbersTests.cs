@@ -80,4 +80,25 @@ public sealed class BadNumbersTests
         var error = Assert.ThrowsExactly<ArgumentException>(() => new ConceptImage(pixels, 0, []));
         Assert.AreEqual("pixels", error.ParamName);
     }
+
+    [TestMethod]
+    public void StateDictWithNonFiniteWeights_IsRefusedNamingTheTensor()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"nan-weights-{Guid.NewGuid():N}.pt");
+        try
+        {
+            using (var good = TorchSharp.torch.ones(3))
+            using (var bad = TorchSharp.torch.tensor(new float[] { 1, float.NaN }))
+            {
+                Pretrained.StateDictFile.Write(file, new Dictionary<string, TorchSharp.torch.Tensor> { ["a.weight"] = good, ["b.bias"] = bad });
+            }
+
+            var error = Assert.ThrowsExactly<InvalidDataException>(() => Pretrained.StateDictFile.Read(file));
+            StringAssert.Contains(error.Message, "'b.bias'");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }

@@ -82,6 +82,15 @@ internal static class StateDictFile
             }
         }
 
+        // A corrupted file can decode to NaN or infinite weights that would train on silently.
+        foreach (var (key, tensor) in result)
+        {
+            if (tensor.is_floating_point() && !isfinite(tensor).all().item<bool>())
+            {
+                throw new InvalidDataException($"'{Path.GetFileName(path)}' holds non-finite values in '{key}'; the file is corrupted or was saved from a diverged training.");
+            }
+        }
+
         foreach (var tensor in result.Values)
         {
             tensor.MoveToOuterDisposeScope();
