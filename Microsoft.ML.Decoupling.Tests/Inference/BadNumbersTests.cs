@@ -33,7 +33,7 @@ public sealed class BadNumbersTests
         Assert.AreEqual("calibrationPixels", compaction.ParamName);
 
         var length = Assert.ThrowsExactly<ArgumentException>(() => NetworkInference.Run(network, new float[shape.Size + 1], 1));
-        StringAssert.Contains(length.Message, "expected 1 images");
+        StringAssert.Contains(length.Message, "expected 1 image(s)");
     }
 
     [TestMethod]
@@ -47,8 +47,14 @@ public sealed class BadNumbersTests
         var lengths = Assert.ThrowsExactly<ArgumentException>(() => DetectorMetrics.BestThreshold([0.1f, 0.2f, 0.3f], [true, false]));
         StringAssert.Contains(lengths.Message, "3 scores for 2 labels");
 
-        // Infinite scores are ordered numbers: allowed.
+        // Infinite scores are ordered numbers: allowed, and the best threshold still separates them.
         Assert.AreEqual(1.0, DetectorMetrics.Compute([float.NegativeInfinity, float.PositiveInfinity], [false, true], 0).Auc);
+        foreach (float[] separable in new[] { new[] { float.NegativeInfinity, float.PositiveInfinity }, [float.NegativeInfinity, 0f], [0f, float.PositiveInfinity] })
+        {
+            double threshold = DetectorMetrics.BestThreshold(separable, [false, true]);
+            Assert.IsFalse(double.IsNaN(threshold), string.Join(", ", separable));
+            Assert.AreEqual(1.0, DetectorMetrics.Compute(separable, [false, true], threshold).Accuracy, string.Join(", ", separable));
+        }
     }
 
     [TestMethod]
@@ -95,6 +101,34 @@ public sealed class BadNumbersTests
 
             var error = Assert.ThrowsExactly<InvalidDataException>(() => Pretrained.StateDictFile.Read(file));
             StringAssert.Contains(error.Message, "'b.bias'");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [TestMethod]
+    public void StateDictWithCorruptedBytes_FailsTheArchiveCrc()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"corrupt-weights-{Guid.NewGuid():N}.pt");
+        try
+        {
+            using (var weights = TorchSharp.torch.linspace(0, 1, 4096))
+            {
+                Pretrained.StateDictFile.Write(file, new Dictionary<string, TorchSharp.torch.Tensor> { ["w"] = weights });
+            }
+
+            // The tensor's 16 KiB are most of the file: its middle is inside them.
+            byte[] bytes = File.ReadAllBytes(file);
+            for (int i = 0; i < 64; i++)
+            {
+                bytes[(bytes.Length / 2) + i] ^= 0x5A;
+            }
+
+            File.WriteAllBytes(file, bytes);
+            var error = Assert.ThrowsExactly<InvalidDataException>(() => Pretrained.StateDictFile.Read(file));
+            StringAssert.Contains(error.Message, "CRC-32");
         }
         finally
         {

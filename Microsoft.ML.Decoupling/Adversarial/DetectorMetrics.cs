@@ -83,7 +83,9 @@ public sealed record DetectorMetrics(double Auc, double Accuracy, double TruePos
             if (correct > best)
             {
                 best = correct;
-                bestThreshold = k < order.Length ? (value + scores[order[k]]) / 2.0 : Math.BitIncrement(value);
+                // Midway to the next score; just above this one when that is not a number between them (infinite scores).
+                double midway = k < order.Length ? (value + (double)scores[order[k]]) / 2.0 : double.NaN;
+                bestThreshold = double.IsFinite(midway) && midway > value ? midway : Math.BitIncrement((double)value);
             }
         }
 

@@ -15,11 +15,13 @@ namespace Microsoft.ML.Decoupling.Compaction;
 public sealed class CompactionResult : IDisposable
 {
     private readonly CompactionPlan _plan;
+    private readonly DecoupledNetwork _network;
+    private Transforms.DecoupledNetworkTransformer? _model;
     private bool _disposed;
 
     internal CompactionResult(DecoupledNetwork network, CompactionPlan plan, CompactionFlops flops, int calibrationImages, CompactionEvaluation? evaluation)
     {
-        Network = network;
+        _network = network;
         _plan = plan;
         Flops = flops;
         CalibrationImages = calibrationImages;
@@ -27,15 +29,36 @@ public sealed class CompactionResult : IDisposable
     }
 
     /// <summary>The compact network (evaluation mode, on the original network's device); inference only, it has no path classifiers.</summary>
-    public DecoupledNetwork Network { get; }
+    /// <exception cref="ObjectDisposedException">The result was disposed.</exception>
+    public DecoupledNetwork Network
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _network;
+        }
+    }
 
     /// <summary>
     /// The compact network as an ML.NET transformer (same Score, PredictedLabel and Path columns as the model it came from,
     /// the compact ONNX graph inside; <c>mlContext.Model.Save</c> and <c>Load</c> as for that model), when the result came
     /// from <see cref="Transforms.DecoupledNetworkTransformer.Compact"/>; null from <see cref="NetworkCompaction.Compact"/>.
-    /// Owned by this result, like <see cref="Network"/>, which it runs.
+    /// Owned by this result, like <see cref="Network"/>, which it runs: keep the result (<c>using var compact = …</c>) for as
+    /// long as the model is used. Its <see cref="Transforms.DecoupledNetworkTransformer.DenseFlops"/> counts the compact
+    /// network without gates, and its <see cref="Transforms.DecoupledNetworkTransformer.TrainingHistory"/> is the training of
+    /// the model it came from.
     /// </summary>
-    public Transforms.DecoupledNetworkTransformer? Model { get; internal set; }
+    /// <exception cref="ObjectDisposedException">The result was disposed.</exception>
+    public Transforms.DecoupledNetworkTransformer? Model
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _model;
+        }
+
+        internal set => _model = value;
+    }
 
     /// <summary>What compaction did to each gated layer, in path order.</summary>
     public IReadOnlyList<CompactedLayer> Layers => _plan.Report;
@@ -64,20 +87,20 @@ public sealed class CompactionResult : IDisposable
     public void SaveOnnx(string path, OnnxExportOptions? options = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        DecoupledNetworkOnnxExporter.Export(Network, path, options);
+        DecoupledNetworkOnnxExporter.Export(_network, path, options);
     }
 
     /// <inheritdoc/>
     public void Dispose()
     {
         _disposed = true;
-        if (Model is not null)
+        if (_model is not null)
         {
-            Model.Dispose(); // disposes Network too
+            _model.Dispose(); // disposes the network too
         }
         else
         {
-            Network.Dispose();
+            _network.Dispose();
         }
     }
 }

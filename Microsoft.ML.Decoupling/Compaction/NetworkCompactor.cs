@@ -158,9 +158,10 @@ internal static class NetworkCompactor
             var original = _geometry[unit.Name];
             long[] inputs = this[step.Input].Kept;
             CompactPathBits? bits = unit.GateIndex >= 0 ? _plan.Layers[unit.GateIndex] : null;
-            long[] filters = bits?.Kept ?? Range(original.Filters);
+            int originalFilters = Program.Maps[step.Output].Channels;
+            long[] filters = bits?.Kept ?? Range(originalFilters);
             bool gated = unit.Gate is not null && bits is { GateDropped: false };
-            bool scatter = Program.Maps[step.Output].KeepsEveryChannel && filters.Length < original.Filters;
+            bool scatter = Program.Maps[step.Output].KeepsEveryChannel && filters.Length < originalFilters;
 
             var conv = SliceConvolution(unit.Convolution, filters, inputs, unit.Stride, unit.Padding);
             var norm = SliceNorm(unit.Norm, filters);
@@ -177,7 +178,7 @@ internal static class NetworkCompactor
             var compactUnit = new ConvolutionUnit(unit.Name, conv, norm, gate, unit.GateIndex, unit.Relu, unit.Stride, unit.Padding)
             {
                 PathBits = identity ? null : bits,
-                Scatter = scatter ? ChannelScatter.Of(original.Filters, filters) : null,
+                Scatter = scatter ? ChannelScatter.Of(originalFilters, filters) : null,
             };
             Units.Add(compactUnit);
             Steps.Add(step with { Unit = compactUnit });
@@ -196,7 +197,7 @@ internal static class NetworkCompactor
             }
 
             return scatter
-                ? new CompactMap(Range(original.Filters), [new ChannelSegment(original.Filters, -1)])
+                ? new CompactMap(Range(originalFilters), [new ChannelSegment(originalFilters, -1)])
                 : new CompactMap(filters, [new ChannelSegment(filters.Length, gateIndex)]);
         }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML.Decoupling.Modules;
 
 namespace Microsoft.ML.Decoupling.Inference;
@@ -19,7 +20,7 @@ internal static class PixelInput
         int imageSize = network.Input.Size;
         if (pixels.Length != (long)count * imageSize)
         {
-            throw new ArgumentException($"{parameter} holds {pixels.Length} values; expected {count} images of {network.Input} ({(long)count * imageSize} values).", parameter);
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{parameter} holds {pixels.Length} values; expected {count} image(s) of {network.Input}, {(long)count * imageSize} values."), parameter);
         }
 
         CheckValues(pixels, imageSize, parameter, unitRange);
@@ -34,7 +35,7 @@ internal static class PixelInput
             if (!float.IsFinite(value) || (unitRange && (value < 0 || value > 1)))
             {
                 throw new ArgumentException(
-                    $"{parameter} holds {value} at value {i % imageSize} of image {i / imageSize}; expected {(unitRange ? "values in [0, 1]" : "finite values")}.",
+                    string.Create(CultureInfo.InvariantCulture, $"{parameter} holds {value} at value {i % imageSize} of image {i / imageSize}; expected {(unitRange ? "values in [0, 1]" : "finite values")}."),
                     parameter);
             }
         }

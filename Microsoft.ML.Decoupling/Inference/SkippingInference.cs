@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Decoupling.Inference;
 
 /// <summary>
-/// Per-input skipping for batch-1 inference in TorchSharp (issue 8): each gated layer computes only the filters its gate
+/// Per-input skipping for batch-1 inference in TorchSharp: each gated layer computes only the filters its gate
 /// opens for the image, reading only the input channels the previous layers left open, instead of computing every filter
 /// and multiplying the closed ones by 0. Score and Path are those of the masked forward pass
 /// (<see cref="NetworkInference.Run(DecoupledNetwork, float[], int, int)"/>) up to rounding: BatchNorm is folded into the

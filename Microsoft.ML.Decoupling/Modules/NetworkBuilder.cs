@@ -183,7 +183,7 @@ internal sealed class NetworkBuilder
 
         var description = new NetworkDescription(_geometry, new CalculationPathLayout(_gatedLayers), final.Channels, _classes);
         var children = _root.named_children().Select(c => (c.name, c.module)).ToList();
-        var maps = _maps.Select(m => new FeatureMapInfo(m.Channels, m.Height, m.Width, m.Segments, m.KeepsEveryChannel)).ToList();
+        var maps = _maps.Select(m => new FeatureMapInfo(m.Channels, m.Segments, m.KeepsEveryChannel)).ToList();
         var program = new NetworkProgram(_steps, _units, maps, output, head, _classifiers);
         return new DecoupledNetwork(architecture, Input, _classes, IsGated, normalization, children, program, description);
     }
@@ -208,6 +208,11 @@ internal sealed class NetworkBuilder
     /// <summary>Marks <paramref name="map"/>, and the maps whose channels it carries, as kept whole by compaction.</summary>
     private void KeepEveryChannel(int map)
     {
+        if (_maps[map].KeepsEveryChannel)
+        {
+            return; // and so are its sources
+        }
+
         _maps[map].KeepsEveryChannel = true;
         foreach (int source in _maps[map].ChannelSources)
         {

@@ -15,8 +15,7 @@ namespace Microsoft.ML.Decoupling.Onnx;
 /// the network does in evaluation mode.
 /// </summary>
 /// <remarks>
-/// Each BatchNorm is folded into its conv in double precision (w' = w·γ/√(σ²+ε), b' = β − μ·γ/√(σ²+ε)) using the running
-/// statistics, so the graph holds Conv (→ Relu) per layer whatever the network's training/eval mode. The graph follows the
+/// Each BatchNorm is folded into its conv from the running statistics (<see cref="ConvolutionUnit.FoldBatchNorm"/>), so the graph holds Conv (→ Relu) per layer whatever the network's training/eval mode. The graph follows the
 /// network's forward program step by step (convs, max-pools, residual Add → Relu, option-A shortcuts as Slice → Pad,
 /// inception Concat), after an optional per-channel Sub → Div normalisation. A gated layer adds,
 /// read from the conv's input: GlobalAveragePool → Flatten → Gemm → Relu → Gemm → Greater(0) → Cast, and the layer output

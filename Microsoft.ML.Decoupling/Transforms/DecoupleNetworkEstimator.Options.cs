@@ -286,7 +286,7 @@ public sealed partial class DecoupleNetworkEstimator
             };
             for (int i = 0; i < names.Length; i++)
             {
-                if (names[i].Column == ScorerInputColumn)
+                if (names[i].Column == TransformerPipeline.ScorerInputColumn)
                 {
                     throw new ArgumentException($"{names[i].Option} '{names[i].Column}' is reserved for this package's own pipeline.", names[i].Option);
                 }

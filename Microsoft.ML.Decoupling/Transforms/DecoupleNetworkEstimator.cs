@@ -15,12 +15,11 @@ namespace Microsoft.ML.Decoupling.Transforms;
 /// </summary>
 public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetworkTransformer>
 {
-    // Copy of the network's scores that ML.NET's arg-max scorer reads; dropped at the end of the pipeline.
-    private const string ScorerInputColumn = "DecouplingNetworkScore";
     private readonly TransformsCatalog _catalog;
     private readonly IHostEnvironment _environment;
     private readonly IHost _host;
     private readonly Options _options;
+    private readonly TransformerPipeline _pipeline;
 
     internal DecoupleNetworkEstimator(TransformsCatalog catalog, Options options)
     {
@@ -31,6 +30,7 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
         // The estimator validates and keeps its own copy: changing the caller's object later cannot bypass the checks.
         _options = options.Clone();
         _options.Validate();
+        _pipeline = new TransformerPipeline(catalog, _environment, _host, _options);
     }
 
     /// <summary>Checks the input schema and returns the schema the transformer will produce.</summary>
@@ -141,7 +141,7 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
 
             // Export the untrained network once: a clash between the output names and the graph's own names is
             // reported now, not after the training.
-            _ = DecoupledNetworkOnnxExporter.Export(network, ExportOptions());
+            _ = DecoupledNetworkOnnxExporter.Export(network, _pipeline.ExportOptions());
             var trainer = new DecouplingTrainer(
                 settings,
                 report => channel.Info(MessageSensitivity.None, report.ToString()),
@@ -158,85 +158,8 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
         }
     }
 
-    internal DecoupledNetworkTransformer CreateTransformer(IDataView input, DecoupledNetwork network, int classes, IReadOnlyList<EpochReport> history)
-    {
-        // ML.NET never deletes the temporary file it makes from a model Stream, so the transformer writes and owns
-        // the file itself and deletes it on Dispose (ML.NET reads it again when the model is saved).
-        var perRow = ExportOptions();
-        perRow.PerRow = true;
-        var modelFile = OwnedModelFile.Create(DecoupledNetworkOnnxExporter.Export(network, perRow));
-        var stages = new List<ITransformer>();
-        try
-        {
-            // A compact graph does not compute the filters it removed, so it has no Responses output.
-            bool responses = network.IsGated && !network.IsCompact;
-            string[] outputs = responses
-                ? [_options.ScoreColumnName, _options.PathColumnName, _options.ResponsesColumnName]
-                : [_options.ScoreColumnName, _options.PathColumnName];
-            var data = Append(stages, OnnxCatalog().ApplyOnnxModel(outputs, [_options.FeatureColumnName], modelFile.Path), input);
-            data = Append(stages, _catalog.CopyColumns(ScorerInputColumn, _options.ScoreColumnName), data);
-
-            // ML.NET's scorer always writes a column named "Score" (softmax of its input here): it reads a copy of the
-            // network's scores, and the copy is put back over whatever it wrote (see ArgMaxPredictionTransformerFactory).
-            var prediction = ArgMaxPredictionTransformerFactory.Create(
-                _host, data.Schema, ScorerInputColumn, _options.LabelColumnName, _options.PredictedLabelColumnName, classes);
-            stages.Add(prediction);
-            data = prediction.Transform(data);
-            data = Append(stages, _catalog.CopyColumns(_options.ScoreColumnName, ScorerInputColumn), data);
-            string[] scratch = _options.ScoreColumnName == ArgMaxPredictionTransformerFactory.ScorerScoreColumn
-                ? [ScorerInputColumn]
-                : [ScorerInputColumn, ArgMaxPredictionTransformerFactory.ScorerScoreColumn];
-            Append(stages, _catalog.DropColumns(scratch), data);
-            var columns = new DecouplingColumns(_options.FeatureColumnName, _options.ScoreColumnName, _options.PredictedLabelColumnName, _options.PathColumnName,
-                responses ? _options.ResponsesColumnName : null);
-            // The compact model is built by the same stages, on a view with the same schema and no rows.
-            var schema = new SchemaOnlyDataView(input.Schema);
-            return new DecoupledNetworkTransformer(network, new TransformerChain<ITransformer>(stages.ToArray()), modelFile, history, columns, compact => CreateTransformer(schema, compact, classes, history))
-            {
-                CheckPixels = _options.CheckPixels,
-            };
-        }
-        catch
-        {
-            foreach (var stage in stages)
-            {
-                (stage as IDisposable)?.Dispose();
-            }
-
-            modelFile.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// The catalog that builds the ONNX stage. ML.NET runs it on MLContext.GpuDeviceId and falls back to the CPU only on
-    /// ONNX Runtime errors, but the CPU build of ONNX Runtime has no CUDA entry point at all, so with it ML.NET fails with an
-    /// EntryPointNotFoundException even when FallbackToCpu is set (dotnet/machinelearning#4656). In that case a context
-    /// without a GPU builds the stage.
-    /// </summary>
-    private TransformsCatalog OnnxCatalog()
-    {
-        var (gpu, fallback) = CatalogEnvironment.GpuSettings(_environment);
-        return gpu is not null && fallback && !Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider")
-            ? new MLContext().Transforms
-            : _catalog;
-    }
-
-    private OnnxExportOptions ExportOptions() => new()
-    {
-        InputName = _options.FeatureColumnName,
-        ScoreName = _options.ScoreColumnName,
-        PathName = _options.PathColumnName,
-        ResponsesName = _options.ResponsesColumnName,
-    };
-
-    private static IDataView Append<TTransformer>(List<ITransformer> stages, IEstimator<TTransformer> estimator, IDataView data)
-        where TTransformer : ITransformer
-    {
-        var transformer = estimator.Fit(data);
-        stages.Add(transformer);
-        return transformer.Transform(data);
-    }
+    internal DecoupledNetworkTransformer CreateTransformer(IDataView input, DecoupledNetwork network, int classes, IReadOnlyList<EpochReport> history) =>
+        _pipeline.Create(input, network, classes, history);
 
     private (DataViewSchema.Column Image, DataViewSchema.Column Label, int Classes, (int Channels, int Height, int Width) Geometry) ValidateSchema(DataViewSchema schema)
     {

@@ -62,7 +62,7 @@ internal static class TorchPickleFile
             }
 
             using var data = entry.Open();
-            return ReadStorage(data, storage, bytes);
+            return ReadStorage(data, storage, bytes, entry.Crc32);
         });
     }
 
@@ -199,7 +199,12 @@ internal static class TorchPickleFile
     }
 
     // One storage as a flat tensor of its element type, read without allocating more than the bytes it holds.
-    private static Tensor ReadStorage(Stream source, TorchStorageReference storage, long bytes)
+    /// <summary>
+    /// Reads <paramref name="bytes"/> bytes of <paramref name="storage"/> from <paramref name="source"/>; <paramref name="crc"/>
+    /// is the CRC-32 the zip archive records for it, checked (.NET's ZipArchive does not check it for the stored entries
+    /// torch.save writes); null in the legacy container, which has none.
+    /// </summary>
+    private static Tensor ReadStorage(Stream source, TorchStorageReference storage, long bytes, uint? crc = null)
     {
         if (bytes > Array.MaxLength)
         {
@@ -208,6 +213,11 @@ internal static class TorchPickleFile
 
         var buffer = new byte[bytes];
         source.ReadExactly(buffer);
+        if (crc is { } expected && System.IO.Hashing.Crc32.HashToUInt32(buffer) != expected)
+        {
+            throw new InvalidDataException($"storage '{storage.Key}' fails the archive's CRC-32 check: the file is corrupted");
+        }
+
         var flat = empty(storage.ElementCount, storage.ElementType);
         flat.bytes = buffer;
         return flat;
