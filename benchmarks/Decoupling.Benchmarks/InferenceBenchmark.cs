@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Text;
+using Decoupling.Examples.Shared.Tables;
 using Microsoft.ML.Decoupling;
 using Microsoft.ML.Decoupling.Inference;
 using Microsoft.ML.Decoupling.Onnx;
 using Microsoft.ML.OnnxRuntime;
+using static System.FormattableString;
 using static TorchSharp.torch;
 
 namespace Decoupling.Benchmarks;
@@ -27,9 +29,9 @@ internal static class InferenceBenchmark
         Microsoft.ML.Decoupling.Native.TorchNativeLoader.EnsureTorch();
         var check = Microsoft.ML.Decoupling.Native.ConvolutionSelfCheck.EnsureCorrect(log);
         log($"convolution self-check: {check.Verdict}.");
-        var rows = new List<string>();
+        var speeds = new MarkdownTable("network", "runtime", "batch", "threads", "variant", "FLOPs reduction", "ms / image (median)", "p10–p90", "speed-up over dense", "speed-up / FLOPs reduction");
         var notes = new List<string>();
-        var profileRows = new List<string>();
+        var profile = OnnxProfile.Table();
         foreach (string name in arguments.Networks)
         {
             using var subject = InferenceSubject.Create(name, arguments, log);
@@ -39,10 +41,10 @@ internal static class InferenceBenchmark
             }
 
             notes.Add(subject.Note);
-            rows.AddRange(Measure(subject, arguments, log));
+            Measure(subject, arguments, speeds, log);
             if (arguments.Profile > 0)
             {
-                profileRows.AddRange(Profile(subject, arguments.Profile, log));
+                Profile(subject, arguments.Profile, profile, log);
             }
         }
 
@@ -53,17 +55,13 @@ internal static class InferenceBenchmark
         report.AppendLine();
         notes.ForEach(n => report.AppendLine($"- {n}"));
         report.AppendLine();
-        report.AppendLine("| network | runtime | batch | threads | variant | FLOPs reduction | ms / image (median) | p10–p90 | speed-up over dense | speed-up / FLOPs reduction |");
-        report.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
-        rows.ForEach(r => report.AppendLine(r));
-        if (profileRows.Count > 0)
+        report.Append(speeds.ToString());
+        if (profile.Rows.Count > 0)
         {
             report.AppendLine();
             report.AppendLine($"Where ONNX Runtime spends the time (its profiler; 1 thread, batch 1, {arguments.Profile} images after as many warm-up runs; node kernel times only, so the sum is below the timed latency):");
             report.AppendLine();
-            report.AppendLine("| network | variant | node kind | ms / image | share |");
-            report.AppendLine("|---|---|---|---|---|");
-            profileRows.ForEach(r => report.AppendLine(r));
+            report.Append(profile.ToString());
         }
         Console.WriteLine();
         Console.WriteLine(report);
@@ -76,7 +74,8 @@ internal static class InferenceBenchmark
         return 0;
     }
 
-    private static IEnumerable<string> Measure(InferenceSubject subject, InferenceArguments arguments, Action<string> log)
+    /// <summary>Times every variant of <paramref name="subject"/> at each thread count and batch size, a row each into <paramref name="table"/>.</summary>
+    private static void Measure(InferenceSubject subject, InferenceArguments arguments, MarkdownTable table, Action<string> log)
     {
         var onnx = new (string Name, byte[] Model)[]
         {
@@ -143,17 +142,16 @@ internal static class InferenceBenchmark
                         foreach (var variants in new[] { onnxVariants, torchVariants }.Where(v => v.Count > 0))
                         {
                             log($"{subject.Name}: {variants[0].Runtime}, batch {batch}, {threads} thread(s): timing {variants.Count} variants.");
-                            var timings = InterleavedTimer.Measure(variants.Select(v => ($"{v.Runtime}/{v.Name}", v.Call)).ToList(), arguments.Warmup, arguments.Runs, images);
+                            var timings = InterleavedTimer.Measure(variants.Select(v => v.Call).ToList(), arguments.Warmup, arguments.Runs, images);
                             double denseTime = timings[variants.FindIndex(d => d.Name == "dense")].Median;
                             for (int i = 0; i < variants.Count; i++)
                             {
                                 var v = variants[i];
                                 double flopsReduction = subject.Flops("dense") / v.Flops;
                                 double speedUp = denseTime / timings[i].Median;
-                                string row = string.Create(CultureInfo.InvariantCulture,
-                                    $"| {subject.Name} | {v.Runtime} | {batch} | {threads} | {v.Name} | {flopsReduction:F2}× | {timings[i].Median:F3} | {timings[i].P10:F3}–{timings[i].P90:F3} | {speedUp:F2}× | {speedUp / flopsReduction:F2} |");
-                                log(row);
-                                yield return row;
+                                log(table.Add(
+                                    subject.Name, v.Runtime, Invariant($"{batch}"), Invariant($"{threads}"), v.Name, Invariant($"{flopsReduction:F2}×"),
+                                    Invariant($"{timings[i].Median:F3}"), Invariant($"{timings[i].P10:F3}–{timings[i].P90:F3}"), Invariant($"{speedUp:F2}×"), Invariant($"{speedUp / flopsReduction:F2}")));
                             }
                         }
                     }
@@ -171,7 +169,8 @@ internal static class InferenceBenchmark
         }
     }
 
-    private static IEnumerable<string> Profile(InferenceSubject subject, int images, Action<string> log)
+    /// <summary>ONNX Runtime's profile of the dense and compact graphs of <paramref name="subject"/>, a row per node kind into <paramref name="table"/>.</summary>
+    private static void Profile(InferenceSubject subject, int images, MarkdownTable table, Action<string> log)
     {
         int size = subject.Gated.Input.Size;
         float[] pixels = subject.Pool.AsSpan(0, Math.Min(images, subject.Pool.Length / size) * size).ToArray();
@@ -183,10 +182,10 @@ internal static class InferenceBenchmark
             double total = kinds.Sum(k => k.MillisecondsPerImage);
             foreach (var (kind, milliseconds) in kinds.Where(k => k.MillisecondsPerImage >= 0.01 * total))
             {
-                yield return OnnxProfile.Row(subject.Name, variant, kind, milliseconds, total);
+                table.Add(OnnxProfile.Row(subject.Name, variant, kind, milliseconds, total));
             }
 
-            yield return OnnxProfile.Row(subject.Name, variant, "**all nodes**", total, total);
+            table.Add(OnnxProfile.Row(subject.Name, variant, "**all nodes**", total, total));
         }
     }
 

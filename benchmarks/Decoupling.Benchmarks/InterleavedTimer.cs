@@ -10,9 +10,9 @@ namespace Decoupling.Benchmarks;
 internal static class InterleavedTimer
 {
     /// <summary>Per variant, the median and the 10th / 90th percentiles of <paramref name="runs"/> timed calls, in milliseconds divided by <paramref name="imagesPerCall"/>.</summary>
-    public static IReadOnlyList<Timing> Measure(IReadOnlyList<(string Name, Action Call)> variants, int warmup, int runs, int imagesPerCall)
+    public static IReadOnlyList<TimingSummary> Measure(IReadOnlyList<Action> variants, int warmup, int runs, int imagesPerCall)
     {
-        foreach (var (_, call) in variants)
+        foreach (var call in variants)
         {
             for (int i = 0; i < warmup; i++)
             {
@@ -27,21 +27,11 @@ internal static class InterleavedTimer
             {
                 int v = (round + k) % variants.Count;
                 long start = Stopwatch.GetTimestamp();
-                variants[v].Call();
+                variants[v]();
                 samples[v].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds / imagesPerCall);
             }
         }
 
-        return variants.Select((v, i) => Timing.Of(v.Name, samples[i])).ToList();
-    }
-
-    /// <summary>Milliseconds per image of one variant: its median and 10th / 90th percentiles.</summary>
-    internal sealed record Timing(string Name, double Median, double P10, double P90)
-    {
-        public static Timing Of(string name, List<double> samples)
-        {
-            var summary = TimingSummary.Of(samples);
-            return new Timing(name, summary.Median, summary.P10, summary.P90);
-        }
+        return [.. samples.Select(TimingSummary.Of)];
     }
 }

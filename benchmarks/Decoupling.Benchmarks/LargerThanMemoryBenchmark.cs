@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
+using Decoupling.Examples.Shared.Tables;
 using Microsoft.ML;
 using Microsoft.ML.Decoupling;
 using Microsoft.ML.Decoupling.Data;
 using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Transforms;
 using Microsoft.ML.Runtime;
+using static System.FormattableString;
 
 namespace Decoupling.Benchmarks;
 
@@ -28,16 +30,16 @@ internal static class LargerThanMemoryBenchmark
         log(reused ? "Reusing the images generated before." : $"Generated in {generation.Elapsed.TotalSeconds:F0} s.");
         var images = SyntheticImageFolder.List(arguments.DataDirectory);
 
-        var rows = new List<string>();
+        var table = new MarkdownTable("run", "images", "float32 pixels", "in-memory limit", "store", "reading pass", "steps", "s / step", "peak RSS (VmHWM)");
         var large = Fit(arguments, images, arguments.MemoryLimitMegabytes, log);
-        rows.Add(Row("all images", arguments.MemoryLimitMegabytes, large));
+        table.Add(Row("all images", arguments.MemoryLimitMegabytes, large));
         if (arguments.CompareImages > 0)
         {
             // Every k-th image, so that all classes are there; VmHWM is reset before each run where the kernel allows it.
             int stride = Math.Max(1, images.Count / arguments.CompareImages);
             var subset = images.Where((_, i) => i % stride == 0).Take(arguments.CompareImages).ToList();
-            rows.Add(Row("small, in memory", 1 << 20, Fit(arguments, subset, 1 << 20, log)));
-            rows.Add(Row("small, disk cache", 0, Fit(arguments, subset, 0, log)));
+            table.Add(Row("small, in memory", 1 << 20, Fit(arguments, subset, 1 << 20, log)));
+            table.Add(Row("small, disk cache", 0, Fit(arguments, subset, 0, log)));
         }
 
         Console.WriteLine();
@@ -45,9 +47,7 @@ internal static class LargerThanMemoryBenchmark
         Console.WriteLine();
         Console.WriteLine($"ResNet-18 (gated), batch {arguments.BatchSize}, up to {arguments.Steps} steps, 224×224 RGB JPEG image folder, torch threads {TorchSharp.torch.get_num_threads()}, {Environment.ProcessorCount} logical CPUs.");
         Console.WriteLine();
-        Console.WriteLine("| run | images | float32 pixels | in-memory limit | store | reading pass | steps | s / step | peak RSS (VmHWM) |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
-        rows.ForEach(Console.WriteLine);
+        Console.Write(table.ToString());
         return 0;
     }
 
@@ -103,8 +103,12 @@ internal static class LargerThanMemoryBenchmark
         return result;
     }
 
-    private static string Row(string run, int limitMegabytes, Result result) => string.Create(CultureInfo.InvariantCulture,
-        $"| {run} | {result.Images} | {result.Images * BytesPerImage / 1e9:F2} GB | {(limitMegabytes >= 1 << 20 ? "none" : $"{limitMegabytes} MB")} | {result.Store} | {result.ReadSeconds:F1} s | {result.Steps} | {result.SecondsPerStep:F2} | {result.PeakRssBytes / 1e9:F2} GB{(result.PeakReset ? "" : " (not reset: includes the runs before)")} |");
+    private static string[] Row(string run, int limitMegabytes, Result result) =>
+    [
+        run, Invariant($"{result.Images}"), Invariant($"{result.Images * BytesPerImage / 1e9:F2} GB"), limitMegabytes >= 1 << 20 ? "none" : Invariant($"{limitMegabytes} MB"),
+        result.Store, Invariant($"{result.ReadSeconds:F1} s"), Invariant($"{result.Steps}"), Invariant($"{result.SecondsPerStep:F2}"),
+        Invariant($"{result.PeakRssBytes / 1e9:F2} GB{(result.PeakReset ? "" : " (not reset: includes the runs before)")}"),
+    ];
 
     /// <summary>A row of the image folder (the column names ImageFolderPipeline reads by default).</summary>
     private sealed class FolderImage

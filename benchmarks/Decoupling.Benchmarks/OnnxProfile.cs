@@ -1,7 +1,8 @@
-using System.Globalization;
 using System.Text.Json;
+using Decoupling.Examples.Shared.Tables;
 using Microsoft.ML.Decoupling;
 using Microsoft.ML.OnnxRuntime;
+using static System.FormattableString;
 
 namespace Decoupling.Benchmarks;
 
@@ -81,7 +82,10 @@ internal static class OnnxProfile
             .ToList();
     }
 
-    /// <summary>A table row per kind.</summary>
-    public static string Row(string network, string variant, string kind, double milliseconds, double total) =>
-        string.Create(CultureInfo.InvariantCulture, $"| {network} | {variant} | {kind} | {milliseconds:F3} | {milliseconds / total:P0} |");
+    /// <summary>The table of <see cref="Row"/>s.</summary>
+    public static MarkdownTable Table() => new("network", "variant", "node kind", "ms / image", "share");
+
+    /// <summary>The cells of a <see cref="Table"/> row: one node kind's time and its share of <paramref name="total"/>.</summary>
+    public static string[] Row(string network, string variant, string kind, double milliseconds, double total) =>
+        [network, variant, kind, Invariant($"{milliseconds:F3}"), Invariant($"{milliseconds / total:P0}")];
 }

@@ -1,15 +1,16 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Numerics.Tensors;
 using System.Text;
 using Decoupling.Benchmarks;
 using Decoupling.Examples.Shared.CommandLine;
+using Decoupling.Examples.Shared.Tables;
 using Microsoft.ML.Decoupling.Analysis;
 using Microsoft.ML.Decoupling.Data;
 using Microsoft.ML.Decoupling.Inference;
 using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Pretrained;
 using Microsoft.ML.Decoupling.Training;
+using static System.FormattableString;
 using static TorchSharp.torch;
 
 // Accuracy / FLOPs trade-off on Fashion-MNIST: a dense baseline, then decoupled networks initialised from it, for each
@@ -52,14 +53,14 @@ if (!arguments.OneDnn && !Microsoft.ML.Decoupling.Native.OneDnnSwitch.TrySet(fal
 var check = Microsoft.ML.Decoupling.Native.ConvolutionSelfCheck.EnsureCorrect(Log);
 Log($"convolution self-check: {check.Verdict}; oneDNN {(Microsoft.ML.Decoupling.Native.OneDnnSwitch.IsEnabled == false ? "off" : "on")}, DNNL_MAX_CPU_ISA={Environment.GetEnvironmentVariable("DNNL_MAX_CPU_ISA") ?? "(default)"}.");
 
-var rows = new List<string>();
-var stepRows = new List<string>();
+var results = new MarkdownTable("network", "run", "epochs", "test accuracy", "mean MACs / image", "FLOPs reduction", "energetic / silent / dynamic", "s / epoch");
+var steps = StepTiming.Table();
 foreach (string name in arguments.Architectures)
 {
     var architecture = NetworkArchitecture.Parse(name, "--architectures");
     if (arguments.StepBatches > 0)
     {
-        stepRows.Add(StepTiming.Compare(architecture, shape, classes, train, arguments, Log));
+        Log($"step time: {steps.Add(StepTiming.Compare(architecture, shape, classes, train, arguments))}");
     }
 
     if (arguments.StepsOnly)
@@ -70,14 +71,14 @@ foreach (string name in arguments.Architectures)
     // 1. Dense baseline.
     using var dense = architecture.Build(shape, classes, gated: false, seed: arguments.Seed);
     var denseRun = Run(dense, Settings(arguments.DenseEpochs, 0.1, new LossWeights(0, 0, 0, 0)), $"{architecture} dense");
-    rows.Add(Row(architecture, "dense baseline", arguments.DenseEpochs, dense, denseRun));
+    Log(results.Add(Row(architecture, "dense baseline", arguments.DenseEpochs, dense, denseRun)));
 
     // 2. The same budget without gates: the dense baseline trained on for the fine-tuning epochs.
     using (var denseMore = architecture.Build(shape, classes, gated: false, seed: arguments.Seed))
     {
         PretrainedWeights.FromNetwork(dense).ApplyTo(denseMore);
         var run = Run(denseMore, Settings(arguments.FineTuneEpochs, arguments.FineTuneLearningRate, new LossWeights(0, 0, 0, 0)), $"{architecture} dense, same budget");
-        rows.Add(Row(architecture, "dense, same budget", arguments.DenseEpochs + arguments.FineTuneEpochs, denseMore, run));
+        Log(results.Add(Row(architecture, "dense, same budget", arguments.DenseEpochs + arguments.FineTuneEpochs, denseMore, run)));
     }
 
     // 3. Decoupled from the dense baseline, for each (λs, R).
@@ -87,7 +88,7 @@ foreach (string name in arguments.Architectures)
         PretrainedWeights.FromNetwork(dense).ApplyTo(gated);
         var weights = new LossWeights(arguments.MutualInformationWeight, 1, sparsity, ratio);
         var run = Run(gated, Settings(arguments.FineTuneEpochs, arguments.FineTuneLearningRate, weights), $"{architecture} decoupled λs {sparsity} R {ratio}");
-        rows.Add(Row(architecture, string.Create(CultureInfo.InvariantCulture, $"decoupled λm {arguments.MutualInformationWeight} λs {sparsity} R {ratio}"), arguments.DenseEpochs + arguments.FineTuneEpochs, gated, run));
+        Log(results.Add(Row(architecture, Invariant($"decoupled λm {arguments.MutualInformationWeight} λs {sparsity} R {ratio}"), arguments.DenseEpochs + arguments.FineTuneEpochs, gated, run)));
     }
 }
 
@@ -96,17 +97,13 @@ report.AppendLine($"Command: `dotnet run -c Release --project benchmarks/Decoupl
 report.AppendLine();
 report.AppendLine($"Fashion-MNIST, {train.Count} training / {test.Count} test images, seed {arguments.Seed}, torch threads {get_num_threads()}, total {clock.Elapsed:hh\\:mm\\:ss}.");
 report.AppendLine();
-report.AppendLine("| network | run | epochs | test accuracy | mean MACs / image | FLOPs reduction | energetic / silent / dynamic | s / epoch |");
-report.AppendLine("|---|---|---|---|---|---|---|---|");
-rows.ForEach(r => report.AppendLine(r));
-if (stepRows.Count > 0)
+report.Append(results.ToString());
+if (steps.Rows.Count > 0)
 {
     report.AppendLine();
     report.AppendLine($"Training step (forward, losses, backward, SGD update), batch 128, mean over runs of {arguments.StepBatches} batches, median of {StepTiming.Runs} runs per network, dense and decoupled runs alternating:");
     report.AppendLine();
-    report.AppendLine("| network | dense ms / step | decoupled ms / step | decoupled / dense |");
-    report.AppendLine("|---|---|---|---|");
-    stepRows.ForEach(r => report.AppendLine(r));
+    report.Append(steps.ToString());
 }
 
 Console.WriteLine();
@@ -131,7 +128,7 @@ TrainingSettings Settings(int epochs, double rate, LossWeights weights) =>
     return (reports, scores, paths);
 }
 
-string Row(NetworkArchitecture architecture, string run, int epochs, DecoupledNetwork network, (IReadOnlyList<EpochReport> Reports, float[] Scores, float[] Paths) result)
+string[] Row(NetworkArchitecture architecture, string run, int epochs, DecoupledNetwork network, (IReadOnlyList<EpochReport> Reports, float[] Scores, float[] Paths) result)
 {
     int correct = 0;
     for (int i = 0; i < test.Count; i++)
@@ -156,14 +153,15 @@ string Row(NetworkArchitecture architecture, string run, int epochs, DecoupledNe
         meanFlops = sum / test.Count;
         var total = FilterStateAnalysis.Total(FilterStateAnalysis.PerLayer(result.Paths, test.Count, layout));
         double n = layout.PathLength;
-        states = string.Create(CultureInfo.InvariantCulture, $"{total.Energetic / n:P0} / {total.Silent / n:P0} / {total.Dynamic / n:P0}");
+        states = Invariant($"{total.Energetic / n:P0} / {total.Silent / n:P0} / {total.Dynamic / n:P0}");
     }
 
     double seconds = result.Reports.Average(r => r.Seconds);
-    string line = string.Create(CultureInfo.InvariantCulture,
-        $"| {architecture} | {run} | {epochs} | {accuracy:F4} | {meanFlops / 1e6:F2} M | {denseFlops / meanFlops:F2}× | {states} | {seconds:F1} |");
-    Log(line);
-    return line;
+    return
+    [
+        architecture.ToString(), run, Invariant($"{epochs}"), Invariant($"{accuracy:F4}"), Invariant($"{meanFlops / 1e6:F2} M"),
+        Invariant($"{denseFlops / meanFlops:F2}×"), states, Invariant($"{seconds:F1}"),
+    ];
 }
 
 static Action<string> Logger()

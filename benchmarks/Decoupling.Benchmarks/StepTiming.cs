@@ -1,10 +1,11 @@
 using System.Diagnostics;
-using System.Globalization;
 using Decoupling.Examples.Shared.Statistics;
+using Decoupling.Examples.Shared.Tables;
 using Microsoft.ML.Decoupling.Data;
 using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Seeding;
 using Microsoft.ML.Decoupling.Training;
+using static System.FormattableString;
 using static TorchSharp.torch;
 
 namespace Decoupling.Benchmarks;
@@ -19,7 +20,11 @@ internal static class StepTiming
     private const int BatchSize = 128;
     public const int Runs = 5;
 
-    public static string Compare(NetworkArchitecture architecture, ImageShape shape, int classes, ImageDataset train, BenchmarkArguments arguments, Action<string> log)
+    /// <summary>The table of <see cref="Compare"/>'s rows.</summary>
+    public static MarkdownTable Table() => new("network", "dense ms / step", "decoupled ms / step", "decoupled / dense");
+
+    /// <summary>Times both networks of <paramref name="architecture"/>; returns the cells of a <see cref="Table"/> row.</summary>
+    public static string[] Compare(NetworkArchitecture architecture, ImageShape shape, int classes, ImageDataset train, BenchmarkArguments arguments)
     {
         using var dense = architecture.Build(shape, classes, gated: false, seed: arguments.Seed);
         using var gated = architecture.Build(shape, classes, gated: true, seed: arguments.Seed);
@@ -49,9 +54,7 @@ internal static class StepTiming
         }
 
         double d = SampleStatistics.Median(denseTimes), g = SampleStatistics.Median(gatedTimes);
-        string line = string.Create(CultureInfo.InvariantCulture, $"| {architecture} | {d:F1} | {g:F1} | {g / d:F2}× |");
-        log($"step time: {line}");
-        return line;
+        return [architecture.ToString(), Invariant($"{d:F1}"), Invariant($"{g:F1}"), Invariant($"{g / d:F2}×")];
     }
 
     private static (float[] Pixels, long[] Labels) Batch(ImageDataset train, ImageShape shape, int b)

@@ -3,8 +3,10 @@ using System.Globalization;
 using Decoupling.Examples.Shared;
 using Decoupling.Examples.Shared.CommandLine;
 using Decoupling.Examples.Shared.Statistics;
+using Decoupling.Examples.Shared.Tables;
 using Microsoft.ML.OnnxRuntime;
 using OnnxCudaCheck;
+using static System.FormattableString;
 
 // ONNX Runtime CUDA check (issue 8): CPU/CUDA parity of a compact graph and its dense twin, then dense against compact
 // on CUDA at several batch sizes (OnnxCudaCheck --help lists the options). Exit codes: 0 parity holds, 1 parity fails,
@@ -73,8 +75,8 @@ try
 
     // Timing on CUDA, dense and compact interleaved; each call copies the batch to the device and the outputs back.
     Console.WriteLine();
-    Console.WriteLine($"| batch | dense ms / batch (median, p10–p90) | compact ms / batch (median, p10–p90) | speed-up |");
-    Console.WriteLine("|---|---|---|---|");
+    var table = new MarkdownTable("batch", "dense ms / batch (median, p10–p90)", "compact ms / batch (median, p10–p90)", "speed-up");
+    Console.WriteLine(table.Header);
     foreach (int batch in batches)
     {
         var times = sessions.ToDictionary(s => s.Name, _ => new List<double>());
@@ -98,8 +100,8 @@ try
 
         var dense = TimingSummary.Of(times["dense"]);
         var compact = TimingSummary.Of(times["compact"]);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"| {batch} | {dense.Median:F3} ({dense.P10:F3}–{dense.P90:F3}) | {compact.Median:F3} ({compact.P10:F3}–{compact.P90:F3}) | {dense.Median / compact.Median:F2}× |"));
+        Console.WriteLine(table.Add(
+            Invariant($"{batch}"), Invariant($"{dense.Median:F3} ({dense.P10:F3}–{dense.P90:F3})"), Invariant($"{compact.Median:F3} ({compact.P10:F3}–{compact.P90:F3})"), Invariant($"{dense.Median / compact.Median:F2}×")));
     }
 
     return parity ? 0 : 1;

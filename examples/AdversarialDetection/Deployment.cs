@@ -1,4 +1,4 @@
-using System.Globalization;
+using Decoupling.Examples.Shared.Tables;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Decoupling;
@@ -6,6 +6,7 @@ using Microsoft.ML.Decoupling.Adversarial;
 using Microsoft.ML.Decoupling.Onnx;
 using Microsoft.ML.Decoupling.Transforms;
 using Microsoft.ML.OnnxRuntime;
+using static System.FormattableString;
 
 namespace AdversarialDetection;
 
@@ -34,14 +35,13 @@ internal static class Deployment
         // The same images through the ML.NET pipeline: network transformer, then the detector.
         var images = mlContext.Data.LoadFromEnumerable(rows.Select(r => new ImageRow { Image = r.Image }), ImageRow.Schema(test.ImageSize));
         var twoStage = detector.Transform(network.Transform(images)).GetColumn<float>(DetectorOnnxExportOptions.ScoreColumnName).ToArray();
-        Console.WriteLine("| image | true class | adversarial | AdversarialScore (one ONNX graph) | two-stage ML.NET |");
-        Console.WriteLine("|---|---|---|---|---|");
+        var table = new MarkdownTable("image", "true class", "adversarial", "AdversarialScore (one ONNX graph)", "two-stage ML.NET");
         for (int i = 0; i < rows.Length; i++)
         {
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {rows[i].PairId} | {test.ClassNames[rows[i].Label]} | {(rows[i].IsAdversarial ? "yes" : "no")} | {merged[i]:F4} | {twoStage[i]:F4} |"));
+            table.Add(Invariant($"{rows[i].PairId}"), test.ClassNames[rows[i].Label], rows[i].IsAdversarial ? "yes" : "no", Invariant($"{merged[i]:F4}"), Invariant($"{twoStage[i]:F4}"));
         }
 
+        Console.Write(table.ToString());
         log($"Largest difference between the merged graph and the two-stage pipeline: {merged.Zip(twoStage).Max(p => Math.Abs(p.First - p.Second)):G3}.");
     }
 

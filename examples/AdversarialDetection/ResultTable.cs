@@ -1,5 +1,6 @@
-using System.Globalization;
-using System.Text;
+using Decoupling.Examples.Shared.Statistics;
+using Decoupling.Examples.Shared.Tables;
+using static System.FormattableString;
 
 namespace AdversarialDetection;
 
@@ -32,28 +33,24 @@ internal sealed class ResultTable
 
     public string ToMarkdown(IReadOnlyList<int> perClass)
     {
-        var text = new StringBuilder();
-        text.Append("| attack | features | detector |");
-        foreach (int n in perClass)
-        {
-            text.Append(CultureInfo.InvariantCulture, $" AUC, {n}/class |");
-        }
-
-        text.Append(CultureInfo.InvariantCulture, $" TPR@5%FPR, {perClass[^1]}/class | accuracy, {perClass[^1]}/class |\n|---|---|---|");
-        text.Append(string.Concat(Enumerable.Repeat("---|", perClass.Count + 2))).Append('\n');
+        var table = new MarkdownTable(
+            [
+                "attack", "features", "detector",
+                .. perClass.Select(n => Invariant($"AUC, {n}/class")),
+                Invariant($"TPR@5%FPR, {perClass[^1]}/class"), Invariant($"accuracy, {perClass[^1]}/class"),
+            ]);
         foreach (string row in _rowOrder)
         {
             var parts = row.Split('\t');
-            text.Append(CultureInfo.InvariantCulture, $"| {parts[0]} | {parts[1]} | {parts[2]} |");
-            foreach (int n in perClass)
-            {
-                text.Append(' ').Append(Cell(parts, n, v => v.Auc)).Append(" |");
-            }
-
-            text.Append(' ').Append(Cell(parts, perClass[^1], v => v.Tpr)).Append(" | ").Append(Cell(parts, perClass[^1], v => v.Accuracy)).Append(" |\n");
+            table.Add(
+                [
+                    .. parts,
+                    .. perClass.Select(n => Cell(parts, n, v => v.Auc)),
+                    Cell(parts, perClass[^1], v => v.Tpr), Cell(parts, perClass[^1], v => v.Accuracy),
+                ]);
         }
 
-        return text.ToString();
+        return table.ToString();
     }
 
     private string Cell(string[] parts, int n, Func<(double Auc, double Tpr, double Accuracy), double> value)
@@ -64,8 +61,6 @@ internal sealed class ResultTable
         }
 
         var values = list.Select(value).ToArray();
-        double mean = values.Average();
-        double std = values.Length > 1 ? Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1)) : 0;
-        return string.Create(CultureInfo.InvariantCulture, $"{mean:F3} ± {std:F3}");
+        return Invariant($"{values.Average():F3} ± {SampleStatistics.StandardDeviation(values):F3}");
     }
 }

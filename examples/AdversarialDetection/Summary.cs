@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Decoupling.Examples.Shared.Tables;
 using Microsoft.ML.Decoupling.Analysis.Paths;
+using static System.FormattableString;
 
 namespace AdversarialDetection;
 
@@ -54,11 +56,16 @@ internal static class Summary
         var cells = new List<string>();
         foreach (var group in aucs.GroupBy(c => (c.Attack, c.PerClass)))
         {
-            cells.Add($"{group.Key.Attack} {group.Key.PerClass}/class: " + string.Join(" / ", RowFeatures.Select(f => group.FirstOrDefault(c => c.Features == f) is { Attack: not null } c ? c.Auc.ToString("F3", System.Globalization.CultureInfo.InvariantCulture) : "—")));
+            cells.Add($"{group.Key.Attack} {group.Key.PerClass}/class: " + string.Join(" / ", RowFeatures.Select(f => group.FirstOrDefault(c => c.Features == f) is { Attack: not null } c ? Invariant($"{c.Auc:F3}") : "—")));
         }
 
-        string transfers = string.Join("; ", transfer.MeanAucs().Where(c => c.Features == "responses").Select(c => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{c.Attack} {c.Auc:F3}")));
-        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"| `{string.Join(' ', args)}` | {decoupledAccuracy:F4} | {denseAccuracy:F4} | {flopsReduction:F2}× | {quality.DynamicShare:P1} | {quality.DistinctPaths}/{quality.Paths} | {quality.MeanClassifierAccuracy:F3} | {quality.WholePathNeighborAccuracy:F3} | {string.Join("<br>", cells)} | {transfers} |\n");
+        string transfers = string.Join("; ", transfer.MeanAucs().Where(c => c.Features == "responses").Select(c => Invariant($"{c.Attack} {c.Auc:F3}")));
+        string[] row =
+        [
+            $"`{string.Join(' ', args)}`", Invariant($"{decoupledAccuracy:F4}"), Invariant($"{denseAccuracy:F4}"), Invariant($"{flopsReduction:F2}×"),
+            Invariant($"{quality.DynamicShare:P1}"), Invariant($"{quality.DistinctPaths}/{quality.Paths}"), Invariant($"{quality.MeanClassifierAccuracy:F3}"),
+            Invariant($"{quality.WholePathNeighborAccuracy:F3}"), string.Join("<br>", cells), transfers,
+        ];
+        return MarkdownTable.Line(row) + "\n";
     }
 }

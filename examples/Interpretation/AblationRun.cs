@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
+using Decoupling.Examples.Shared.Tables;
 using Microsoft.ML;
 using Microsoft.ML.Decoupling;
 using Microsoft.ML.Decoupling.Analysis.Activity;
@@ -10,6 +10,7 @@ using Microsoft.ML.Decoupling.Analysis.Report;
 using Microsoft.ML.Decoupling.Data;
 using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Transforms;
+using static System.FormattableString;
 
 namespace Interpretation;
 
@@ -26,7 +27,7 @@ internal static class AblationRun
     {
         var clock = Stopwatch.StartNew();
         var testView = test.ToDataView(mlContext);
-        var rows = new List<string>();
+        MarkdownTable? ablation = null;
         DecoupledNetworkTransformer? kept = null;
         PathSet? keptPaths = null;
         var timings = new List<(string Step, TimeSpan Time)>();
@@ -62,13 +63,14 @@ internal static class AblationRun
                         keptPaths = paths;
                     }
 
-                    rows.Add(Row(weight, accuracy, activity, separability, hopkins));
-                    if (rows.Count == 1)
+                    if (ablation is null)
                     {
-                        Console.WriteLine(Header(separability));
+                        // The header names the layers, known once the first network is trained.
+                        ablation = AblationTable(separability);
+                        Console.WriteLine(ablation.Header);
                     }
 
-                    Console.WriteLine(rows[^1]);
+                    Console.WriteLine(ablation.Add(Row(weight, accuracy, activity, separability, hopkins)));
                 }
                 finally
                 {
@@ -90,13 +92,9 @@ internal static class AblationRun
                 arguments.Output,
                 new DecouplingReportOptions { Title = $"Decoupled VGG on {arguments.Dataset}, λm 0.5", Seed = arguments.Seed }));
             Console.WriteLine();
-            Console.WriteLine($"| analysis ({keptPaths.Count} test images) | seconds |");
-            Console.WriteLine("|---|---|");
-            foreach (var (step, time) in timings)
-            {
-                Console.WriteLine($"| {step} | {time.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} |");
-            }
-
+            var analyses = new MarkdownTable($"analysis ({keptPaths.Count} test images)", "seconds");
+            timings.ForEach(t => analyses.Add(t.Step, Invariant($"{t.Time.TotalSeconds:F1}")));
+            Console.Write(analyses.ToString());
             Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] done; report in {arguments.Output}");
         }
         finally
@@ -117,19 +115,19 @@ internal static class AblationRun
         return result;
     }
 
-    private static string Header(PathSeparability separability) =>
-        "| λm | test accuracy | energetic / silent / dynamic | dynamic share | k-NN per layer ("
-        + string.Join(", ", separability.Layers.Select(l => l.Layer))
-        + $") | k-NN whole path | Hopkins per layer |\n|---|---|---|---|---|---|---|";
+    private static MarkdownTable AblationTable(PathSeparability separability) => new(
+        "λm", "test accuracy", "energetic / silent / dynamic", "dynamic share",
+        $"k-NN per layer ({string.Join(", ", separability.Layers.Select(l => l.Layer))})", "k-NN whole path", "Hopkins per layer");
 
-    private static string Row(double weight, double accuracy, FilterActivity activity, PathSeparability separability, IReadOnlyList<double> hopkins)
+    private static string[] Row(double weight, double accuracy, FilterActivity activity, PathSeparability separability, IReadOnlyList<double> hopkins)
     {
         var total = activity.Total;
-        return string.Create(
-            CultureInfo.InvariantCulture,
-            $"| {weight} | {accuracy:F4} | {total.Energetic} / {total.Silent} / {total.Dynamic} | {activity.DynamicShare:P1} | "
-            + $"{string.Join(", ", separability.Layers.Select(l => l.Accuracy.ToString("F3", CultureInfo.InvariantCulture)))} | "
-            + $"{separability.WholePath.Accuracy:F3} (chance {separability.ChanceAccuracy:F3}) | "
-            + $"{string.Join(", ", hopkins.Select(h => h.ToString("F3", CultureInfo.InvariantCulture)))} |");
+        return
+        [
+            Invariant($"{weight}"), Invariant($"{accuracy:F4}"), Invariant($"{total.Energetic} / {total.Silent} / {total.Dynamic}"), Invariant($"{activity.DynamicShare:P1}"),
+            string.Join(", ", separability.Layers.Select(l => Invariant($"{l.Accuracy:F3}"))),
+            Invariant($"{separability.WholePath.Accuracy:F3} (chance {separability.ChanceAccuracy:F3})"),
+            string.Join(", ", hopkins.Select(h => Invariant($"{h:F3}"))),
+        ];
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Decoupling.Examples.Shared.CommandLine;
+using Decoupling.Examples.Shared.Tables;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Decoupling;
@@ -170,8 +171,7 @@ var metrics = new JsonObject
 output.Write(OutputFolder.Metrics, file => File.WriteAllText(file, metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
 
 Console.WriteLine();
-Console.WriteLine("| metric                          | value");
-Console.WriteLine("|---------------------------------|------------------------------");
+var results = new MarkdownTable("metric", "value");
 Row("test accuracy", classification.MicroAccuracy.ToString("P2", CultureInfo.InvariantCulture));
 Row("dense FLOPs / image", denseFlops.ToString("N0", CultureInfo.InvariantCulture));
 Row("mean FLOPs / image", meanFlops.ToString("N0", CultureInfo.InvariantCulture));
@@ -194,7 +194,8 @@ else
     Row("adversarial detection", "skipped (see the warning above)");
 }
 Row("wall time", $"{clock.Elapsed.TotalSeconds:F0} s");
+Console.Write(results.ToAlignedString());
 Console.WriteLine($"\nWrote model.zip, network.onnx, metrics.json and paths.csv to {output.Directory}");
 return 0;
 
-static void Row(string name, string value) => Console.WriteLine($"| {name,-31} | {value}");
+void Row(string name, string value) => results.Add(name, value);

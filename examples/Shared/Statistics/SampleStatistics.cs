@@ -1,6 +1,6 @@
 namespace Decoupling.Examples.Shared.Statistics;
 
-/// <summary>Medians and percentiles of measured samples (linear interpolation between the two nearest ranks).</summary>
+/// <summary>Medians and percentiles of measured samples (linear interpolation between the two nearest ranks), and their spread.</summary>
 public static class SampleStatistics
 {
     /// <summary>The median of <paramref name="samples"/> (the mean of the two middle values for an even count).</summary>
@@ -21,5 +21,20 @@ public static class SampleStatistics
         int low = (int)Math.Floor(position);
         int high = Math.Min(low + 1, sorted.Length - 1);
         return sorted[low] + ((position - low) * (sorted[high] - sorted[low]));
+    }
+
+    /// <summary>
+    /// The sample standard deviation of <paramref name="samples"/> (divided by n − 1); 0 for a single sample, whose
+    /// spread the tables show as ± 0 rather than leave out.
+    /// </summary>
+    public static double StandardDeviation(IReadOnlyCollection<double> samples)
+    {
+        if (samples.Count == 0)
+        {
+            throw new ArgumentException("No samples to take a standard deviation of.", nameof(samples));
+        }
+
+        double mean = samples.Average();
+        return samples.Count > 1 ? Math.Sqrt(samples.Sum(v => (v - mean) * (v - mean)) / (samples.Count - 1)) : 0;
     }
 }
