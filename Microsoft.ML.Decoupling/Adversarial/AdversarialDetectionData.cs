@@ -32,6 +32,12 @@ public static class AdversarialDetectionData
             throw new ArgumentException("No images to attack.", nameof(images));
         }
 
+        if (images.ClassNames.Count != network.Classes)
+        {
+            // The rows' Score vectors and class names must agree with the network's K.
+            throw new ArgumentException($"The images name {images.ClassNames.Count} classes; the network has {network.Classes}. Give the images the network's class names.", nameof(images));
+        }
+
         if (!network.IsGated && options.DensePath is null)
         {
             throw new ArgumentException("The network has no gates, so it has no calculation path: give DetectionDataOptions.DensePath (DensePathEncoder.Fit) to read its dense path instead.", nameof(network));

@@ -15,9 +15,14 @@ public sealed record DetectorMetrics(double Auc, double Accuracy, double TruePos
     /// accuracy at <paramref name="threshold"/> (score ≥ threshold: adversarial).
     /// </summary>
     /// <exception cref="ArgumentException">The counts differ, a score is NaN, or clean or adversarial rows are missing.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The threshold is NaN.</exception>
     public static DetectorMetrics Compute(IReadOnlyList<float> scores, IReadOnlyList<bool> isAdversarial, double threshold)
     {
         CheckScores(scores, isAdversarial);
+        if (double.IsNaN(threshold))
+        {
+            throw new ArgumentOutOfRangeException(nameof(threshold), threshold, "The decision threshold must be a number (±∞ allowed).");
+        }
 
         int positives = isAdversarial.Count(a => a);
         int negatives = scores.Count - positives;
@@ -63,10 +68,14 @@ public sealed record DetectorMetrics(double Auc, double Accuracy, double TruePos
     }
 
     /// <summary>The threshold that classifies <paramref name="scores"/> best (e.g. on the detector's training rows).</summary>
-    /// <exception cref="ArgumentException">The counts differ or a score is NaN.</exception>
+    /// <exception cref="ArgumentException">The counts differ, a score is NaN, or there are no scores.</exception>
     public static double BestThreshold(IReadOnlyList<float> scores, IReadOnlyList<bool> isAdversarial)
     {
         CheckScores(scores, isAdversarial);
+        if (scores.Count == 0)
+        {
+            throw new ArgumentException("No scores: a threshold needs at least one row.", nameof(scores));
+        }
         var order = Enumerable.Range(0, scores.Count).OrderBy(i => scores[i]).ToArray();
         // Threshold below everything: all adversarial; walk up, moving one distinct score at a time to "clean".
         int correct = isAdversarial.Count(a => a), best = correct;

@@ -30,26 +30,46 @@ public sealed class MahalanobisDetector
     /// <summary>Penultimate features per image.</summary>
     public int FeatureCount { get; }
 
-    /// <summary>Fits class means and the tied covariance on the penultimate features of <paramref name="clean"/>.</summary>
-    /// <param name="network">The network whose features are scored.</param>
-    /// <param name="clean">Clean images with their true classes (e.g. a sample of the training set); every class needs at least one.</param>
-    public static MahalanobisDetector Fit(DecoupledNetwork network, ImageDataset clean)
+    /// <summary>
+    /// What <see cref="Fit"/> needs of its clean images, checked on its own so that a caller can refuse them before long
+    /// work: the network's image shape and at least one image of every class (labels in range).
+    /// </summary>
+    internal static void RequireCalibration(DecoupledNetwork network, ImageDataset clean, string parameter)
     {
-        ArgumentNullException.ThrowIfNull(network);
-        ArgumentNullException.ThrowIfNull(clean);
-        Training.DecouplingTrainer.RequireShape(network, clean);
-        int classes = network.Classes;
-        int features = network.Description.HeadInputs;
-        var counts = new int[classes];
+        ArgumentNullException.ThrowIfNull(clean, parameter);
+        Training.DecouplingTrainer.RequireShape(network, clean, parameter);
+        var counts = new int[network.Classes];
         foreach (int label in clean.Labels)
         {
+            if (label < 0 || label >= counts.Length)
+            {
+                throw new ArgumentException($"A label is {label}; the network has classes 0 to {counts.Length - 1}.", parameter);
+            }
+
             counts[label]++;
         }
 
         int missing = Array.IndexOf(counts, 0);
         if (missing >= 0)
         {
-            throw new ArgumentException($"Class {missing} ('{clean.ClassNames[missing]}') has no image; the detector needs a mean for every class.", nameof(clean));
+            string name = missing < clean.ClassNames.Count ? $" ('{clean.ClassNames[missing]}')" : string.Empty;
+            throw new ArgumentException($"Class {missing}{name} has no image; the Mahalanobis detector needs a mean for every class.", parameter);
+        }
+    }
+
+    /// <summary>Fits class means and the tied covariance on the penultimate features of <paramref name="clean"/>.</summary>
+    /// <param name="network">The network whose features are scored.</param>
+    /// <param name="clean">Clean images with their true classes (e.g. a sample of the training set); every class needs at least one.</param>
+    public static MahalanobisDetector Fit(DecoupledNetwork network, ImageDataset clean)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        RequireCalibration(network, clean, nameof(clean));
+        int classes = network.Classes;
+        int features = network.Description.HeadInputs;
+        var counts = new double[classes];
+        foreach (int label in clean.Labels)
+        {
+            counts[label]++;
         }
 
         var readout = NetworkReadout.Run(network, clean.Pixels, clean.Count);
@@ -57,7 +77,7 @@ public sealed class MahalanobisDetector
         var x = tensor(readout.Features, new long[] { clean.Count, features }).to_type(ScalarType.Float64);
         var labels = tensor(clean.Labels.Select(l => (long)l).ToArray());
         var sums = zeros(classes, features, dtype: ScalarType.Float64).index_add_(0, labels, x, 1.0);
-        var means = sums / tensor(counts.Select(c => (double)c).ToArray()).unsqueeze(1);
+        var means = sums / tensor(counts).unsqueeze(1);
         var centred = x - means.index_select(0, labels);
         var covariance = centred.t().matmul(centred) / clean.Count;
         // pinv: the features of ReLU networks are often rank-deficient (dead filters, silent gates).

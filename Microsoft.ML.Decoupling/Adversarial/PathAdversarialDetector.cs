@@ -46,6 +46,9 @@ public static class PathAdversarialDetector
             throw new ArgumentException("The network has no gates, so it has no calculation paths to detect attacks from.", nameof(network));
         }
 
+        // Before the sampling, the attacks and the forests: a bad calibration set would fail only at the end.
+        MahalanobisDetector.RequireCalibration(network, calibration, nameof(calibration));
+
         var trainIndices = AdversarialDetectionData.SampleCorrectlyClassified(network, images, trainPerClass, seed);
         var testIndices = AdversarialDetectionData.SampleCorrectlyClassified(network, images, testPerClass, seed + 1, trainIndices.ToHashSet());
         var options = new DetectionDataOptions { Seed = seed };

@@ -35,12 +35,12 @@ public sealed class DecouplingTrainer
         return Train(network, data.Pixels, data.Labels, cancellation);
     }
 
-    internal static void RequireShape(DecoupledNetwork network, Data.ImageDataset data)
+    internal static void RequireShape(DecoupledNetwork network, Data.ImageDataset data, string parameter = "data")
     {
         ArgumentNullException.ThrowIfNull(network);
         if (data.Channels != network.Channels || data.Height != network.Height || data.Width != network.Width)
         {
-            throw new ArgumentException($"The images are {data.Channels}×{data.Height}×{data.Width}; the network takes {network.Input}.", nameof(data));
+            throw new ArgumentException($"The images are {data.Channels}×{data.Height}×{data.Width}; the network takes {network.Input}.", parameter);
         }
     }
 

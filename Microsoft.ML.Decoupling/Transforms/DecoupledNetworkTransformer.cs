@@ -206,6 +206,7 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
     /// <exception cref="ArgumentOutOfRangeException">The image column is missing or is not a vector of Single of the network's input size.</exception>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         RequireImageColumn(inputSchema);
         return _inner.GetOutputSchema(inputSchema);
     }

@@ -29,6 +29,11 @@ public static class HopkinsStatistic
         ArgumentNullException.ThrowIfNull(paths);
         ArgumentOutOfRangeException.ThrowIfLessThan(samples, 1);
         paths.RequireLayers();
+        if (paths.Count < 2)
+        {
+            throw new ArgumentException($"The Hopkins statistic needs at least two paths; the set has {paths.Count}.", nameof(paths));
+        }
+
         var rows = Enumerable.Range(0, paths.Count).ToArray();
         return Enumerable.Range(0, paths.Layout.Layers.Count).Select(l =>
         {

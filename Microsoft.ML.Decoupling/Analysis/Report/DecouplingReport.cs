@@ -51,6 +51,31 @@ public static class DecouplingReport
             throw new ArgumentException($"'{folder}' is a file; expected a folder for the report.", nameof(folder));
         }
 
+        // Before the analyses (minutes on a large set): a folder that cannot be written fails now, naming itself.
+        string root = Path.GetFullPath(folder);
+        bool created = !Directory.Exists(root);
+        RequireWritable(root, nameof(folder));
+        try
+        {
+            return WriteInto(root, model, data, options, progress, cancellationToken);
+        }
+        catch when (created)
+        {
+            // Leave no empty folder behind either.
+            try
+            {
+                Directory.Delete(root, recursive: false);
+            }
+            catch (IOException)
+            {
+            }
+
+            throw;
+        }
+    }
+
+    private static IReadOnlyList<string> WriteInto(string root, DecoupledNetworkTransformer model, IDataView data, DecouplingReportOptions options, IProgress<AnalysisProgress>? progress, CancellationToken cancellationToken)
+    {
         var paths = PathSetReader.Read(model, data, options.LabelColumnName, progress, cancellationToken);
         paths.RequireLayers();
         var activity = FilterActivity.Compute(paths);
@@ -83,8 +108,6 @@ public static class DecouplingReport
         var markdown = ReportTables.Markdown(options.Title, model, paths, activity, separability, embedding, hopkins, tree, concepts, files.Select(f => f.Name).ToArray());
         files.Add((ReportFileName, Encoding.UTF8.GetBytes(markdown)));
 
-        string root = Path.GetFullPath(folder);
-        Directory.CreateDirectory(root);
         var written = new List<string>();
         foreach (var (name, content) in files)
         {
@@ -95,6 +118,22 @@ public static class DecouplingReport
 
         progress?.Report(new AnalysisProgress("report", files.Count, files.Count));
         return written;
+    }
+
+    /// <summary>Creates <paramref name="root"/> if needed and writes and deletes a probe file in it.</summary>
+    private static void RequireWritable(string root, string parameter)
+    {
+        string probe = Path.Combine(root, $".write-probe-{Guid.NewGuid():N}");
+        try
+        {
+            Directory.CreateDirectory(root);
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"The report folder '{root}' cannot be written: {ex.Message}", parameter, ex);
+        }
     }
 
     internal static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
