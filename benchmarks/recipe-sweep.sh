@@ -4,7 +4,9 @@
 # soon as it finishes, so a cut-off sweep loses one row, not the table. Finished networks are cached as checkpoints
 # (the dense pretraining and the same-budget dense baseline are shared by every setting), so rerunning the script
 # resumes: settings whose row is already in the table are skipped.
-# Usage: bash benchmarks/recipe-sweep.sh [results file (default benchmarks/results/recipe-sweep.md)]
+# Usage: bash benchmarks/recipe-sweep.sh [results file (default benchmarks/results/recipe-sweep.md)] [setting ...]
+#   Each further argument is one setting (the arguments after the common ones, e.g. "--pretrain-epochs 8 --epochs 8");
+#   without any, the built-in list below runs.
 #   TRAIN_LIMIT (20000), PRETRAIN (4), EPOCHS (4): training images, dense pretraining epochs and decoupling epochs;
 #   the same-budget dense baseline trains PRETRAIN + EPOCHS epochs, and a from-scratch row trains the decoupled network
 #   for PRETRAIN + EPOCHS epochs too. Detectors: FastForest, 10 and 100 clean images per class (100 per class is the
@@ -13,6 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 results=${1:-benchmarks/results/recipe-sweep.md}
+shift $(( $# > 0 ? 1 : 0 ))
 limit=${TRAIN_LIMIT:-20000}
 pretrain=${PRETRAIN:-4}
 epochs=${EPOCHS:-4}
@@ -43,6 +46,9 @@ settings=(
   "--pretrain-epochs $pretrain --epochs $epochs --lambda-s 0.02"
   "--pretrain-epochs $((total - 2)) --epochs 2"
 )
+if [ $# -gt 0 ]; then
+  settings=("$@")
+fi
 for setting in "${settings[@]}"; do
   if grep -qF -- "$common $setting --output" "$results" 2>/dev/null; then
     echo "skip (in the table): $setting"
