@@ -1,6 +1,6 @@
 namespace Microsoft.ML.Decoupling.Analysis.Clustering;
 
-/// <summary>Settings of <see cref="PathDecisionTree"/>.</summary>
+/// <summary>Settings of <see cref="PathDecisionTree.Build"/>: when a group of paths is split (Hopkins threshold, smallest group), the Hopkins sample size and the seed.</summary>
 public sealed class PathTreeOptions
 {
     /// <summary>A node is split at a layer when the Hopkins statistic of its gate vectors there exceeds this. Default 0.75.</summary>

@@ -1,6 +1,6 @@
 namespace Microsoft.ML.Decoupling.Analysis.Concepts;
 
-/// <summary>Settings of <see cref="ConceptAnalysis"/>.</summary>
+/// <summary>Settings of <see cref="ConceptAnalysis"/>: the receptive-field quantile, the IoU bound, the occlusion fill and the batch size with which filters are matched to concepts (pass one to <see cref="ConceptAnalysis.Analyze"/> or <see cref="Report.DecouplingReportOptions.Concepts"/>).</summary>
 public sealed class ConceptOptions
 {
     /// <summary>

@@ -4,7 +4,7 @@ using Microsoft.ML.Decoupling.Analysis.Embedding;
 
 namespace Microsoft.ML.Decoupling.Analysis.Report;
 
-/// <summary>Settings of <see cref="DecouplingReport.Write"/>.</summary>
+/// <summary>Settings of <see cref="DecouplingReport.Write"/>: the report's title, its label column, the analyses' sample sizes and seeds, and optional concept images.</summary>
 public sealed class DecouplingReportOptions
 {
     /// <summary>The report's title. Default "Decoupled network report".</summary>
