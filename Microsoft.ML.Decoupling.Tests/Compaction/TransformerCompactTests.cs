@@ -16,17 +16,7 @@ public sealed class TransformerCompactTests
         var train = ShapesGenerator.Generate(count: 96, seed: 61, imageSize: 16).Images;
         var test = ShapesGenerator.Generate(count: 48, seed: 62, imageSize: 16).Images;
         var ml = new MLContext(seed: 1);
-        var options = new DecoupleNetworkEstimator.Options
-        {
-            Architecture = NetworkArchitecture.Vgg("8,16,M,16,16"),
-            Epochs = 1,
-            BatchSize = 32,
-            LearningRate = 0.05,
-            SparsityWeight = 0.05,
-            TargetRatio = 0.5,
-            Seed = 5,
-        };
-        using var model = ml.Transforms.DecoupleNetwork(options).Fit(train.ToDataView(ml));
+        using var model = Fit(ml, train);
         var testView = test.ToDataView(ml);
 
         using var result = model.Compact(train.ToDataView(ml), testView);
@@ -62,17 +52,7 @@ public sealed class TransformerCompactTests
         var train = ShapesGenerator.Generate(count: 96, seed: 71, imageSize: 16).Images;
         var test = ShapesGenerator.Generate(count: 40, seed: 72, imageSize: 16).Images;
         var ml = new MLContext(seed: 1);
-        var options = new DecoupleNetworkEstimator.Options
-        {
-            Architecture = NetworkArchitecture.Vgg("8,16,M,16,16"),
-            Epochs = 1,
-            BatchSize = 32,
-            LearningRate = 0.05,
-            SparsityWeight = 0.05,
-            TargetRatio = 0.5,
-            Seed = 5,
-        };
-        using var model = ml.Transforms.DecoupleNetwork(options).Fit(train.ToDataView(ml));
+        using var model = Fit(ml, train);
         var testView = test.ToDataView(ml);
         using var result = model.Compact(train.ToDataView(ml), testView);
         var compact = result.Model!;
@@ -112,5 +92,21 @@ public sealed class TransformerCompactTests
         Assert.ThrowsExactly<InvalidOperationException>(() => compact.Compact(train.ToDataView(ml)));
         Assert.ThrowsExactly<InvalidOperationException>(() => compact.MeasurePathQuality(testView));
         Assert.ThrowsExactly<ArgumentException>(() => Compaction.NetworkCompaction.Compact(result.Network, test.Pixels, test.Count));
+    }
+
+    /// <summary>One epoch of a small gated VGG with a strong sparsity pull, so that compaction has filters to remove.</summary>
+    private static DecoupledNetworkTransformer Fit(MLContext ml, ImageDataset train)
+    {
+        var options = new DecoupleNetworkEstimator.Options
+        {
+            Architecture = NetworkArchitecture.Vgg("8,16,M,16,16"),
+            Epochs = 1,
+            BatchSize = 32,
+            LearningRate = 0.05,
+            SparsityWeight = 0.05,
+            TargetRatio = 0.5,
+            Seed = 5,
+        };
+        return ml.Transforms.DecoupleNetwork(options).Fit(train.ToDataView(ml));
     }
 }
