@@ -13,15 +13,16 @@ namespace Microsoft.ML.Decoupling.Transforms;
 internal sealed class OwnedModelFile : IDisposable
 {
     private const string Prefix = "network-";
-    private static readonly ConcurrentDictionary<OwnedModelFile, byte> Live = new();
+    // Paths, not instances: holding the instances would keep them alive and their finalizer would never run.
+    private static readonly ConcurrentDictionary<string, byte> Live = new(StringComparer.Ordinal);
     private static readonly object SweepGate = new();
     private static bool _swept;
 
     static OwnedModelFile() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
     {
-        foreach (var file in Live.Keys)
+        foreach (string path in Live.Keys)
         {
-            file.Dispose();
+            TryDelete(path);
         }
     };
 
@@ -40,9 +41,8 @@ internal sealed class OwnedModelFile : IDisposable
         SweepOnce();
         string path = System.IO.Path.Combine(Folder, string.Create(CultureInfo.InvariantCulture, $"{Prefix}{Environment.ProcessId}-{Guid.NewGuid():N}.onnx"));
         IO.AtomicFile.WriteAllBytes(path, model);
-        var file = new OwnedModelFile(path);
-        Live[file] = 0;
-        return file;
+        Live[path] = 0;
+        return new OwnedModelFile(path);
     }
 
     /// <summary>Deletes the file of a transformer that was never disposed, when it is collected.</summary>
@@ -51,7 +51,6 @@ internal sealed class OwnedModelFile : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        Live.TryRemove(this, out _);
         Delete();
         GC.SuppressFinalize(this);
     }
@@ -107,7 +106,11 @@ internal sealed class OwnedModelFile : IDisposable
         }
     }
 
-    private void Delete() => TryDelete(Path);
+    private void Delete()
+    {
+        Live.TryRemove(Path, out _);
+        TryDelete(Path);
+    }
 
     private static void TryDelete(string path)
     {
