@@ -31,6 +31,13 @@ public static class DecouplingColumnNames
     /// </summary>
     public const string Responses = "Responses";
 
+    /// <summary>
+    /// Column of a detection set (<see cref="Adversarial.DetectionSet"/>, with <see cref="Adversarial.DetectionDataOptions.PathDeviation"/>
+    /// set): per gated layer and then over the whole path, how far the image's responses lie from those of clean images of
+    /// the class the network gives it (<see cref="Adversarial.PathDeviation"/>). Not in the paper.
+    /// </summary>
+    public const string PathDeviation = "PathDeviation";
+
     /// <summary>Detection data: Boolean column, true for an adversarial copy (the detectors' label).</summary>
     public const string IsAdversarial = "IsAdversarial";
 

@@ -52,6 +52,13 @@ public static class AdversarialDetectionData
         var result = attack.Run(network, images, targets, options.Seed, options.BatchSize);
         var clean = Read(network, images.Pixels, images.Count, options);
         var adversarial = Read(network, result.Pixels, images.Count, options);
+        if (options.PathDeviation is { } deviation && deviation.PathLength != clean.Responses.Length / images.Count)
+        {
+            throw new ArgumentException($"DetectionDataOptions.PathDeviation was fitted on paths of {deviation.PathLength} responses; this network's have {clean.Responses.Length / images.Count}.", nameof(options));
+        }
+
+        var cleanDeviation = Deviation(clean);
+        var adversarialDeviation = Deviation(adversarial);
         int imageSize = images.ImageSize;
         int classes = network.Classes;
         int features = network.Description.HeadInputs;
@@ -62,16 +69,18 @@ public static class AdversarialDetectionData
             int label = images.GetLabel(i);
             int target = targets?[i] ?? -1;
             bool succeeded = result.Succeeded[i];
-            rows.Add(Row(i, images.Pixels, clean, false, succeeded, label, target));
+            rows.Add(Row(i, images.Pixels, clean, cleanDeviation, false, succeeded, label, target));
             if (succeeded || !options.OnlySuccessfulAttacks)
             {
-                rows.Add(Row(i, result.Pixels, adversarial, true, succeeded, label, target));
+                rows.Add(Row(i, result.Pixels, adversarial, adversarialDeviation, true, succeeded, label, target));
             }
         }
 
         return new DetectionSet(result.Attack, images.ClassNames, imageSize, pathLength, features, rows, result.SuccessRate);
 
-        DetectionRow Row(int i, float[] pixels, PathReadout read, bool isAdversarial, bool succeeded, int label, int target)
+        float[]? Deviation(PathReadout read) => options.PathDeviation?.Compute(read.Responses, Predictions(read.Readout.Scores, classes), images.Count);
+
+        DetectionRow Row(int i, float[] pixels, PathReadout read, float[]? deviation, bool isAdversarial, bool succeeded, int label, int target)
         {
             var scores = read.Readout.Scores.AsSpan(i * classes, classes);
             return new DetectionRow(
@@ -86,8 +95,20 @@ public static class AdversarialDetectionData
                 succeeded,
                 label,
                 target,
-                System.Numerics.Tensors.TensorPrimitives.IndexOfMax(scores));
+                System.Numerics.Tensors.TensorPrimitives.IndexOfMax(scores),
+                deviation?.AsSpan(i * options.PathDeviation!.Length, options.PathDeviation.Length).ToArray());
         }
+    }
+
+    private static int[] Predictions(float[] scores, int classes)
+    {
+        var predicted = new int[scores.Length / classes];
+        for (int i = 0; i < predicted.Length; i++)
+        {
+            predicted[i] = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(scores.AsSpan(i * classes, classes));
+        }
+
+        return predicted;
     }
 
     /// <summary>
@@ -131,7 +152,7 @@ public static class AdversarialDetectionData
         return [.. chosen];
     }
 
-    private static PathReadout Read(DecoupledNetwork network, float[] pixels, int count, DetectionDataOptions options)
+    internal static PathReadout Read(DecoupledNetwork network, float[] pixels, int count, DetectionDataOptions options)
     {
         if (network.IsGated)
         {
@@ -144,5 +165,5 @@ public static class AdversarialDetectionData
     }
 
     /// <summary>The path-shaped features of a batch of images (count×PathLength each) and the readout they came from.</summary>
-    private sealed record PathReadout(float[] Paths, float[] GateLogits, float[] Responses, NetworkReadout Readout);
+    internal sealed record PathReadout(float[] Paths, float[] GateLogits, float[] Responses, NetworkReadout Readout);
 }

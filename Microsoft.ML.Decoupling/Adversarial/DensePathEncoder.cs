@@ -15,9 +15,10 @@ public sealed class DensePathEncoder
 {
     private readonly float[] _thresholds;
 
-    private DensePathEncoder(IReadOnlyList<string> layers, float[] thresholds)
+    private DensePathEncoder(IReadOnlyList<string> layers, IReadOnlyList<int> layerFilters, float[] thresholds)
     {
         Layers = layers;
+        LayerFilters = layerFilters;
         _thresholds = thresholds;
     }
 
@@ -26,6 +27,9 @@ public sealed class DensePathEncoder
 
     /// <summary>Bits per path.</summary>
     public int PathLength => _thresholds.Length;
+
+    /// <summary>Filters of each of <see cref="Layers"/>: the path's layer segments.</summary>
+    internal IReadOnlyList<int> LayerFilters { get; }
 
     /// <summary>Measures the per-filter thresholds of <paramref name="network"/> (without gates) on <paramref name="calibration"/>.</summary>
     /// <param name="network">A network built without gates.</param>
@@ -48,6 +52,7 @@ public sealed class DensePathEncoder
         // The layers the decoupled network of this architecture gates (built on the CPU only to read its layout).
         using var twin = NetworkArchitecture.Parse(network.Architecture).Build(network.Input, network.Classes, gated: true, seed: 0);
         var layers = twin.Description.PathLayout.Layers.Select(l => l.Name).ToArray();
+        var layerFilters = twin.Description.PathLayout.Layers.Select(l => l.Filters).ToArray();
         var readout = NetworkReadout.Run(network, calibration.Pixels, calibration.Count, layers);
         int length = twin.Description.PathLayout.PathLength;
         var thresholds = new float[length];
@@ -63,7 +68,7 @@ public sealed class DensePathEncoder
             thresholds[bit] = column[column.Length / 2];
         }
 
-        return new DensePathEncoder(layers, thresholds);
+        return new DensePathEncoder(layers, layerFilters, thresholds);
     }
 
     /// <summary>

@@ -19,6 +19,13 @@ public sealed class DetectionDataOptions
     /// <summary>For a network without gates: the encoder that turns its activations into a dense path (required there, ignored otherwise).</summary>
     public DensePathEncoder? DensePath { get; set; }
 
+    /// <summary>
+    /// Class statistics of clean responses (<see cref="Adversarial.PathDeviation.Fit"/>, with these options); when set,
+    /// every row gets its <see cref="DetectionRow.PathDeviation"/> and the set's view the
+    /// column <see cref="DecouplingColumnNames.PathDeviation"/>. Null (default): neither.
+    /// </summary>
+    public PathDeviation? PathDeviation { get; set; }
+
     /// <summary>Images per forward/backward batch.</summary>
     public int BatchSize { get; set; } = 256;
 }

@@ -15,6 +15,8 @@ namespace Microsoft.ML.Decoupling.Adversarial;
 /// <param name="Label">True class, 0-based.</param>
 /// <param name="TargetLabel">Target class of a targeted attack, 0-based; -1 for an untargeted one.</param>
 /// <param name="Predicted">The network's class for this image, 0-based.</param>
+/// <param name="PathDeviation">The <see cref="Adversarial.PathDeviation"/> values of the responses, or null when the set
+/// was built without <see cref="DetectionDataOptions.PathDeviation"/>.</param>
 public sealed record DetectionRow(
     int PairId,
     float[] Image,
@@ -27,4 +29,5 @@ public sealed record DetectionRow(
     bool AttackSucceeded,
     int Label,
     int TargetLabel,
-    int Predicted);
+    int Predicted,
+    float[]? PathDeviation = null);

@@ -5,7 +5,8 @@ namespace Microsoft.ML.Decoupling.Adversarial;
 /// <summary>
 /// Clean images and their adversarial copies with what the network made of them: the data adversarial detectors are
 /// trained and tested on. <see cref="ToDataView"/> gives ML.NET the columns Image, Path, GateLogits, Responses, Score,
-/// IsAdversarial, AttackSucceeded, Label, TargetLabel and PairId.
+/// IsAdversarial, AttackSucceeded, Label, TargetLabel and PairId, and PathDeviation when the set was built with
+/// <see cref="DetectionDataOptions.PathDeviation"/>.
 /// </summary>
 public sealed class DetectionSet
 {
@@ -63,6 +64,17 @@ public sealed class DetectionSet
         definition[nameof(DetectionViewRow.GateLogits)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, PathLength);
         definition[nameof(DetectionViewRow.Responses)].ColumnName = DecouplingColumnNames.Responses;
         definition[nameof(DetectionViewRow.Responses)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, PathLength);
+        int deviation = Rows.Count > 0 ? Rows[0].PathDeviation?.Length ?? 0 : 0;
+        if (deviation > 0)
+        {
+            definition[nameof(DetectionViewRow.PathDeviation)].ColumnName = DecouplingColumnNames.PathDeviation;
+            definition[nameof(DetectionViewRow.PathDeviation)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, deviation);
+        }
+        else
+        {
+            definition.Remove(definition[nameof(DetectionViewRow.PathDeviation)]);
+        }
+
         definition[nameof(DetectionViewRow.Score)].ColumnName = DecouplingColumnNames.Score;
         definition[nameof(DetectionViewRow.Score)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, ClassNames.Count);
         definition[nameof(DetectionViewRow.IsAdversarial)].ColumnName = DecouplingColumnNames.IsAdversarial;
@@ -97,6 +109,7 @@ public sealed class DetectionSet
         Path = row.Path,
         GateLogits = row.GateLogits,
         Responses = row.Responses,
+        PathDeviation = row.PathDeviation ?? [],
         Score = row.Score,
         IsAdversarial = row.IsAdversarial,
         AttackSucceeded = row.AttackSucceeded,
@@ -114,6 +127,8 @@ public sealed class DetectionSet
         public float[] GateLogits { get; set; } = [];
 
         public float[] Responses { get; set; } = [];
+
+        public float[] PathDeviation { get; set; } = [];
 
         public float[] Score { get; set; } = [];
 

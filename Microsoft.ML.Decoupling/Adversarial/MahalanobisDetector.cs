@@ -66,22 +66,10 @@ public sealed class MahalanobisDetector
         RequireCalibration(network, clean, nameof(clean));
         int classes = network.Classes;
         int features = network.Description.HeadInputs;
-        var counts = new double[classes];
-        foreach (int label in clean.Labels)
-        {
-            counts[label]++;
-        }
-
         var readout = NetworkReadout.Run(network, clean.Pixels, clean.Count);
         using var scope = NewDisposeScope();
         var x = tensor(readout.Features, new long[] { clean.Count, features }).to_type(ScalarType.Float64);
-        var labels = tensor(clean.Labels.Select(l => (long)l).ToArray());
-        var sums = zeros(classes, features, dtype: ScalarType.Float64).index_add_(0, labels, x, 1.0);
-        var means = sums / tensor(counts).unsqueeze(1);
-        var centred = x - means.index_select(0, labels);
-        var covariance = centred.t().matmul(centred) / clean.Count;
-        // pinv: the features of ReLU networks are often rank-deficient (dead filters, silent gates).
-        var precision = linalg.pinv(covariance, hermitian: true);
+        var (means, precision) = TiedGaussian.Fit(x, tensor(clean.Labels.Select(l => (long)l).ToArray()), classes);
         return new MahalanobisDetector(classes, features, means.contiguous().data<double>().ToArray(), precision.contiguous().data<double>().ToArray());
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.ML.Data;
 using Microsoft.ML.Decoupling.Data;
 using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Trainers.FastTree;
@@ -6,8 +7,9 @@ namespace Microsoft.ML.Decoupling.Adversarial;
 
 /// <summary>
 /// One-call version of the detection workflow (paper §4.4) for demos and the Quickstart: sample correctly classified
-/// images per class, attack them, train an ML.NET FastForest on the Path column and another on the Responses column
-/// (the gated filters' GAP responses before their gates), and measure them beside two baselines on the same held-out
+/// images per class, attack them, train an ML.NET FastForest on the Path column, another on the Responses column
+/// (the gated filters' GAP responses before their gates) and the detector to use on the responses with their
+/// <see cref="PathDeviation"/> (fitted on the calibration images), and measure them beside two baselines on the same held-out
 /// images — FastForest on the softmax scores, and the Mahalanobis detector. The steps are public
 /// (<see cref="AdversarialDetectionData"/>, <see cref="DetectionSet.ToDataView"/>, <see cref="DetectorMetrics"/>); compose
 /// them directly to use other trainers or features.
@@ -24,7 +26,7 @@ public static class PathAdversarialDetector
     /// <param name="attack">The attack.</param>
     /// <param name="trainPerClass">Clean images per class to train the detectors on.</param>
     /// <param name="testPerClass">Clean images per class to test them on.</param>
-    /// <param name="calibration">Clean images (with labels) for the Mahalanobis class means, e.g. part of the network's training set.</param>
+    /// <param name="calibration">Clean images (with labels) for the class means of the path deviation and of the Mahalanobis baseline, e.g. part of the network's training set.</param>
     /// <param name="seed">Seed of the sampling, the attack's randomness and the detector.</param>
     public static AdversarialDetectionReport Run(
         MLContext mlContext,
@@ -49,39 +51,72 @@ public static class PathAdversarialDetector
         // Before the sampling, the attacks and the forests: a bad calibration set would fail only at the end.
         MahalanobisDetector.RequireCalibration(network, calibration, nameof(calibration));
 
+        var deviation = PathDeviation.Fit(network, calibration);
         var trainIndices = AdversarialDetectionData.SampleCorrectlyClassified(network, images, trainPerClass, seed);
         var testIndices = AdversarialDetectionData.SampleCorrectlyClassified(network, images, testPerClass, seed + 1, trainIndices.ToHashSet());
-        var options = new DetectionDataOptions { Seed = seed };
-        var train = AdversarialDetectionData.Create(network, images.Select(trainIndices), attack, options);
-        var test = AdversarialDetectionData.Create(network, images.Select(testIndices), attack, new DetectionDataOptions { Seed = seed + 1 });
+        var train = AdversarialDetectionData.Create(network, images.Select(trainIndices), attack, new DetectionDataOptions { Seed = seed, PathDeviation = deviation });
+        var test = AdversarialDetectionData.Create(network, images.Select(testIndices), attack, new DetectionDataOptions { Seed = seed + 1, PathDeviation = deviation });
         var trainView = train.ToDataView(mlContext);
         var testView = test.ToDataView(mlContext);
-        var path = Evaluate(mlContext, DecouplingColumnNames.Path, trainView, testView);
-        var responses = Evaluate(mlContext, DecouplingColumnNames.Responses, trainView, testView);
-        var scores = Evaluate(mlContext, DecouplingColumnNames.Score, trainView, testView);
+        var path = Evaluate(mlContext, trainView, testView, DecouplingColumnNames.Path);
+        var responses = Evaluate(mlContext, trainView, testView, DecouplingColumnNames.Responses);
+        var withDeviation = Evaluate(mlContext, trainView, testView, DetectorColumns);
+        var scores = Evaluate(mlContext, trainView, testView, DecouplingColumnNames.Score);
         var mahalanobis = MahalanobisDetector.Fit(network, calibration);
         var threshold = DetectorMetrics.BestThreshold(mahalanobis.Score(train), train.Rows.Select(r => r.IsAdversarial).ToArray());
         var distance = DetectorMetrics.Compute(mahalanobis.Score(test), test.Rows.Select(r => r.IsAdversarial).ToArray(), threshold);
         double success = (train.AttackSuccessRate * trainIndices.Length + test.AttackSuccessRate * testIndices.Length) / (trainIndices.Length + testIndices.Length);
-        return new AdversarialDetectionReport(attack.ToString(), success, TrainerName, path, responses, scores, distance, train, test, trainIndices, testIndices);
+        return new AdversarialDetectionReport(attack.ToString(), success, TrainerName, path, responses, withDeviation, scores, distance, train, test, trainIndices, testIndices);
     }
 
     /// <summary>
-    /// A FastForest for the few rows of the paper's protocol (10 to 200): ML.NET's default of 10 rows per leaf would
-    /// leave a forest on 20 rows without a split.
+    /// The columns of the detector to use: the gated filters' responses and their deviation from the predicted class's
+    /// (<see cref="DecouplingColumnNames.Responses"/>, <see cref="DecouplingColumnNames.PathDeviation"/>); BENCHMARKS.md,
+    /// issue 16.
     /// </summary>
-    internal static FastForestBinaryTrainer SmallSampleForest(MLContext mlContext, string featureColumn) =>
-        mlContext.BinaryClassification.Trainers.FastForest(new FastForestBinaryTrainer.Options
-        {
-            LabelColumnName = DecouplingColumnNames.IsAdversarial,
-            FeatureColumnName = featureColumn,
-            NumberOfTrees = 100,
-            MinimumExampleCountPerLeaf = 1,
-        });
+    public static IReadOnlyList<string> DetectorColumns { get; } = [DecouplingColumnNames.Responses, DecouplingColumnNames.PathDeviation];
 
-    private static DetectorMetrics Evaluate(MLContext mlContext, string featureColumn, IDataView train, IDataView test)
+    /// <summary>
+    /// The detector's random forest on <paramref name="columns"/> of a detection set (concatenated into one feature
+    /// vector): an ML.NET FastForest of 100 trees for the few rows of the paper's protocol (10 to 200 images per class),
+    /// whose leaves may hold one row (ML.NET's default of 10 would leave a forest on 20 rows without a split) and whose
+    /// splits each draw √p of the p features, as Breiman's random forest does (ML.NET's default draws 70 % per tree and
+    /// all of them per split, which on a few hundred correlated responses grows nearly the same tree a hundred times).
+    /// </summary>
+    /// <param name="mlContext">The ML.NET context (seeded for reproducible forests).</param>
+    /// <param name="schema">The schema of the data it will be trained on (for the feature count).</param>
+    /// <param name="columns">Feature columns: numeric vectors or scalars.</param>
+    public static IEstimator<ITransformer> Forest(MLContext mlContext, DataViewSchema schema, IReadOnlyList<string> columns)
     {
-        var detector = SmallSampleForest(mlContext, featureColumn).Fit(train);
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(columns);
+        int features = 0;
+        foreach (string column in columns)
+        {
+            var type = (schema.GetColumnOrNull(column) ?? throw new ArgumentException($"The data has no column '{column}'; it has {string.Join(", ", schema.Select(c => c.Name))}.", nameof(columns))).Type;
+            features += type is VectorDataViewType { IsKnownSize: true } vector ? vector.Size
+                : type is NumberDataViewType ? 1
+                : throw new ArgumentException($"Column '{column}' is {type}; a detector feature is a number or a vector of known size.", nameof(columns));
+        }
+
+        return mlContext.Transforms.Concatenate(FeaturesColumn, [.. columns]).Append(
+            mlContext.BinaryClassification.Trainers.FastForest(new FastForestBinaryTrainer.Options
+            {
+                LabelColumnName = DecouplingColumnNames.IsAdversarial,
+                FeatureColumnName = FeaturesColumn,
+                NumberOfTrees = 100,
+                MinimumExampleCountPerLeaf = 1,
+                FeatureFraction = 1,
+                FeatureFractionPerSplit = Math.Sqrt(features) / features,
+            }));
+    }
+
+    private const string FeaturesColumn = "DetectorFeatures";
+
+    private static DetectorMetrics Evaluate(MLContext mlContext, IDataView train, IDataView test, params IReadOnlyList<string> columns)
+    {
+        var detector = Forest(mlContext, train.Schema, columns).Fit(train);
         return DetectorMetrics.Evaluate(detector.Transform(test));
     }
 }

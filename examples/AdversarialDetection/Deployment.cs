@@ -19,7 +19,7 @@ internal static class Deployment
     public static void Run(MLContext mlContext, DecoupledNetworkTransformer network, DetectionSet train, DetectionSet test, string output, Action<string> log)
     {
         var trainView = train.ToDataView(mlContext);
-        var detector = Detectors.Create(mlContext, "FastForest", DecouplingColumnNames.Path).Fit(trainView);
+        var detector = Detectors.Create(mlContext, "FastForest", trainView.Schema, DecouplingColumnNames.Path).Fit(trainView);
         string file = Path.Combine(output, "network-with-detector.onnx");
         DetectorOnnxExport.SaveOnnxWithDetector(mlContext, network, detector, trainView, file);
         log($"Wrote {file}: Image → Score, Path, AdversarialScore (the forest's raw score; higher: more likely adversarial).");

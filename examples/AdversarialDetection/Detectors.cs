@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using Microsoft.ML.Decoupling;
 using Microsoft.ML.Decoupling.Adversarial;
 using Microsoft.ML.Trainers.FastTree;
@@ -18,18 +19,13 @@ internal static class Detectors
 
     public static readonly string[] Trainers = ["FastForest", "FastTree", "LightGbm"];
 
-    public static IEstimator<ITransformer> Create(MLContext mlContext, string trainer, params string[] columns)
+    public static IEstimator<ITransformer> Create(MLContext mlContext, string trainer, DataViewSchema schema, params string[] columns)
     {
         var features = mlContext.Transforms.Concatenate(Features, columns);
         return trainer switch
         {
-            "FastForest" => features.Append(mlContext.BinaryClassification.Trainers.FastForest(new FastForestBinaryTrainer.Options
-            {
-                LabelColumnName = DecouplingColumnNames.IsAdversarial,
-                FeatureColumnName = Features,
-                NumberOfTrees = 100,
-                MinimumExampleCountPerLeaf = 1,
-            })),
+            // The library's forest (√p features per split), the one PathAdversarialDetector and the Quickstart use.
+            "FastForest" => PathAdversarialDetector.Forest(mlContext, schema, columns),
             "FastTree" => features.Append(mlContext.BinaryClassification.Trainers.FastTree(new FastTreeBinaryTrainer.Options
             {
                 LabelColumnName = DecouplingColumnNames.IsAdversarial,
@@ -54,7 +50,8 @@ internal static class Detectors
     /// <summary>Fits <paramref name="trainer"/> on <paramref name="train"/> and measures it on <paramref name="test"/>.</summary>
     public static DetectorMetrics Evaluate(MLContext mlContext, string trainer, string[] columns, DetectionSet train, DetectionSet test)
     {
-        var model = Create(mlContext, trainer, columns).Fit(train.ToDataView(mlContext));
+        var trainView = train.ToDataView(mlContext);
+        var model = Create(mlContext, trainer, trainView.Schema, columns).Fit(trainView);
         return DetectorMetrics.Evaluate(model.Transform(test.ToDataView(mlContext)));
     }
 

@@ -118,14 +118,17 @@ using (dense)
     var calibration = train.Slice(0, Math.Min(5000, train.Count));
     var densePath = DensePathEncoder.Fit(denseNetwork, calibration);
     var mahalanobis = MahalanobisDetector.Fit(gatedNetwork, calibration);
+    // Class statistics of clean paths (the responses' deviation from the predicted class's), for both networks.
+    var gatedDeviation = PathDeviation.Fit(gatedNetwork, calibration);
+    var denseDeviation = PathDeviation.Fit(denseNetwork, calibration, new DetectionDataOptions { DensePath = densePath });
     var sets = new Dictionary<string, (DetectionSet Gated, DetectionSet Dense)>();
     foreach (string name in arguments.Attacks)
     {
         var attack = AttackCatalog.Create(name);
         var targets = attack.IsTargeted ? AttackTargets.RandomOther(Enumerable.Range(0, pool.Count).Select(pool.GetLabel).ToArray(), classes, arguments.Seed) : null;
         Log($"Attacking {pool.Count} images with {attack} on both networks...");
-        var gated = AdversarialDetectionData.Create(gatedNetwork, pool, attack, new DetectionDataOptions { Seed = arguments.Seed, Targets = targets });
-        var denseSet = AdversarialDetectionData.Create(denseNetwork, pool, attack, new DetectionDataOptions { Seed = arguments.Seed, Targets = targets, DensePath = densePath });
+        var gated = AdversarialDetectionData.Create(gatedNetwork, pool, attack, new DetectionDataOptions { Seed = arguments.Seed, Targets = targets, PathDeviation = gatedDeviation });
+        var denseSet = AdversarialDetectionData.Create(denseNetwork, pool, attack, new DetectionDataOptions { Seed = arguments.Seed, Targets = targets, DensePath = densePath, PathDeviation = denseDeviation });
         Log($"{attack}: success {gated.AttackSuccessRate:P1} on the decoupled network, {denseSet.AttackSuccessRate:P1} on the dense one.");
         sets[name] = (gated, denseSet);
     }
@@ -155,6 +158,8 @@ using (dense)
                     Add(table, name, "softmax scores (b)", trainer, n, [DecouplingColumnNames.Score], gatedTrain, gatedTest);
                     Add(table, name, "path + scores (c)", trainer, n, [DecouplingColumnNames.Path, DecouplingColumnNames.Score], gatedTrain, gatedTest);
                     Add(table, name, "responses + scores (e)", trainer, n, [DecouplingColumnNames.Responses, DecouplingColumnNames.Score], gatedTrain, gatedTest);
+                    Add(table, name, "responses + deviation", trainer, n, [.. PathAdversarialDetector.DetectorColumns], gatedTrain, gatedTest);
+                    Add(table, name, "dense responses + deviation (a'')", trainer, n, [.. PathAdversarialDetector.DetectorColumns], denseTrain, denseTest);
                 }
 
                 if (gatedTrain.AdversarialCount > 0)
@@ -169,6 +174,7 @@ using (dense)
             {
                 Add(transfer, $"{name} → {other}", "decoupled path", "FastForest", maxPerClass, [DecouplingColumnNames.Path], trainSet, otherGated.Where(r => testIds.Contains(r.PairId)));
                 Add(transfer, $"{name} → {other}", "responses", "FastForest", maxPerClass, [DecouplingColumnNames.Responses], trainSet, otherGated.Where(r => testIds.Contains(r.PairId)));
+                Add(transfer, $"{name} → {other}", "responses + deviation", "FastForest", maxPerClass, [.. PathAdversarialDetector.DetectorColumns], trainSet, otherGated.Where(r => testIds.Contains(r.PairId)));
             }
         }
 

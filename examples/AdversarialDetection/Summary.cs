@@ -43,12 +43,12 @@ internal static class Summary
     }
 
     /// <summary>Features in the order of a sweep row's AUC cells.</summary>
-    public static readonly string[] RowFeatures = ["decoupled path", "gate logits", "responses", "dense path (a)", "penultimate features (d)", "softmax scores (b)"];
+    public static readonly string[] RowFeatures = ["decoupled path", "gate logits", "responses", "dense path (a)", "penultimate features (d)", "softmax scores (b)", "responses + deviation", "dense responses + deviation (a'')"];
 
     /// <summary>
     /// One markdown row for a sweep table: accuracy, FLOPs, path quality, then per attack and images per class the FastForest
     /// AUCs of <see cref="RowFeatures"/> (Mahalanobis for the penultimate features) as "a / b / …", then the transfer AUCs
-    /// of the responses.
+    /// of the responses and of the responses with their path deviation.
     /// </summary>
     private static string Row(string[] args, double decoupledAccuracy, double denseAccuracy, double flopsReduction, PathQuality quality, ResultTable table, ResultTable transfer)
     {
@@ -59,7 +59,7 @@ internal static class Summary
             cells.Add($"{group.Key.Attack} {group.Key.PerClass}/class: " + string.Join(" / ", RowFeatures.Select(f => group.FirstOrDefault(c => c.Features == f) is { Attack: not null } c ? Invariant($"{c.Auc:F3}") : "—")));
         }
 
-        string transfers = string.Join("; ", transfer.MeanAucs().Where(c => c.Features == "responses").Select(c => Invariant($"{c.Attack} {c.Auc:F3}")));
+        string transfers = string.Join("; ", transfer.MeanAucs().Where(c => c.Features is "responses" or "responses + deviation").Select(c => Invariant($"{c.Attack} ({c.Features}) {c.Auc:F3}")));
         string[] row =
         [
             $"`{string.Join(' ', args)}`", Invariant($"{decoupledAccuracy:F4}"), Invariant($"{denseAccuracy:F4}"), Invariant($"{flopsReduction:F2}×"),

@@ -104,8 +104,9 @@ Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] Path quality on the test set: {qua
 // Adversarial detection on held-out test images (paper §4.4): targeted iterative FGSM (10 steps of ε/10), a random
 // forest on the paths of 10 correctly classified images per class and their adversarial copies, tested on other
 // images beside two baselines of the same run: a forest on the softmax scores and the Mahalanobis detector. The forest
-// on the gated filters' responses (the values the path bits are cut from) is the detector to use; the forest on the
-// bits themselves (the paper's features) is reported beside it.
+// on the gated filters' responses (the values the path bits are cut from) and their deviation from the clean paths of
+// the predicted class (PathDeviation, fitted on training images as the Mahalanobis means are) is the detector to use;
+// the forests on the responses alone and on the bits themselves (the paper's features) are reported beside it.
 var attack = new IterativeFastGradientSignMethod(steps: 10, stepSize: arguments.Epsilon / 10, epsilon: arguments.Epsilon);
 int testPerClass = dataset == "fashion-mnist" ? 100 : 40;
 Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] Attacking test images with {attack} and training the path detector...");
@@ -154,11 +155,12 @@ var metrics = new JsonObject
     ["detector"] = detection is null ? new JsonObject { ["skipped"] = detectionSkipped } : new JsonObject
     {
         ["trainer"] = detection.Trainer,
-        ["features"] = DecouplingColumnNames.Responses,
+        ["features"] = new JsonArray([.. PathAdversarialDetector.DetectorColumns.Select(c => (JsonNode)JsonValue.Create(c))]),
         ["images_per_class"] = 10,
-        ["auc"] = detection.Responses.Auc,
-        ["tpr_at_5_percent_fpr"] = detection.Responses.TruePositiveRateAt5PercentFalsePositives,
-        ["accuracy"] = detection.Responses.Accuracy,
+        ["auc"] = detection.Detector.Auc,
+        ["tpr_at_5_percent_fpr"] = detection.Detector.TruePositiveRateAt5PercentFalsePositives,
+        ["accuracy"] = detection.Detector.Accuracy,
+        ["responses_auc"] = detection.Responses.Auc,
         ["path_bits_auc"] = detection.Path.Auc,
         ["train_rows"] = detection.Train.Rows.Count,
         ["test_rows"] = detection.Test.Rows.Count,
@@ -184,6 +186,7 @@ Row("path → class: whole-path 5-NN", quality.WholePathNeighborAccuracy.ToStrin
 if (detection is not null)
 {
     Row("targeted I-FGSM success", detection.AttackSuccessRate.ToString("P1", CultureInfo.InvariantCulture));
+    Row("detector AUC: responses + path deviation (RF)", detection.Detector.Auc.ToString("F3", CultureInfo.InvariantCulture));
     Row("detector AUC: responses (RF)", detection.Responses.Auc.ToString("F3", CultureInfo.InvariantCulture));
     Row("detector AUC: path bits (RF)", detection.Path.Auc.ToString("F3", CultureInfo.InvariantCulture));
     Row("baseline AUC: scores (RF)", detection.Scores.Auc.ToString("F3", CultureInfo.InvariantCulture));

@@ -1,0 +1,111 @@
+using Microsoft.ML.Decoupling.Data;
+using Microsoft.ML.Decoupling.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Decoupling.Adversarial;
+
+/// <summary>
+/// How far an image's calculation path lies from the paths of clean images of the class the network gives it: for each
+/// gated layer, and then over the whole path, the squared Mahalanobis distance of the gated filters' responses (the
+/// <see cref="DecouplingColumnNames.Responses"/> values) to the mean responses of the predicted class, with one
+/// covariance per layer shared by all classes, fitted on clean images. Set it on
+/// <see cref="DetectionDataOptions.PathDeviation"/> to get the <see cref="DecouplingColumnNames.PathDeviation"/> column
+/// (<see cref="Length"/> values per row) beside the path, for a detector to train on.
+/// </summary>
+/// <remarks>
+/// The paper (§4.4, Fig. 10) observes that the path of an adversarial "dog → truck" differs from the paths of real dogs
+/// and of real trucks; this measures that difference against the predicted class. Not in the paper, whose detectors see
+/// the 0/1 path alone: with a few images per class a forest cannot learn what every class's paths look like, while
+/// these class statistics come from plentiful clean images, as the Mahalanobis baseline's do (BENCHMARKS.md, issue 16).
+/// </remarks>
+public sealed class PathDeviation
+{
+    private readonly int[] _offsets; // layer boundaries in the path, layers + 1 values
+    private readonly double[] _means; // classes × path length
+    private readonly double[][] _precisions; // per layer (filters × filters), then the whole path
+
+    private PathDeviation(int classes, int[] offsets, double[] means, double[][] precisions)
+    {
+        Classes = classes;
+        _offsets = offsets;
+        _means = means;
+        _precisions = precisions;
+    }
+
+    /// <summary>Number of classes.</summary>
+    public int Classes { get; }
+
+    /// <summary>Responses per image (the path length).</summary>
+    public int PathLength => _offsets[^1];
+
+    /// <summary>Values per image: one per gated layer, then the whole path's.</summary>
+    public int Length => _offsets.Length;
+
+    /// <summary>Fits the class means and per-layer covariances on the responses of <paramref name="clean"/>.</summary>
+    /// <param name="network">The network whose responses are measured: with gates, or without them and with
+    /// <see cref="DetectionDataOptions.DensePath"/> set on <paramref name="options"/> (its responses of the same filters).</param>
+    /// <param name="clean">Clean images with their true classes (e.g. a sample of the training set); every class needs at least one.</param>
+    /// <param name="options">The options the detection sets are built with (dense path, batch size); null for the defaults.</param>
+    public static PathDeviation Fit(DecoupledNetwork network, ImageDataset clean, DetectionDataOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        options ??= new DetectionDataOptions();
+        MahalanobisDetector.RequireCalibration(network, clean, nameof(clean));
+        IReadOnlyList<int> filters = network.IsGated
+            ? network.PathLayout.Layers.Select(l => l.Filters).ToArray()
+            : options.DensePath?.LayerFilters
+              ?? throw new ArgumentException("The network has no gates: give DetectionDataOptions.DensePath (DensePathEncoder.Fit) to measure its dense responses.", nameof(options));
+        var offsets = new int[filters.Count + 1];
+        for (int l = 0; l < filters.Count; l++)
+        {
+            offsets[l + 1] = offsets[l] + filters[l];
+        }
+
+        var responses = AdversarialDetectionData.Read(network, clean.Pixels, clean.Count, options).Responses;
+        using var scope = NewDisposeScope();
+        var x = tensor(responses, new long[] { clean.Count, offsets[^1] }).to_type(ScalarType.Float64);
+        var labels = tensor(clean.Labels.Select(l => (long)l).ToArray());
+        var precisions = new double[filters.Count + 1][];
+        Tensor? means = null;
+        for (int l = 0; l <= filters.Count; l++)
+        {
+            var (start, end) = l < filters.Count ? (offsets[l], offsets[l + 1]) : (0, offsets[^1]);
+            var fit = TiedGaussian.Fit(x[.., start..end], labels, network.Classes);
+            precisions[l] = fit.Precision.contiguous().data<double>().ToArray();
+            means = fit.Means; // the whole path's means, from the last fit
+        }
+
+        return new PathDeviation(network.Classes, offsets, means!.contiguous().data<double>().ToArray(), precisions);
+    }
+
+    /// <summary>The deviations of <paramref name="count"/> images: count×<see cref="Length"/> values.</summary>
+    /// <param name="responses">count×<see cref="PathLength"/> responses.</param>
+    /// <param name="predicted">The network's class of each image.</param>
+    /// <param name="count">Number of images.</param>
+    internal float[] Compute(float[] responses, int[] predicted, int count)
+    {
+        if (responses.Length != (long)count * PathLength || predicted.Length != count)
+        {
+            throw new ArgumentException($"Expected {count}×{PathLength} responses and {count} classes; got {responses.Length} and {predicted.Length}.", nameof(responses));
+        }
+
+        if (count == 0)
+        {
+            return [];
+        }
+
+        using var scope = NewDisposeScope();
+        var x = tensor(responses, new long[] { count, PathLength }).to_type(ScalarType.Float64);
+        var means = tensor(_means, new long[] { Classes, PathLength });
+        var difference = x - means.index_select(0, tensor(predicted.Select(p => (long)p).ToArray()));
+        var columns = new Tensor[Length];
+        for (int l = 0; l < Length; l++)
+        {
+            var (start, end) = l < Length - 1 ? (_offsets[l], _offsets[l + 1]) : (0, PathLength);
+            var part = difference[.., start..end];
+            columns[l] = (part.matmul(tensor(_precisions[l], new long[] { end - start, end - start })) * part).sum(1);
+        }
+
+        return stack(columns, 1).to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
+    }
+}
