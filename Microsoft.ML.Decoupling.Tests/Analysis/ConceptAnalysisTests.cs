@@ -28,7 +28,7 @@ public sealed class ConceptAnalysisTests
         Assert.IsGreaterThan(1.0, outline.MeanSwitchedOff);
 
         // The same image and part give the same filters, on the same network and on one rebuilt from the seed.
-        var image = images.First(i => i.Masks.Any(m => m.Concept == "square-outline"));
+        var image = images.First(i => i.Masks.ContainsKey("square-outline"));
         var first = ConceptAnalysis.Occlude(network, image, "square-outline", result.Thresholds);
         var again = ConceptAnalysis.Occlude(same, image, "square-outline", ConceptAnalysis.Calibrate(same, images, _options.TopQuantile));
         Assert.IsNotEmpty(first.SwitchedOff);

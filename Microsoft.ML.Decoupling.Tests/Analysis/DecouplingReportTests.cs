@@ -1,5 +1,4 @@
 using Microsoft.ML.Data;
-using Microsoft.ML.Decoupling.Analysis;
 using Microsoft.ML.Decoupling.Analysis.Concepts;
 using Microsoft.ML.Decoupling.Analysis.Embedding;
 using Microsoft.ML.Decoupling.Analysis.Paths;
@@ -50,7 +49,7 @@ public sealed class DecouplingReportTests
         var view = _test.Images.ToDataView(_ml);
         var progress = new List<AnalysisProgress>();
 
-        var paths = PathSetReader.Read(_model, view, progress: new SynchronousProgress(progress.Add));
+        var paths = PathSet.Read(_model, view, progress: new SynchronousProgress(progress.Add));
 
         Assert.AreEqual(_test.Count, paths.Count);
         CollectionAssert.AreEqual(ShapesGenerator.ClassNames.ToArray(), paths.ClassNames.ToArray());
@@ -61,11 +60,11 @@ public sealed class DecouplingReportTests
             CollectionAssert.AreEqual(column[i].DenseValues().ToArray(), paths.GetPath(i).ToArray());
         }
 
-        Assert.AreEqual(new AnalysisProgress("paths", _test.Count, _test.Count), progress[^1]);
+        Assert.AreEqual<AnalysisProgress>(("paths", _test.Count, _test.Count), progress[^1]);
         var activity = _model.AnalyzeFilterActivity(view);
         CollectionAssert.AreEqual(_model.AnalyzeFilterStates(view).ToArray(), activity.Layers.Select(l => l.ToFilterStates()).ToArray());
-        Assert.ThrowsExactly<ArgumentException>(() => PathSetReader.Read(_model, view, labelColumn: DecouplingColumnNames.Image));
-        Assert.ThrowsExactly<ArgumentException>(() => PathSetReader.Read(_model, view, labelColumn: "Missing"));
+        Assert.ThrowsExactly<ArgumentException>(() => PathSet.Read(_model, view, labelColumn: DecouplingColumnNames.Image));
+        Assert.ThrowsExactly<ArgumentException>(() => PathSet.Read(_model, view, labelColumn: "Missing"));
     }
 
     [TestMethod]

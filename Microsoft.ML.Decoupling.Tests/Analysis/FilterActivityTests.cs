@@ -59,7 +59,8 @@ public sealed class FilterActivityTests
         }
 
         var layer = FilterActivity.Compute(new PathSet(paths, new int[10], SyntheticPaths.Layout(5), ["only"])).Layers[0];
-        var histogram = layer.Histogram(dynamicBins: 3);
+        var histogram = layer.HistogramOf(dynamicBins: 3);
+        CollectionAssert.AreEqual(histogram.Lower.Select((lower, b) => (lower, histogram.Upper[b], histogram.Filters[b])).ToArray(), layer.Histogram(dynamicBins: 3).ToArray());
 
         CollectionAssert.AreEqual(new[] { 0, 1, 4, 7, 10 }, histogram.Lower.ToArray());
         CollectionAssert.AreEqual(new[] { 0, 3, 6, 9, 10 }, histogram.Upper.ToArray());

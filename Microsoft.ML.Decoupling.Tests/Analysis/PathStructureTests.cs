@@ -41,7 +41,7 @@ public sealed class PathStructureTests
         }
 
         Assert.AreNotEqual(tree.Root.Children[0].MajorityClass, tree.Root.Children[1].MajorityClass);
-        Assert.AreEqual(new ClassPairSeparation(0, 1, 1, "layer1"), tree.Separation(1, 0));
+        Assert.AreEqual<(int, int, int?, string?)>((0, 1, 1, "layer1"), tree.Separation(1, 0));
     }
 
     [TestMethod]

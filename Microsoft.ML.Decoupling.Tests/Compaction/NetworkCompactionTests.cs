@@ -49,7 +49,7 @@ public sealed class NetworkCompactionTests
         var (gatedScores, gatedPaths) = NetworkInference.Run(gated, pixels, EvaluationCount);
         var reproduced = Enumerable.Range(0, EvaluationCount)
             .Where(i => result.Reproduces(gatedPaths.AsSpan(i * layout.PathLength, layout.PathLength))).ToArray();
-        Assert.AreEqual(EvaluationCount - result.Evaluation!.ChangedPaths, reproduced.Length);
+        Assert.AreEqual(EvaluationCount - result.Evaluation!.Value.ChangedPaths, reproduced.Length);
         Assert.IsGreaterThanOrEqualTo(CalibrationCount, reproduced.Length, "Every calibration path is reproduced by construction.");
         float[] kept = Rows(pixels, shape.Size, reproduced);
         var (compactScores, compactPaths) = NetworkInference.Run(result.Network, kept, reproduced.Length);
@@ -81,7 +81,7 @@ public sealed class NetworkCompactionTests
             $"{architecture}: kept {result.Layers.Sum(l => l.Kept)} of {layout.PathLength} gated filters, {result.Layers.Count(l => l.GateDropped)} gates dropped; "
             + $"FLOPs dense {result.Flops.Dense}, gated per path {result.Flops.GatedPerPath:F0}, compact computed {result.Flops.CompactComputed}, compact per path {result.Flops.CompactPerPath:F0}; "
             + $"{reproduced.Length}/{EvaluationCount} paths reproduced, {compared} compared; max score diff torch {MaxDifference(gatedScores, compactScores, reproduced, gated.Classes):E2}, "
-            + $"evaluation: agreement {result.Evaluation.PredictionAgreement:P1}, max diff {result.Evaluation.MaxScoreDifference:E2}; "
+            + $"evaluation: agreement {result.Evaluation!.Value.PredictionAgreement:P1}, max diff {result.Evaluation!.Value.MaxScoreDifference:E2}; "
             + $"ONNX against compact torch: {onnxCompared} compared, max score diff {onnxScores.Zip(compactScores, (a, b) => Math.Abs(a - b)).Max():E2}, "
             + $"gated against compact ONNX: max score diff {MaxDifference(gatedScores, onnxScores, reproduced, gated.Classes):E2}.");
     }

@@ -23,8 +23,8 @@ public sealed class TransformerCompactTests
 
         var layout = model.PathLayout;
         var testPaths = model.Transform(testView).GetColumn<VBuffer<float>>(model.Columns.Path).Select(p => p.DenseValues().ToArray()).ToArray();
-        Assert.AreEqual(test.Count, result.Evaluation!.Images);
-        Assert.AreEqual(testPaths.Count(p => !result.Reproduces(p)), result.Evaluation.ChangedPaths);
+        Assert.AreEqual(test.Count, result.Evaluation!.Value.Images);
+        Assert.AreEqual(testPaths.Count(p => !result.Reproduces(p)), result.Evaluation!.Value.ChangedPaths);
         Assert.AreEqual(train.Count, result.CalibrationImages);
         Assert.AreEqual(layout.Layers.Sum(l => l.Filters), result.Layers.Sum(l => l.Filters));
         Assert.IsLessThanOrEqualTo(result.Flops.Dense, result.Flops.CompactComputed);

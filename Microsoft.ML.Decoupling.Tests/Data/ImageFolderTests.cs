@@ -66,7 +66,7 @@ public sealed class ImageFolderTests
         WriteSolidPng(Path.Combine(Dir("c_blue"), "blue.png"), 4, 4, Blue);
         var mlContext = new MLContext(seed: 1);
 
-        float[][] images = ExtractImages(mlContext, ImageFolderPipeline.Create(mlContext, imageWidth: 4, imageHeight: 4));
+        float[][] images = ExtractImages(mlContext, ImageFolderLoader.CreatePipeline(mlContext, imageWidth: 4, imageHeight: 4));
 
         Assert.HasCount(3, images);
         for (int colour = 0; colour < 3; colour++)
@@ -90,12 +90,12 @@ public sealed class ImageFolderTests
         var mlContext = new MLContext(seed: 1);
         var options = new ImageFolderPipelineOptions { ImageWidth = width, ImageHeight = height, Resizing = ImageResizingEstimator.ResizingKind.Fill };
 
-        float[] image = ExtractImages(mlContext, ImageFolderPipeline.Create(mlContext, options)).Single();
+        float[] image = ExtractImages(mlContext, ImageFolderLoader.CreatePipeline(mlContext, options)).Single();
 
         float[] expected = [.. from channel in new[] { 10, 100, 200 }
                                from y in Enumerable.Range(0, height)
                                from x in Enumerable.Range(0, width)
-                               select (channel + x + (10 * y)) * ImageFolderPipeline.PixelScale];
+                               select (channel + x + (10 * y)) * ImageFolderLoader.PixelScale];
         CollectionAssert.AreEqual(expected, image);
     }
 
@@ -109,7 +109,7 @@ public sealed class ImageFolderTests
         var options = new ImageFolderPipelineOptions { ImageWidth = 6, ImageHeight = 2 };
         IDataView input = ImageFolderLoader.Load(mlContext, _root);
 
-        IDataView output = ImageFolderPipeline.Create(mlContext, options).Fit(input).Transform(input);
+        IDataView output = ImageFolderLoader.CreatePipeline(mlContext, options).Fit(input).Transform(input);
 
         var imageType = (VectorDataViewType)output.Schema[DecouplingColumnNames.Image].Type;
         Assert.AreEqual(NumberDataViewType.Single, imageType.ItemType);
@@ -143,7 +143,7 @@ public sealed class ImageFolderTests
         var mlContext = new MLContext(seed: 1);
         var options = new ImageFolderPipelineOptions { ImageWidth = 4, ImageHeight = 4, Grayscale = true };
 
-        float[][] images = ExtractImages(mlContext, ImageFolderPipeline.Create(mlContext, options));
+        float[][] images = ExtractImages(mlContext, ImageFolderLoader.CreatePipeline(mlContext, options));
 
         Assert.AreEqual(1, options.Channels);
         Assert.HasCount(16, images[0]);
@@ -164,7 +164,7 @@ public sealed class ImageFolderTests
         WriteSolidPng(Path.Combine(Dir("jpg"), "blue.jpg"), 4, 4, Blue);
         var mlContext = new MLContext(seed: 1);
 
-        float[][] images = ExtractImages(mlContext, ImageFolderPipeline.Create(mlContext, imageWidth: 4, imageHeight: 4));
+        float[][] images = ExtractImages(mlContext, ImageFolderLoader.CreatePipeline(mlContext, imageWidth: 4, imageHeight: 4));
 
         byte[] jpeg = File.ReadAllBytes(Path.Combine(_root, "jpg", "blue.jpg"));
         Assert.IsTrue(jpeg[0] == 0xFF && jpeg[1] == 0xD8, "the test image is really JPEG-encoded");
@@ -202,7 +202,7 @@ public sealed class ImageFolderTests
         });
         IDataView data = ImageFolderLoader.Load(mlContext, _root);
 
-        var model = ImageFolderPipeline.Create(mlContext, pipelineOptions)
+        var model = ImageFolderLoader.CreatePipeline(mlContext, pipelineOptions)
             .Append(mlContext.Transforms.DecoupleNetwork(networkOptions))
             .Fit(data);
         try
@@ -313,10 +313,10 @@ public sealed class ImageFolderTests
     {
         var mlContext = new MLContext(seed: 1);
 
-        var width = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ImageFolderPipeline.Create(mlContext, imageWidth: 0, imageHeight: 4));
+        var width = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ImageFolderLoader.CreatePipeline(mlContext, imageWidth: 0, imageHeight: 4));
         Assert.AreEqual(nameof(ImageFolderPipelineOptions.ImageWidth), width.ParamName);
         var names = Assert.ThrowsExactly<ArgumentException>(
-            () => ImageFolderPipeline.Create(mlContext, new ImageFolderPipelineOptions { ImageColumnName = DecouplingColumnNames.Label }));
+            () => ImageFolderLoader.CreatePipeline(mlContext, new ImageFolderPipelineOptions { ImageColumnName = DecouplingColumnNames.Label }));
         Assert.AreEqual(nameof(ImageFolderPipelineOptions.ImageColumnName), names.ParamName);
     }
 

@@ -10,10 +10,10 @@ namespace Microsoft.ML.Decoupling.Tests;
 public sealed class PublicSurfaceTests
 {
     /// <summary>
-    /// Issue 17's target is at most 75; the rest are documented user API of analysis, detection and data loading that
-    /// has not been consolidated yet (see the README, Layout). Lower it as types go; never raise it without a reason.
+    /// Issue 17's target, reached: what a user names (entry points, options, results, exceptions). Types only the library
+    /// and the tests need are internal. Lower it as types go; never raise it without a reason.
     /// </summary>
-    private const int MaximumPublicTypes = 108;
+    private const int MaximumPublicTypes = 75;
 
     private static readonly string[] Expected = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "Documentation", "PublicTypes.txt"))
         .Where(l => l.Length > 0 && !l.StartsWith('#')).ToArray();

@@ -177,7 +177,7 @@ public sealed class ArchitectureTests
             Pretrained.StateDictFile.Write(file, source);
 
             using var target = architecture.Build(shape, 10, seed: 12);
-            var report = Pretrained.PretrainedWeights.FromFile(file).ApplyTo(target);
+            var report = Pretrained.PretrainedWeights.FromFile(file).ApplyWithReport(target);
             Assert.AreEqual(source.state_dict().Count, report.LoadedCount, "every parameter and buffer, gates included");
 
             var pixels = Enumerable.Range(0, 2 * shape.Size).Select(i => (float)((i * 7919 % 1000) / 1000.0)).ToArray();
@@ -191,7 +191,7 @@ public sealed class ArchitectureTests
             string denseFile = Path.Combine(folder, "dense" + extension);
             Pretrained.StateDictFile.Write(denseFile, dense);
             using var gated = architecture.Build(shape, 10, seed: 15);
-            var denseReport = Pretrained.PretrainedWeights.FromFile(denseFile).ApplyTo(gated);
+            var denseReport = Pretrained.PretrainedWeights.FromFile(denseFile).ApplyWithReport(gated);
             Assert.AreEqual(dense.state_dict().Count, denseReport.LoadedCount);
             Assert.IsTrue(denseReport.KeptInitialKeys.All(k => k.StartsWith("gates.") || k.StartsWith("path_classifiers.")));
             Assert.IsTrue(gated.Gates.All(g => g.Squeeze.weight!.abs().max().item<float>() == 0f));

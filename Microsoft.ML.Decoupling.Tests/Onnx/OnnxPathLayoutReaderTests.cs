@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Onnx;
 using Onnx;
 
@@ -21,7 +22,7 @@ public sealed class OnnxPathLayoutReaderTests
     [TestMethod]
     public void AWellFormedTable_ReadsBack()
     {
-        var layout = OnnxPathLayoutReader.Read(WriteModel("good.onnx", GoodTable));
+        var layout = CalculationPathLayout.FromOnnx(WriteModel("good.onnx", GoodTable));
         Assert.AreEqual(12, layout.PathLength);
         Assert.AreEqual(("b", 3), (layout.Locate(7).Layer.Name, layout.Locate(7).Filter));
     }
@@ -37,7 +38,7 @@ public sealed class OnnxPathLayoutReaderTests
     public void ABrokenTable_IsInvalidDataNamingTheFileAndTheProblem(string json, string expected)
     {
         string path = WriteModel("broken.onnx", json);
-        var error = Assert.ThrowsExactly<InvalidDataException>(() => OnnxPathLayoutReader.Read(path));
+        var error = Assert.ThrowsExactly<InvalidDataException>(() => CalculationPathLayout.FromOnnx(path));
         StringAssert.Contains(error.Message, path);
         StringAssert.Contains(error.Message, expected);
     }

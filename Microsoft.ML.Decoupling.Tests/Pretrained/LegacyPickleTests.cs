@@ -98,7 +98,7 @@ public sealed class LegacyPickleTests
         string path = Path.Combine(Files, "authors_gated_resnet8.pth");
         using var network = NetworkArchitecture.Parse("resnet8").Build(new ImageShape(3, 32, 32), classes: 10, seed: 1);
 
-        var report = PretrainedWeights.FromFile(path, StateDictNaming.DecouplingRelease).ApplyTo(network);
+        var report = PretrainedWeights.FromFile(path, StateDictNaming.DecouplingRelease).ApplyWithReport(network);
 
         string[] lastConvGate =
         [

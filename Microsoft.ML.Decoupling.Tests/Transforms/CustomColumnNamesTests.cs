@@ -50,10 +50,10 @@ public sealed class CustomColumnNamesTests
             CollectionAssert.AreEqual(new[] { "Pixels" }, session.InputMetadata.Keys.ToArray());
             CollectionAssert.AreEquivalent(new[] { "Probabilities", "Gates", "FilterResponses" }, session.OutputMetadata.Keys.ToArray());
             Assert.IsTrue(session.ModelMetadata.CustomMetadataMap.ContainsKey(Onnx.DecoupledNetworkOnnxExporter.PathLayoutMetadataKey));
-            var layout = OnnxPathLayoutReader.Read(file);
+            var layout = CalculationPathLayout.FromOnnx(file);
             CollectionAssert.AreEqual(model.PathLayout.Layers.ToArray(), layout.Layers.ToArray(), "the layer table reads back from the file");
             File.WriteAllBytes(file, [1, 2, 3]);
-            Assert.ThrowsExactly<InvalidDataException>(() => OnnxPathLayoutReader.Read(file));
+            Assert.ThrowsExactly<InvalidDataException>(() => CalculationPathLayout.FromOnnx(file));
             Assert.AreEqual("Microsoft.ML.Decoupling", DecoupledNetworkOnnxExporter.ProducerName);
         }
         finally

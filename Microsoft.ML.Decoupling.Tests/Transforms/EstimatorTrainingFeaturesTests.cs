@@ -118,7 +118,7 @@ public sealed class EstimatorTrainingFeaturesTests
         using (var fresh = Build(9, gated: true))
         {
             var initial = StateDictSnapshot.Of(fresh);
-            var report = PretrainedWeights.FromFile(densePath).ApplyTo(fresh);
+            var report = PretrainedWeights.FromFile(densePath).ApplyWithReport(fresh);
             var after = StateDictSnapshot.Of(fresh);
             Assert.AreEqual(dense.Keys.Count(), report.LoadedCount);
             var decoupling = initial.Keys.Where(PretrainedWeights.IsDecouplingKey).ToArray();
@@ -219,7 +219,7 @@ public sealed class EstimatorTrainingFeaturesTests
         CollectionAssert.Contains(error.UnmatchedSourceKeys.ToArray(), "feature.0.weight");
         CollectionAssert.Contains(error.MissingTargetKeys.ToArray(), "features.0.weight");
 
-        var report = PretrainedWeights.FromFile(path, StateDictNaming.NetworkSlimmingVgg).ApplyTo(network);
+        var report = PretrainedWeights.FromFile(path, StateDictNaming.NetworkSlimmingVgg).ApplyWithReport(network);
         Assert.AreEqual(dense.Keys.Count(), report.LoadedCount);
         Assert.IsEmpty(report.IgnoredSourceKeys);
         var after = StateDictSnapshot.Of(network);
@@ -258,7 +258,7 @@ public sealed class EstimatorTrainingFeaturesTests
         CollectionAssert.AreEquivalent(new[] { "classifier.weight", "classifier.bias" }, native.MissingTargetKeys.ToArray());
 
         var initial = StateDictSnapshot.Of(network);
-        var report = PretrainedWeights.FromFile(path, StateDictNaming.TorchvisionVgg).ApplyTo(network);
+        var report = PretrainedWeights.FromFile(path, StateDictNaming.TorchvisionVgg).ApplyWithReport(network);
         CollectionAssert.AreEquivalent(torchvisionClassifier, report.IgnoredSourceKeys.ToArray());
         Assert.AreEqual(features.Keys.Count(), report.LoadedCount);
         CollectionAssert.IsSubsetOf(new[] { "classifier.weight", "classifier.bias" }, report.KeptInitialKeys.ToArray());

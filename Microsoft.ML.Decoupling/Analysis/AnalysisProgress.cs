@@ -1,7 +1,4 @@
-namespace Microsoft.ML.Decoupling.Analysis;
-
-/// <summary>Progress of a long analysis step, reported through <see cref="IProgress{T}"/>.</summary>
-/// <param name="Step">What is running, e.g. "paths" or "t-SNE".</param>
-/// <param name="Done">Units done so far (rows, iterations, images).</param>
-/// <param name="Total">Units in all, or null when not known in advance (an <see cref="IDataView"/> without a row count).</param>
-public sealed record AnalysisProgress(string Step, long Done, long? Total);
+// The progress the analyses report through IProgress<T>: the step ("paths", "k-NN", "t-SNE", "path tree", "thresholds",
+// "concepts", "report"), how much of it is done, and its total when known. A tuple, so that a caller names no type of ours:
+// new Progress<(string Step, long Done, long? Total)>(p => ...).
+global using AnalysisProgress = (string Step, long Done, long? Total);

@@ -3,7 +3,7 @@ using Microsoft.ML.Decoupling.Modules;
 namespace Microsoft.ML.Decoupling.Analysis;
 
 /// <summary>Per-layer filter states (paper §4.2: energetic, silent, dynamic) from the calculation paths of a data set.</summary>
-public static class FilterStateAnalysis
+internal static class FilterStateAnalysis
 {
     /// <summary>Counts the states of every gated layer from <paramref name="count"/> paths stored row after row (0/1 values).</summary>
     /// <exception cref="ArgumentException">The paths do not have the layout's length, or there are none.</exception>

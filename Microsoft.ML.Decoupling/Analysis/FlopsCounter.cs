@@ -9,7 +9,7 @@ namespace Microsoft.ML.Decoupling.Analysis;
 /// sum, which is dense). Each gate adds its two fully connected layers (C·C/γ + C/γ·N). BatchNorm (foldable),
 /// ReLU, pooling, GAP and the training-only path classifiers are not counted.
 /// </summary>
-public static class FlopsCounter
+internal static class FlopsCounter
 {
     /// <summary>FLOPs of the dense network of <paramref name="network"/>'s architecture (same layers, no gates).</summary>
     public static long Dense(DecoupledNetwork network)

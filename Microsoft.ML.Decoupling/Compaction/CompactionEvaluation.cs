@@ -8,7 +8,7 @@ namespace Microsoft.ML.Decoupling.Compaction;
 /// </param>
 /// <param name="PredictionAgreement">Share of images for which both networks predict the same class.</param>
 /// <param name="MaxScoreDifference">Largest absolute score difference over the images whose path is reproduced.</param>
-public sealed record CompactionEvaluation(int Images, int ChangedPaths, double PredictionAgreement, double MaxScoreDifference)
+internal sealed record CompactionEvaluation(int Images, int ChangedPaths, double PredictionAgreement, double MaxScoreDifference)
 {
     /// <summary>Share of evaluation images whose path changes.</summary>
     public double ChangedShare => Images == 0 ? 0 : (double)ChangedPaths / Images;

@@ -10,7 +10,7 @@ namespace Microsoft.ML.Decoupling.Compaction;
 /// </summary>
 internal sealed class CompactionPlan
 {
-    private CompactionPlan(CalculationPathLayout layout, IReadOnlyList<CompactPathBits> layers, IReadOnlyList<CompactedLayer> report)
+    private CompactionPlan(CalculationPathLayout layout, IReadOnlyList<CompactPathBits> layers, IReadOnlyList<(string Layer, int Filters, int Kept, bool GateDropped, bool AllSilent)> report)
     {
         Layout = layout;
         Layers = layers;
@@ -40,14 +40,14 @@ internal sealed class CompactionPlan
     public IReadOnlyList<CompactPathBits> Layers { get; }
 
     /// <summary>The same as public figures.</summary>
-    public IReadOnlyList<CompactedLayer> Report { get; }
+    public IReadOnlyList<(string Layer, int Filters, int Kept, bool GateDropped, bool AllSilent)> Report { get; }
 
     /// <summary>Plans the compaction from <paramref name="count"/> calibration paths stored row after row.</summary>
     public static CompactionPlan FromPaths(ReadOnlySpan<float> paths, int count, CalculationPathLayout layout)
     {
         int[] onCounts = FilterStateAnalysis.OnCounts(paths, count, layout.PathLength);
         var layers = new List<CompactPathBits>();
-        var report = new List<CompactedLayer>();
+        var report = new List<(string Layer, int Filters, int Kept, bool GateDropped, bool AllSilent)>();
         foreach (var layer in layout.Layers)
         {
             var counts = onCounts.AsSpan(layer.PathOffset, layer.Filters);
@@ -75,7 +75,7 @@ internal sealed class CompactionPlan
             }
 
             layers.Add(new CompactPathBits(layer.Filters, kept.ToArray(), gateDropped));
-            report.Add(new CompactedLayer(layer.Name, layer.Filters, kept.Count, gateDropped, allSilent));
+            report.Add((layer.Name, layer.Filters, kept.Count, gateDropped, allSilent));
         }
 
         return new CompactionPlan(layout, layers, report);

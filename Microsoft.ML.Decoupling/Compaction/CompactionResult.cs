@@ -4,7 +4,7 @@ using Microsoft.ML.Decoupling.Onnx;
 namespace Microsoft.ML.Decoupling.Compaction;
 
 /// <summary>
-/// A compact network (see <see cref="NetworkCompaction"/>) with what it saves and what it changes: FLOPs of the dense,
+/// A compact network (from <see cref="Transforms.DecoupledNetworkTransformer.Compact"/> or <see cref="DecoupledNetwork.Compact"/>) with what it saves and what it changes: FLOPs of the dense,
 /// gated and compact forms, the layers it cut, and how many evaluation images would take another path.
 /// </summary>
 /// <remarks>
@@ -19,13 +19,13 @@ public sealed class CompactionResult : IDisposable
     private Transforms.DecoupledNetworkTransformer? _model;
     private bool _disposed;
 
-    internal CompactionResult(DecoupledNetwork network, CompactionPlan plan, CompactionFlops flops, int calibrationImages, CompactionEvaluation? evaluation)
+    internal CompactionResult(DecoupledNetwork network, CompactionPlan plan, (long Dense, double GatedPerPath, long CompactComputed, double CompactPerPath) flops, int calibrationImages, CompactionEvaluation? evaluation)
     {
         _network = network;
         _plan = plan;
         Flops = flops;
         CalibrationImages = calibrationImages;
-        Evaluation = evaluation;
+        Evaluation = evaluation is null ? null : (evaluation.Images, evaluation.ChangedPaths, evaluation.PredictionAgreement, evaluation.MaxScoreDifference);
     }
 
     /// <summary>The compact network (evaluation mode, on the original network's device); inference only, it has no path classifiers.</summary>
@@ -42,7 +42,7 @@ public sealed class CompactionResult : IDisposable
     /// <summary>
     /// The compact network as an ML.NET transformer (same Score, PredictedLabel and Path columns as the model it came from,
     /// the compact ONNX graph inside; <c>mlContext.Model.Save</c> and <c>Load</c> as for that model), when the result came
-    /// from <see cref="Transforms.DecoupledNetworkTransformer.Compact"/>; null from <see cref="NetworkCompaction.Compact"/>.
+    /// from <see cref="Transforms.DecoupledNetworkTransformer.Compact"/>; null from <see cref="DecoupledNetwork.Compact"/>.
     /// Owned by this result, like <see cref="Network"/>, which it runs: keep the result (<c>using var compact = …</c>) for as
     /// long as the model is used. Its <see cref="Transforms.DecoupledNetworkTransformer.DenseFlops"/> counts the compact
     /// network without gates, and its <see cref="Transforms.DecoupledNetworkTransformer.TrainingHistory"/> is the training of
@@ -60,17 +60,41 @@ public sealed class CompactionResult : IDisposable
         internal set => _model = value;
     }
 
-    /// <summary>What compaction did to each gated layer, in path order.</summary>
-    public IReadOnlyList<CompactedLayer> Layers => _plan.Report;
+    /// <summary>
+    /// What compaction did to each gated layer, in path order: its name; its filters (its bits in the path); the filters the
+    /// compact network computes (<c>Kept</c>); whether it lost its gate because every kept filter was open for every
+    /// calibration image (<c>GateDropped</c>: its path bits are then constants, 1 for kept filters, 0 for removed ones); and
+    /// whether every filter was silent over the calibration set (<c>AllSilent</c>: by rule the layer then keeps its first
+    /// filter and its gate, so that no feature map becomes zero channels wide).
+    /// </summary>
+    public IReadOnlyList<(string Layer, int Filters, int Kept, bool GateDropped, bool AllSilent)> Layers => _plan.Report;
 
-    /// <summary>FLOPs per image of the dense, gated and compact forms.</summary>
-    public CompactionFlops Flops { get; }
+    /// <summary>
+    /// Multiply-accumulates per image (as <see cref="DecoupledNetwork.FlopsForPath"/> counts them) of the network in its
+    /// forms: the dense network (same layers, no gates); the gated network, mean over the calibration paths with closed
+    /// filters skipped (the paper's figure); the compact network as it runs (every kept filter computed, plus its remaining
+    /// gates: what a graph that multiplies closed filters by 0 does); and the compact network, mean over the calibration
+    /// paths with closed filters skipped.
+    /// </summary>
+    public (long Dense, double GatedPerPath, long CompactComputed, double CompactPerPath) Flops { get; }
+
+    /// <summary>Dense FLOPs over the compact network's computed FLOPs: the reduction a runtime gets without per-input skipping.</summary>
+    public double CompactReduction => (double)Flops.Dense / Flops.CompactComputed;
+
+    /// <summary>Dense FLOPs over the gated network's mean per-path FLOPs.</summary>
+    public double GatedReduction => Flops.Dense / Flops.GatedPerPath;
 
     /// <summary>Number of calibration images the plan was made from (each of their paths is reproduced by construction).</summary>
     public int CalibrationImages { get; }
 
-    /// <summary>How the compact network compares with the gated one on the evaluation images, or null when none were given.</summary>
-    public CompactionEvaluation? Evaluation { get; }
+    /// <summary>
+    /// How the compact network compares with the gated one on the evaluation images (e.g. a test set), or null when none were
+    /// given: the number of evaluation images; how many of them take another path, because a removed ("silent") filter
+    /// would have opened or a filter of a gate-dropped ("energetic") layer would have closed (<c>ChangedPaths</c>); the
+    /// share of images for which both networks predict the same class; and the largest absolute score difference over the
+    /// images whose path is reproduced.
+    /// </summary>
+    public (int Images, int ChangedPaths, double PredictionAgreement, double MaxScoreDifference)? Evaluation { get; }
 
     /// <summary>
     /// Whether the compact network reproduces an image whose gated path is <paramref name="gatedPath"/>: true unless the path

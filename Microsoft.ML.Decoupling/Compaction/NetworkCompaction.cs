@@ -19,10 +19,10 @@ namespace Microsoft.ML.Decoupling.Compaction;
 /// <item>A layer silent for every calibration image keeps its first filter and its gate.</item>
 /// <item>The Path output keeps its full length and layout: removed filters give constant 0 bits and filters of a
 /// gate-dropped layer constant 1 bits. An image whose gated path would open a removed filter or close a gate-dropped
-/// filter takes another path in the compact network; <see cref="CompactionEvaluation.ChangedPaths"/> counts them.</item>
+/// filter takes another path in the compact network; <see cref="CompactionResult.Evaluation"/> counts them.</item>
 /// </list>
 /// </remarks>
-public static class NetworkCompaction
+internal static class NetworkCompaction
 {
     /// <summary>Compacts <paramref name="network"/> from the paths of <paramref name="calibrationCount"/> images (count×C·H·W values in [0, 1]).</summary>
     /// <param name="network">A gated network; it is read, not changed.</param>
@@ -63,7 +63,7 @@ public static class NetworkCompaction
         var compact = NetworkCompactor.Build(network, plan);
         try
         {
-            var flops = new CompactionFlops(
+            var flops = (
                 FlopsCounter.Dense(network.Description),
                 MeanPerPath(network.Description, paths, calibrationCount),
                 FlopsCounter.Dense(compact.Description) + compact.Description.PathLayout.Layers.Sum(l => l.GateFlops),

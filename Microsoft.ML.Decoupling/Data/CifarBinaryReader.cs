@@ -80,7 +80,7 @@ public static class CifarBinaryReader
     /// <summary>The data files of one split, in the order their images are read.</summary>
     /// <param name="variant">CIFAR-10 or CIFAR-100.</param>
     /// <param name="split">Training or test images.</param>
-    public static IReadOnlyList<string> GetFileNames(CifarVariant variant, DataSplit split) => (variant, split) switch
+    internal static IReadOnlyList<string> GetFileNames(CifarVariant variant, DataSplit split) => (variant, split) switch
     {
         (CifarVariant.Cifar10, DataSplit.Train) => Cifar10TrainFileNames,
         (CifarVariant.Cifar10, DataSplit.Test) => Array.AsReadOnly([Cifar10TestFileName]),
@@ -125,13 +125,16 @@ public static class CifarBinaryReader
     /// directly in it.
     /// </param>
     /// <param name="split">Which file to read.</param>
-    /// <param name="labelKind">Which label becomes the class: the 100 fine classes or the 20 coarse superclasses.</param>
+    /// <param name="coarseLabels">The 20 coarse superclasses become the classes instead of the 100 fine classes.</param>
     /// <param name="limit">Keep only the first <paramref name="limit"/> images; null keeps all.</param>
     /// <exception cref="DirectoryNotFoundException"><paramref name="directory"/> does not exist.</exception>
     /// <exception cref="FileNotFoundException">The data file of the split is missing.</exception>
     /// <exception cref="InvalidDataException">A file is malformed or holds a label out of range.</exception>
-    public static ImageDataset ReadCifar100(
-        string directory, DataSplit split, CifarLabelKind labelKind = CifarLabelKind.Fine, int? limit = null)
+    public static ImageDataset ReadCifar100(string directory, DataSplit split, bool coarseLabels = false, int? limit = null) =>
+        ReadCifar100(directory, split, coarseLabels ? CifarLabelKind.Coarse : CifarLabelKind.Fine, limit);
+
+    /// <summary><see cref="ReadCifar100(string, DataSplit, bool, int?)"/> with the label chosen by <paramref name="labelKind"/>.</summary>
+    internal static ImageDataset ReadCifar100(string directory, DataSplit split, CifarLabelKind labelKind, int? limit = null)
     {
         CheckLimit(limit);
         (string classNamesFileName, int classCount) = labelKind switch
@@ -165,7 +168,7 @@ public static class CifarBinaryReader
     /// </exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is malformed or holds a label out of range.</exception>
-    public static ImageDataset ReadFile(
+    internal static ImageDataset ReadFile(
         string path,
         CifarVariant variant,
         CifarLabelKind labelKind = CifarLabelKind.Fine,

@@ -1,7 +1,7 @@
 namespace Microsoft.ML.Decoupling.Data;
 
 /// <summary>Which of the two CIFAR-100 labels becomes the class of an image.</summary>
-public enum CifarLabelKind
+internal enum CifarLabelKind
 {
     /// <summary>The fine label: one of 100 classes (the second label byte of a record). The only kind CIFAR-10 has.</summary>
     Fine,

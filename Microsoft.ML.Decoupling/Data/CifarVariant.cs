@@ -1,7 +1,7 @@
 namespace Microsoft.ML.Decoupling.Data;
 
 /// <summary>The two CIFAR binary record layouts.</summary>
-public enum CifarVariant
+internal enum CifarVariant
 {
     /// <summary>CIFAR-10: 1 label byte (0 to 9), then 3072 pixel bytes; 3073 bytes per record.</summary>
     Cifar10,

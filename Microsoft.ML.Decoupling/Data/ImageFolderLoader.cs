@@ -5,8 +5,8 @@ namespace Microsoft.ML.Decoupling.Data;
 
 /// <summary>
 /// Reads a labelled image folder laid out as <c>root/&lt;class name&gt;/&lt;image files&gt;</c> (the layout of
-/// torchvision's <c>ImageFolder</c>) into an <see cref="IDataView"/> of image paths and class names, ready for
-/// <see cref="ImageFolderPipeline"/>.
+/// torchvision's <c>ImageFolder</c>) into an <see cref="IDataView"/> of image paths and class names, and builds the ML.NET
+/// chain (<see cref="CreatePipeline(MLContext, int, int, bool)"/>) that turns them into the network's Image and key Label columns.
 /// </summary>
 /// <remarks>
 /// Every sub-folder of the root is a class, named after the folder. Only the files directly inside a class folder are
@@ -19,6 +19,30 @@ namespace Microsoft.ML.Decoupling.Data;
 /// </remarks>
 public static class ImageFolderLoader
 {
+    /// <summary>The scale <c>ExtractPixels</c> applies to 8-bit colour values in the pipeline: 0..255 becomes 0..1.</summary>
+    public const float PixelScale = ImageFolderPipeline.PixelScale;
+
+    /// <summary>
+    /// The chain <c>MapValueToKey(Label) → LoadImages → ResizeImages → ExtractPixels</c> (planes R, G, B) for RGB (or
+    /// grey-scale) images resized to <paramref name="imageWidth"/>×<paramref name="imageHeight"/>, with the default column
+    /// names (<see cref="ImagePathColumnName"/> and <see cref="DecouplingColumnNames.Label"/> in,
+    /// <see cref="DecouplingColumnNames.Image"/> and the keyed label out).
+    /// </summary>
+    /// <param name="mlContext">The context whose transforms catalog builds the chain.</param>
+    /// <param name="imageWidth">Width W of the output images.</param>
+    /// <param name="imageHeight">Height H of the output images.</param>
+    /// <param name="grayscale">One grey channel instead of three colour channels.</param>
+    public static EstimatorChain<Microsoft.ML.Transforms.Image.ImagePixelExtractingTransformer> CreatePipeline(
+        MLContext mlContext, int imageWidth, int imageHeight, bool grayscale = false) =>
+        ImageFolderPipeline.Create(mlContext, imageWidth, imageHeight, grayscale);
+
+    /// <summary>The chain of <see cref="CreatePipeline(MLContext, int, int, bool)"/> configured by <paramref name="options"/>.</summary>
+    /// <param name="mlContext">The context whose transforms catalog builds the chain.</param>
+    /// <param name="options">Sizes, colour mode and column names; invalid values are rejected here.</param>
+    /// <exception cref="ArgumentException">An option is out of range, or two column names coincide.</exception>
+    public static EstimatorChain<Microsoft.ML.Transforms.Image.ImagePixelExtractingTransformer> CreatePipeline(MLContext mlContext, ImageFolderPipelineOptions options) =>
+        ImageFolderPipeline.Create(mlContext, options);
+
     /// <summary>Default name of the text column holding each image's full path.</summary>
     public const string ImagePathColumnName = "ImagePath";
 

@@ -20,7 +20,7 @@ namespace Microsoft.ML.Decoupling.Data;
 /// torchvision's <c>ToTensor</c>. Alpha is dropped. Grey-scale images are converted by ML.NET's <c>ConvertToGrayscale</c>
 /// and their single (red) plane is extracted.
 /// </remarks>
-public static class ImageFolderPipeline
+internal static class ImageFolderPipeline
 {
     /// <summary>The scale <c>ExtractPixels</c> applies to 8-bit colour values: 0..255 becomes 0..1.</summary>
     public const float PixelScale = 1f / 255f;

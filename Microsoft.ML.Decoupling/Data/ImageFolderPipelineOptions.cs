@@ -3,7 +3,7 @@ using Microsoft.ML.Transforms.Image;
 
 namespace Microsoft.ML.Decoupling.Data;
 
-/// <summary>Options of <see cref="ImageFolderPipeline.Create(MLContext, ImageFolderPipelineOptions)"/>: the image folder, the column names, and the size, colour and resizing with which its images are streamed into the network's image column.</summary>
+/// <summary>Options of <see cref="ImageFolderLoader.CreatePipeline(MLContext, ImageFolderPipelineOptions)"/>: the image folder, the column names, and the size, colour and resizing with which its images are streamed into the network's image column.</summary>
 public sealed class ImageFolderPipelineOptions
 {
     /// <summary>Width W the images are resized to, in pixels (default 32).</summary>

@@ -4,7 +4,7 @@ namespace Microsoft.ML.Decoupling.Data;
 /// The vocabulary of parts that <see cref="ShapesGenerator"/> composes its classes from; several classes share a part,
 /// so a part-level feature is reused across classes. <see cref="ShapesGenerator.GetPartName"/> gives the kebab-case names.
 /// </summary>
-public enum ShapePart
+internal enum ShapePart
 {
     /// <summary>A horizontal stroke through the centre ("horizontal-bar").</summary>
     HorizontalBar,

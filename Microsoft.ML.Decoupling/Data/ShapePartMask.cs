@@ -1,7 +1,7 @@
 namespace Microsoft.ML.Decoupling.Data;
 
 /// <summary>Where one part of a generated shape was drawn: an H×W row-major mask, true on the part's pixels.</summary>
-public sealed class ShapePartMask
+internal sealed class ShapePartMask
 {
     private readonly bool[] _pixels;
 

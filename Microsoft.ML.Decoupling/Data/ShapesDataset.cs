@@ -1,6 +1,9 @@
 namespace Microsoft.ML.Decoupling.Data;
 
-/// <summary>A generated shapes data set: the labelled images plus, for every image, where each of its parts was drawn.</summary>
+/// <summary>
+/// A generated shapes data set: train or test on its <see cref="Images"/>, and pass it to
+/// <see cref="Analysis.Concepts.ConceptImage.FromShapes"/> for the images with the exact masks of their parts as concepts.
+/// </summary>
 public sealed class ShapesDataset
 {
     private readonly ShapePartMask[][] _partMasks;
@@ -19,7 +22,7 @@ public sealed class ShapesDataset
 
     /// <summary>One mask per part of image <paramref name="index"/>, in the order of <see cref="ShapesGenerator.GetClassParts"/>.</summary>
     /// <param name="index">Image index in [0, <see cref="Count"/>).</param>
-    public IReadOnlyList<ShapePartMask> GetPartMasks(int index)
+    internal IReadOnlyList<ShapePartMask> GetPartMasks(int index)
     {
         if ((uint)index >= (uint)Count)
         {

@@ -4,7 +4,7 @@ namespace Microsoft.ML.Decoupling.Data;
 
 /// <summary>
 /// Generates a seeded synthetic data set of simple shapes on noisy backgrounds. Each class is a composition of
-/// <see cref="ShapePart"/>s and several classes share a part, so the part masks that come with every image give a
+/// parts (bars, a ring, a disk, a square outline, a diagonal, a triangle) and several classes share a part, so the part masks that come with every image give a
 /// ground truth for which features a class should use. Position, scale, stroke width and intensity vary per image.
 /// </summary>
 public static class ShapesGenerator
@@ -27,7 +27,7 @@ public static class ShapesGenerator
 
     /// <summary>The parts that make up class <paramref name="label"/>.</summary>
     /// <param name="label">Class index in [0, <see cref="ClassNames"/>.Count).</param>
-    public static IReadOnlyList<ShapePart> GetClassParts(int label)
+    internal static IReadOnlyList<ShapePart> GetClassParts(int label)
     {
         if ((uint)label >= (uint)_classes.Length)
         {
@@ -39,7 +39,7 @@ public static class ShapesGenerator
 
     /// <summary>The kebab-case name of <paramref name="part"/>, e.g. "horizontal-bar".</summary>
     /// <param name="part">A part of the vocabulary.</param>
-    public static string GetPartName(ShapePart part) => part switch
+    internal static string GetPartName(ShapePart part) => part switch
     {
         ShapePart.HorizontalBar => "horizontal-bar",
         ShapePart.VerticalBar => "vertical-bar",
@@ -51,7 +51,7 @@ public static class ShapesGenerator
         _ => throw new ArgumentOutOfRangeException(nameof(part), part, "Not a part of the shapes vocabulary."),
     };
 
-    /// <summary>Generates <paramref name="count"/> images; see <see cref="ShapesOptions"/> for the meaning of each argument.</summary>
+    /// <summary>Generates <paramref name="count"/> seeded images of the shape classes (<see cref="ClassNames"/>), with their part masks.</summary>
     /// <param name="count">Number of images.</param>
     /// <param name="seed">Seed; the same seed and arguments give bit-identical data.</param>
     /// <param name="imageSize">Height and width, at least 16.</param>
@@ -68,7 +68,7 @@ public static class ShapesGenerator
     /// <summary>Generates a shapes data set as described by <paramref name="options"/>.</summary>
     /// <param name="options">The settings.</param>
     /// <exception cref="ArgumentOutOfRangeException">A setting is outside its documented range.</exception>
-    public static ShapesDataset Generate(ShapesOptions options)
+    internal static ShapesDataset Generate(ShapesOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);

@@ -1,7 +1,7 @@
 namespace Microsoft.ML.Decoupling.Data;
 
 /// <summary>Settings of <see cref="ShapesGenerator.Generate(ShapesOptions)"/>: how many synthetic shape images to make, their size, channels, noise and seed.</summary>
-public sealed class ShapesOptions
+internal sealed class ShapesOptions
 {
     /// <summary>Number of images; the classes are balanced (counts differ by at most one). Default 4000.</summary>
     public int Count { get; set; } = ShapesDefaults.Count;

@@ -51,6 +51,18 @@ public sealed class CalculationPathLayout
     /// <summary>Serialises the table as JSON: <c>{"path_length":…,"layers":[{"name","filters","path_offset","dense_flops","gate_flops"}]}</c>.</summary>
     public string ToJson() => JsonSerializer.Serialize(new LayoutDocument(PathLength, Layers), JsonOptions);
 
+    /// <summary>
+    /// Reads the layer table back from an ONNX file written by <c>SaveOnnx</c> (its <c>decoupling.path_layout</c>
+    /// metadata), so that a deployed model's path bits can be mapped to (layer, filter) without the TorchSharp network.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not an ONNX model or has no valid layer table; the message names the file.</exception>
+    public static CalculationPathLayout FromOnnx(string onnxPath) => Onnx.OnnxPathLayoutReader.Read(onnxPath);
+
+    /// <summary>Reads the layer table from serialized ONNX model bytes (see <see cref="FromOnnx(string)"/>).</summary>
+    /// <exception cref="InvalidDataException">The bytes are not an ONNX model or have no layer table.</exception>
+    public static CalculationPathLayout FromOnnx(byte[] model) => Onnx.OnnxPathLayoutReader.Read(model);
+
     /// <summary>Reads a table written by <see cref="ToJson"/>.</summary>
     /// <exception cref="InvalidDataException">
     /// The text is not JSON, lacks <c>path_length</c> or <c>layers</c>, has a layer without a name or with a non-positive

@@ -83,6 +83,44 @@ public sealed class DecoupledNetwork : nn.Module<Tensor, DecoupledForwardResult>
     /// <summary>The gated layers in path order and where each one's bits lie in the calculation path.</summary>
     public CalculationPathLayout PathLayout => Description.PathLayout;
 
+    /// <summary>
+    /// Per-image FLOPs (multiply-accumulates of every conv and linear layer) of the dense network of this architecture
+    /// (same layers, no gates). BatchNorm (foldable), ReLU, pooling, GAP and the training-only path classifiers are not counted.
+    /// </summary>
+    public long DenseFlops => FlopsCounter.Dense(Description);
+
+    /// <summary>
+    /// FLOPs of this network for one image whose calculation path is <paramref name="path"/> (0/1 values): a conv costs
+    /// k²·(active inputs)·(active filters)·H·W, so a closed filter is not computed and its zero output channel is skipped by
+    /// every conv that reads it (also through max-pools and inception concatenations; never through a residual sum, which
+    /// is dense); each gate adds its two fully connected layers (C·C/γ + C/γ·N).
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="path"/> does not have <see cref="CalculationPathLayout.PathLength"/> values.</exception>
+    public long FlopsForPath(ReadOnlySpan<float> path) => FlopsCounter.ForPath(Description, path);
+
+    /// <summary>
+    /// Writes the network as ONNX to <paramref name="path"/> (dynamic batch, layer table in metadata_props), replacing an
+    /// existing file through a temporary file in the same folder, so a failure never leaves a partial model.
+    /// </summary>
+    /// <param name="path">The .onnx file to write; its folder must exist.</param>
+    /// <param name="options">Names, opset and the optional predicted-value output; null for the defaults.</param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty or names a folder, or the options do not fit the network.</exception>
+    /// <exception cref="DirectoryNotFoundException">The folder of <paramref name="path"/> does not exist.</exception>
+    public void SaveOnnx(string path, Onnx.OnnxExportOptions? options = null) => Onnx.DecoupledNetworkOnnxExporter.Export(this, path, options);
+
+    /// <summary>
+    /// Removes what the gates never use (silent filters, gates that are always open), calibrated on the paths of
+    /// <paramref name="calibrationCount"/> images (count×C·H·W values in [0, 1]); the ML.NET route is
+    /// <see cref="Transforms.DecoupledNetworkTransformer.Compact"/>. The result owns the compact network.
+    /// </summary>
+    /// <param name="calibrationPixels">The calibration images (the training images, typically).</param>
+    /// <param name="calibrationCount">Number of calibration images, at least 1.</param>
+    /// <param name="evaluationPixels">Optional images (a test set) on which the compact network is compared with this one.</param>
+    /// <param name="evaluationCount">Number of evaluation images (0 when <paramref name="evaluationPixels"/> is null).</param>
+    /// <exception cref="ArgumentException">The network has no gates or is already compact, or the pixel counts do not match the image counts.</exception>
+    public Compaction.CompactionResult Compact(float[] calibrationPixels, int calibrationCount, float[]? evaluationPixels = null, int evaluationCount = 0) =>
+        Compaction.NetworkCompaction.Compact(this, calibrationPixels, calibrationCount, evaluationPixels, evaluationCount);
+
     internal NetworkProgram Program => _program;
 
     /// <summary>The device the network's parameters are on.</summary>

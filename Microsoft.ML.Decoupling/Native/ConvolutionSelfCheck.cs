@@ -29,7 +29,7 @@ public static class ConvolutionSelfCheck
     /// before the first training of the process; the check runs once per process.
     /// </summary>
     /// <exception cref="InvalidOperationException">(get) <see cref="ModeVariable"/> holds a value other than auto, skip or force.</exception>
-    public static ConvolutionSelfCheckMode Mode
+    internal static ConvolutionSelfCheckMode Mode
     {
         get => _mode ?? ModeFromEnvironment();
         set => _mode = Enum.IsDefined(value) ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Expected Auto, Skip or Force.");

@@ -1,7 +1,7 @@
 namespace Microsoft.ML.Decoupling.Native;
 
 /// <summary>When the CPU convolution self-check runs (see <see cref="ConvolutionSelfCheck"/>).</summary>
-public enum ConvolutionSelfCheckMode
+internal enum ConvolutionSelfCheckMode
 {
     /// <summary>Once per process before the first training step, unless this machine's cached verdict says the convolutions are correct.</summary>
     Auto,

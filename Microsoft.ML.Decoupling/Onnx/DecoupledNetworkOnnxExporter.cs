@@ -26,7 +26,7 @@ namespace Microsoft.ML.Decoupling.Onnx;
 /// kept channels back into place. Initializers and values are named after the layers of <see cref="CalculationPathLayout"/> (<c>features.3.weight</c>,
 /// <c>layer1.0.conv1.gate.squeeze.weight</c>, …), and the layer table is stored in <c>metadata_props</c>.
 /// </remarks>
-public static class DecoupledNetworkOnnxExporter
+internal static class DecoupledNetworkOnnxExporter
 {
     /// <summary>The <c>producer_name</c> written into every model.</summary>
     public const string ProducerName = "Microsoft.ML.Decoupling";

@@ -7,7 +7,7 @@ namespace Microsoft.ML.Decoupling.Onnx;
 /// Reads the layer table (<see cref="CalculationPathLayout"/>) back from an exported network, so that a deployed
 /// model's path bits can be mapped to (layer, filter) without the TorchSharp network.
 /// </summary>
-public static class OnnxPathLayoutReader
+internal static class OnnxPathLayoutReader
 {
     /// <summary>Reads the layer table from an ONNX file written by <see cref="DecoupledNetworkOnnxExporter"/>.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>

@@ -74,7 +74,10 @@ public sealed class PretrainedWeights
 
     /// <summary>Copies the weights into <paramref name="network"/>.</summary>
     /// <exception cref="PretrainedWeightsMismatchException">Names or shapes do not match; the message lists every mismatched entry and nothing was copied.</exception>
-    public PretrainedWeightsLoadReport ApplyTo(DecoupledNetwork network)
+    public void ApplyTo(DecoupledNetwork network) => ApplyWithReport(network);
+
+    /// <summary><see cref="ApplyTo"/>, returning what was loaded, kept and ignored (the training log's description).</summary>
+    internal PretrainedWeightsLoadReport ApplyWithReport(DecoupledNetwork network)
     {
         ArgumentNullException.ThrowIfNull(network);
         return _apply(network);

@@ -5,7 +5,7 @@ namespace Microsoft.ML.Decoupling.Pretrained;
 /// <param name="KeptInitialKeys">Optional target keys absent from the source, left at their own initialisation.</param>
 /// <param name="IgnoredSourceKeys">Source keys deliberately not used (an ignored prefix, or the name map returned null).</param>
 /// <param name="ConvertedKeys">Target keys whose values were converted to the target's element type while copying.</param>
-public sealed record PretrainedWeightsLoadReport(
+internal sealed record PretrainedWeightsLoadReport(
     int LoadedCount,
     IReadOnlyList<string> KeptInitialKeys,
     IReadOnlyList<string> IgnoredSourceKeys,

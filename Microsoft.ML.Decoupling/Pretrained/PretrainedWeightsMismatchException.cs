@@ -25,7 +25,7 @@ public sealed class PretrainedWeightsMismatchException : InvalidOperationExcepti
     /// Optional message lines for <paramref name="unmatchedSourceKeys"/>, one per key in the same order (e.g. showing
     /// the name the key was mapped to); the keys themselves are listed when null.
     /// </param>
-    public PretrainedWeightsMismatchException(
+    internal PretrainedWeightsMismatchException(
         string? sourceName,
         IReadOnlyList<string> unmatchedSourceKeys,
         IReadOnlyList<string> missingTargetKeys,
@@ -45,7 +45,7 @@ public sealed class PretrainedWeightsMismatchException : InvalidOperationExcepti
     public IReadOnlyList<string> MissingTargetKeys { get; }
 
     /// <summary>Matched entries whose shapes differ or whose element types cannot be converted safely.</summary>
-    public IReadOnlyList<WeightEntryMismatch> IncompatibleEntries { get; }
+    internal IReadOnlyList<WeightEntryMismatch> IncompatibleEntries { get; }
 
     private static string Describe(
         string? sourceName,

@@ -10,7 +10,7 @@ namespace Microsoft.ML.Decoupling.Pretrained;
 /// <param name="TargetShape">The target tensor's shape.</param>
 /// <param name="TargetType">The target tensor's element type.</param>
 /// <param name="Reason">Why the copy is refused, e.g. "shape differs".</param>
-public sealed record WeightEntryMismatch(
+internal sealed record WeightEntryMismatch(
     string SourceKey,
     string TargetKey,
     IReadOnlyList<long> SourceShape,

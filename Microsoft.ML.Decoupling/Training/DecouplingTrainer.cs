@@ -11,7 +11,7 @@ namespace Microsoft.ML.Decoupling.Training;
 /// overloads) or, through the estimator, in a disk cache read batch by batch (see
 /// <see cref="Transforms.DecoupleNetworkEstimator.Options.TrainingDataInMemoryLimitMegabytes"/>).
 /// </summary>
-public sealed class DecouplingTrainer
+internal sealed class DecouplingTrainer
 {
     private readonly TrainingSettings _settings;
     private readonly Action<EpochReport>? _onEpoch;

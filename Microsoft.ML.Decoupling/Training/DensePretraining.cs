@@ -25,7 +25,7 @@ internal static class DensePretraining
         using var dense = architecture.Build(gated.Input, gated.Classes, gated: false, normalization: gated.Normalization, seed: decoupling.Seed);
         if (initialWeights is not null)
         {
-            log(Describe(initialWeights, initialWeights.ApplyTo(dense)));
+            log(Describe(initialWeights, initialWeights.ApplyWithReport(dense)));
         }
 
         // The decoupling run's settings with its own epoch count and checkpoint; the gate losses do not act on a network
@@ -39,7 +39,7 @@ internal static class DensePretraining
         };
         log($"Dense pretraining: {epochs} epochs without gates{(settings.CheckpointPath is null ? string.Empty : $" (checkpoint '{settings.CheckpointPath}')")}.");
         new DecouplingTrainer(settings, report => log($"dense pretraining {report}"), log).Train(dense, images, cancellation);
-        var loaded = PretrainedWeights.FromNetwork(dense).ApplyTo(gated);
+        var loaded = PretrainedWeights.FromNetwork(dense).ApplyWithReport(gated);
         log($"Dense pretraining done: {loaded.LoadedCount} tensors copied into the gated network, {loaded.KeptInitialCount} (the gates and path classifiers) keep their initialisation.");
     }
 

@@ -5,7 +5,7 @@ namespace Microsoft.ML.Decoupling.Training;
 /// <param name="KullbackLeibler">λk.</param>
 /// <param name="Sparsity">λs.</param>
 /// <param name="TargetRatio">R, the target ratio of active filters in Ls (0: plain L1).</param>
-public sealed record LossWeights(double MutualInformation, double KullbackLeibler, double Sparsity, double TargetRatio)
+internal sealed record LossWeights(double MutualInformation, double KullbackLeibler, double Sparsity, double TargetRatio)
 {
     /// <summary>
     /// Epochs over which λs ramps in linearly: 0-based epoch e trains with λs·min(1, e / this), so the first epoch has no

@@ -28,7 +28,7 @@ public sealed class TrainingDivergedException : InvalidOperationException
     public int Batch { get; }
 
     /// <summary>The first quantity found non-finite (loss terms are checked in the order of <see cref="TrainingTerm"/>).</summary>
-    public TrainingTerm Term { get; }
+    internal TrainingTerm Term { get; }
 
     private static string Describe(int epoch, int batch, TrainingTerm term, double value, double learningRate)
     {

@@ -15,7 +15,7 @@ namespace Microsoft.ML.Decoupling.Training;
 /// continues exactly like an uninterrupted one and runs side by side do not disturb each other. Parameter initialisation
 /// is seeded by whoever builds the network (see <see cref="Modules.NetworkArchitecture.Build"/>).
 /// </param>
-public sealed record TrainingSettings(int Epochs, int BatchSize, double LearningRate, double Momentum, double WeightDecay, LossWeights Weights, int Seed)
+internal sealed record TrainingSettings(int Epochs, int BatchSize, double LearningRate, double Momentum, double WeightDecay, LossWeights Weights, int Seed)
 {
     /// <summary>Train-time augmentation, or null for none.</summary>
     public ImageAugmentation? Augmentation { get; init; }

@@ -1,7 +1,7 @@
 namespace Microsoft.ML.Decoupling.Training;
 
 /// <summary>A quantity of a training step that the trainer requires to be finite (see <see cref="TrainingDivergedException"/>).</summary>
-public enum TrainingTerm
+internal enum TrainingTerm
 {
     /// <summary>The cross-entropy loss Lce.</summary>
     CrossEntropy,

@@ -136,7 +136,7 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
             }
             else if (_options.InitialWeights is { } weights)
             {
-                channel.Info(MessageSensitivity.None, DensePretraining.Describe(weights, weights.ApplyTo(network)));
+                channel.Info(MessageSensitivity.None, DensePretraining.Describe(weights, weights.ApplyWithReport(network)));
             }
 
             // Export the untrained network once: a clash between the output names and the graph's own names is

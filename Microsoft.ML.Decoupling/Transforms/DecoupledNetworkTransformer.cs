@@ -48,7 +48,7 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
     public IReadOnlyList<EpochReport> TrainingHistory { get; }
 
     /// <summary>The columns this transformer reads and writes (as configured in the estimator's options).</summary>
-    public DecouplingColumns Columns { get; }
+    internal DecouplingColumns Columns { get; }
 
     /// <summary>Per-image FLOPs (multiply-accumulates) of the same network without gates.</summary>
     public long DenseFlops => FlopsCounter.Dense(Network.Description);
@@ -152,7 +152,8 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
 
     /// <summary>
     /// Exports the network to ONNX (dynamic batch, layer table in metadata_props). Without options, the input and the
-    /// outputs are named after <see cref="Columns"/>, as in the pipeline that <c>mlContext.Model.Save</c> writes.
+    /// outputs are named after the pipeline's columns (the estimator options' column names), as in the pipeline that
+    /// <c>mlContext.Model.Save</c> writes.
     /// </summary>
     public void SaveOnnx(string path, OnnxExportOptions? options = null)
     {

@@ -7,4 +7,4 @@ namespace Microsoft.ML.Decoupling.Transforms;
 /// <param name="Path">Output calculation path.</param>
 /// <param name="Responses">Output responses of the gated filters (GAP before the gate, path order; see
 /// <see cref="DecouplingColumnNames.Responses"/>), or null for a network without gates.</param>
-public sealed record DecouplingColumns(string Feature, string Score, string PredictedLabel, string Path, string? Responses = null);
+internal sealed record DecouplingColumns(string Feature, string Score, string PredictedLabel, string Path, string? Responses = null);

@@ -45,7 +45,7 @@ internal sealed class InferenceSubject : IDisposable
             ["skip"] = MeanForPath(gated, gatedPaths),
             ["compact + skip"] = MeanForPath(compact.Network, compactPaths),
         };
-        var evaluation = compact.Evaluation!;
+        var evaluation = compact.Evaluation!.Value;
         double open = gatedPaths.Average();
         Note = string.Create(CultureInfo.InvariantCulture,
             $"{name} ({gated.Architecture}, {gated.Input}): {origin}; {open:P0} of the gated filters open per image on the timed images; compact keeps {compact.Layers.Sum(l => l.Kept)} of {length} gated filters, drops {compact.Layers.Count(l => l.GateDropped)} of {compact.Layers.Count} gates; "

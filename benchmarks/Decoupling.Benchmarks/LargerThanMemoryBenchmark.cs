@@ -93,7 +93,7 @@ internal static class LargerThanMemoryBenchmark
         var data = images.Count == SyntheticImageFolder.List(arguments.DataDirectory).Count
             ? ImageFolderLoader.Load(ml, arguments.DataDirectory)
             : ml.Data.LoadFromEnumerable(images.Select(i => new FolderImage { ImagePath = i.Path, Label = i.Label }));
-        var pipeline = ImageFolderPipeline.Create(ml, pipelineOptions).Append(ml.Transforms.DecoupleNetwork(options));
+        var pipeline = ImageFolderLoader.CreatePipeline(ml, pipelineOptions).Append(ml.Transforms.DecoupleNetwork(options));
         log($"Fitting on {images.Count} images, in-memory limit {limitMegabytes} MB, {epochs} epoch(s), at most {arguments.Steps} steps.");
         using var model = pipeline.Fit(data);
         var history = model.LastTransformer.TrainingHistory;
@@ -110,7 +110,7 @@ internal static class LargerThanMemoryBenchmark
         Invariant($"{result.PeakRssBytes / 1e9:F2} GB{(result.PeakReset ? "" : " (not reset: includes the runs before)")}"),
     ];
 
-    /// <summary>A row of the image folder (the column names ImageFolderPipeline reads by default).</summary>
+    /// <summary>A row of the image folder (the column names ImageFolderLoader.CreatePipeline reads by default).</summary>
     private sealed class FolderImage
     {
         public string ImagePath { get; set; } = "";

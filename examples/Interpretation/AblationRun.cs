@@ -54,10 +54,10 @@ internal static class AblationRun
                 try
                 {
                     double accuracy = mlContext.MulticlassClassification.Evaluate(model.Transform(testView)).MicroAccuracy;
-                    var paths = Timed(keep, timings, "path reading", () => PathSetReader.Read(model, testView));
+                    var paths = Timed(keep, timings, "path reading", () => PathSet.Read(model, testView));
                     var activity = Timed(keep, timings, "filter activity", () => FilterActivity.Compute(paths));
                     var separability = Timed(keep, timings, "k-NN separability", () => PathSeparability.Compute(paths, seed: arguments.Seed));
-                    var hopkins = Timed(keep, timings, "Hopkins (per layer)", () => HopkinsStatistic.PerLayer(paths, seed: arguments.Seed));
+                    var hopkins = Timed(keep, timings, "Hopkins (per layer)", () => PathDecisionTree.HopkinsPerLayer(paths, seed: arguments.Seed));
                     if (keep)
                     {
                         keptPaths = paths;

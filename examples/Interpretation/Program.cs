@@ -3,7 +3,6 @@ using Decoupling.Examples.Shared.CommandLine;
 using Interpretation;
 using Microsoft.ML;
 using Microsoft.ML.Decoupling;
-using Microsoft.ML.Decoupling.Analysis;
 using Microsoft.ML.Decoupling.Analysis.Concepts;
 using Microsoft.ML.Decoupling.Analysis.Report;
 using Microsoft.ML.Decoupling.Data;
@@ -59,7 +58,7 @@ using var model = mlContext.Transforms.DecoupleNetwork(options).Fit(train.ToData
 Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] trained.");
 
 string lastStep = "";
-var progress = new Progress<AnalysisProgress>(p =>
+var progress = new Progress<(string Step, long Done, long? Total)>(p =>
 {
     if (p.Step != lastStep || p.Done == p.Total)
     {

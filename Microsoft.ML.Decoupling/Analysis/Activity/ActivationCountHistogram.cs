@@ -9,7 +9,7 @@ namespace Microsoft.ML.Decoupling.Analysis.Activity;
 /// <param name="Lower">Lowest "times open" of each bin (inclusive).</param>
 /// <param name="Upper">Highest "times open" of each bin (inclusive).</param>
 /// <param name="Filters">Number of filters in each bin.</param>
-public sealed record ActivationCountHistogram(string Layer, int Images, IReadOnlyList<int> Lower, IReadOnlyList<int> Upper, IReadOnlyList<int> Filters)
+internal sealed record ActivationCountHistogram(string Layer, int Images, IReadOnlyList<int> Lower, IReadOnlyList<int> Upper, IReadOnlyList<int> Filters)
 {
     internal static ActivationCountHistogram Create(string layer, IReadOnlyList<int> onCounts, int images, int dynamicBins)
     {

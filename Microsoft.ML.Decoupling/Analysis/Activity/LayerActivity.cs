@@ -72,7 +72,15 @@ public sealed class LayerActivity
     /// cover 1 … Images − 1.
     /// </summary>
     /// <param name="dynamicBins">Number of bins for the dynamic filters, at least 1.</param>
-    public ActivationCountHistogram Histogram(int dynamicBins = 10)
+    /// <returns>One entry per bin: its lowest and highest "times open" (both inclusive) and its number of filters.</returns>
+    public IReadOnlyList<(int Lower, int Upper, int Filters)> Histogram(int dynamicBins = 10)
+    {
+        var histogram = HistogramOf(dynamicBins);
+        return histogram.Filters.Select((filters, bin) => (histogram.Lower[bin], histogram.Upper[bin], filters)).ToArray();
+    }
+
+    /// <summary><see cref="Histogram"/> with the layer name and image count, as the report draws it.</summary>
+    internal ActivationCountHistogram HistogramOf(int dynamicBins = 10)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(dynamicBins, 1);
         return ActivationCountHistogram.Create(Layer, _onCounts, Images, dynamicBins);

@@ -18,7 +18,7 @@ namespace Microsoft.ML.Decoupling.Analysis.Clustering;
 /// roots, compress the contrast (two prototypes with 5 % flipped bits give about 0.72 instead of 0.86). When every
 /// vector is the same, there is no structure to find and H is 0.5.
 /// </remarks>
-public static class HopkinsStatistic
+internal static class HopkinsStatistic
 {
     /// <summary>Hopkins statistic of every gated layer's gate vectors in <paramref name="paths"/>, in path order.</summary>
     /// <param name="paths">The paths.</param>

@@ -11,7 +11,7 @@ namespace Microsoft.ML.Decoupling.Analysis.Clustering;
 /// </summary>
 public sealed class PathDecisionTree
 {
-    private readonly ClassPairSeparation[] _pairs;
+    private readonly (int ClassA, int ClassB, int? LayerIndex, string? Layer)[] _pairs;
 
     private PathDecisionTree(PathTreeNode root, IReadOnlyList<string> layers, IReadOnlyList<string> classNames)
     {
@@ -30,8 +30,22 @@ public sealed class PathDecisionTree
     /// <summary>Class names, indexed by label.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
-    /// <summary>For every pair of classes (a &lt; b), the first layer at which they separate.</summary>
-    public IReadOnlyList<ClassPairSeparation> ClassPairs => _pairs;
+    /// <summary>
+    /// For every pair of classes (a &lt; b), the first gated layer (index and name) at which they separate; null for a pair
+    /// that never separates.
+    /// </summary>
+    public IReadOnlyList<(int ClassA, int ClassB, int? LayerIndex, string? Layer)> ClassPairs => _pairs;
+
+    /// <summary>
+    /// The Hopkins statistic (paper §4.2) of every gated layer's gate vectors in <paramref name="paths"/>, in path order:
+    /// about 0.5 when they show no cluster structure, towards 1 when they are clustered; the tree splits a group where it
+    /// exceeds <see cref="PathTreeOptions.HopkinsThreshold"/>. Hamming distances; the reference vectors are 0/1 with the
+    /// data's per-bit frequencies; 0.5 when every vector is the same.
+    /// </summary>
+    /// <param name="paths">The paths.</param>
+    /// <param name="samples">Number of sampled and of reference vectors (at most Count − 1). Default 100.</param>
+    /// <param name="seed">Seed of the samples.</param>
+    public static IReadOnlyList<double> HopkinsPerLayer(PathSet paths, int samples = 100, int seed = 0) => HopkinsStatistic.PerLayer(paths, samples, seed);
 
     /// <summary>Builds the tree of <paramref name="paths"/>.</summary>
     /// <param name="paths">The paths and classes.</param>
@@ -57,7 +71,7 @@ public sealed class PathDecisionTree
     }
 
     /// <summary>The separation of classes <paramref name="classA"/> and <paramref name="classB"/>.</summary>
-    public ClassPairSeparation Separation(int classA, int classB)
+    public (int ClassA, int ClassB, int? LayerIndex, string? Layer) Separation(int classA, int classB)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(classA);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(classA, ClassNames.Count);
@@ -72,9 +86,9 @@ public sealed class PathDecisionTree
         return _pairs.Single(p => p.ClassA == a && p.ClassB == b);
     }
 
-    private static ClassPairSeparation[] Pairs(PathTreeNode root, int classes, IReadOnlyList<string> layers)
+    private static (int ClassA, int ClassB, int? LayerIndex, string? Layer)[] Pairs(PathTreeNode root, int classes, IReadOnlyList<string> layers)
     {
-        var result = new List<ClassPairSeparation>();
+        var result = new List<(int ClassA, int ClassB, int? LayerIndex, string? Layer)>();
         for (int a = 0; a < classes; a++)
         {
             for (int b = a + 1; b < classes; b++)
@@ -94,7 +108,7 @@ public sealed class PathDecisionTree
                     node = node.Children[childA];
                 }
 
-                result.Add(new ClassPairSeparation(a, b, layer, layer is { } l ? layers[l] : null));
+                result.Add((a, b, layer, layer is { } l ? layers[l] : null));
             }
         }
 
@@ -115,7 +129,7 @@ public sealed class PathDecisionTree
             {
                 if (node == 0)
                 {
-                    progress?.Report(new AnalysisProgress("path tree", l + 1, slices.Length));
+                    progress?.Report(("path tree", l + 1, slices.Length));
                 }
 
                 if (rows.Length < options.MinimumNodeSize)

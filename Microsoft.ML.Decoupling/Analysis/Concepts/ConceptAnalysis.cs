@@ -50,16 +50,22 @@ public static class ConceptAnalysis
 
     /// <summary>
     /// Occludes <paramref name="concept"/> in <paramref name="image"/> (its mask filled with <paramref name="fill"/>) and
-    /// lists the filters that switch off and on.
+    /// lists the filters that switch off and on (paper Figs. 7 and 8).
     /// </summary>
+    /// <returns>
+    /// The filters open on the image and closed on the occluded image (<c>SwitchedOff</c>), those closed on the image and
+    /// open on the occluded one (<c>SwitchedOn</c>), the IoU of the union of the switched-off filters' receptive fields (on
+    /// the original image) with the occluded region (0 when none switched off), and that union (<c>SwitchedOffField</c>:
+    /// H×W, row-major, true inside).
+    /// </returns>
     /// <exception cref="ArgumentException">The image shows no such concept.</exception>
-    public static OcclusionResult Occlude(DecoupledNetwork network, ConceptImage image, string concept, ReceptiveFieldThresholds thresholds, float fill = 0f)
+    public static (IReadOnlyList<FilterReference> SwitchedOff, IReadOnlyList<FilterReference> SwitchedOn, double ReceptiveFieldIoU, IReadOnlyList<bool> SwitchedOffField) Occlude(DecoupledNetwork network, ConceptImage image, string concept, ReceptiveFieldThresholds thresholds, float fill = 0f)
     {
         ArgumentNullException.ThrowIfNull(image);
         ArgumentNullException.ThrowIfNull(thresholds);
         Check(network, [image]);
-        var mask = image.Masks.FirstOrDefault(m => m.Concept == concept)
-            ?? throw new ArgumentException($"The image shows no concept '{concept}'; it shows {string.Join(", ", image.Masks.Select(m => m.Concept))}.", nameof(concept));
+        var mask = image.MaskList.FirstOrDefault(m => m.Concept == concept)
+            ?? throw new ArgumentException($"The image shows no concept '{concept}'; it shows {string.Join(", ", image.MaskList.Select(m => m.Concept))}.", nameof(concept));
         var layout = network.Description.PathLayout;
         return GatedActivations.Evaluate(network, () =>
         {
@@ -99,7 +105,7 @@ public static class ConceptAnalysis
             }
 
             double iou = off.Count == 0 ? 0 : IoU(union, mask.PixelArray);
-            return new OcclusionResult(off, on, iou, union);
+            return ((IReadOnlyList<FilterReference>)off, (IReadOnlyList<FilterReference>)on, iou, (IReadOnlyList<bool>)union);
         });
     }
 
@@ -114,7 +120,7 @@ public static class ConceptAnalysis
         options ??= new ConceptOptions();
         options.Validate();
         var thresholds = Calibrate(network, images, options.TopQuantile, options.BatchSize, progress);
-        var concepts = images.SelectMany(i => i.Masks.Select(m => m.Concept)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        var concepts = images.SelectMany(i => i.MaskList.Select(m => m.Concept)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         var tally = new ConceptTally(network.Description.PathLayout, concepts);
         GatedActivations.Evaluate(network, () =>
         {
@@ -123,7 +129,7 @@ public static class ConceptAnalysis
                 cancellationToken.ThrowIfCancellationRequested();
                 int size = Math.Min(options.BatchSize, images.Count - start);
                 AnalyzeBatch(network, images, start, size, thresholds, options, concepts, tally);
-                progress?.Report(new AnalysisProgress("concepts", start + size, images.Count));
+                progress?.Report(("concepts", start + size, images.Count));
             }
 
             return 0;
@@ -144,7 +150,7 @@ public static class ConceptAnalysis
             .contiguous().data<bool>().ToArray()).ToArray();
         for (int t = 0; t < concepts.Length; t++)
         {
-            var rows = Enumerable.Range(0, size).Where(i => images[start + i].Masks.Any(m => m.Concept == concepts[t])).ToArray();
+            var rows = Enumerable.Range(0, size).Where(i => images[start + i].MaskList.Any(m => m.Concept == concepts[t])).ToArray();
             if (rows.Length == 0)
             {
                 continue;
@@ -163,7 +169,7 @@ public static class ConceptAnalysis
             tally.AddImages(t, rows.Length);
             for (int i = 0; i < rows.Length; i++)
             {
-                var mask = images[start + rows[i]].Masks.First(m => m.Concept == concepts[t]).PixelArray;
+                var mask = images[start + rows[i]].MaskList.First(m => m.Concept == concepts[t]).PixelArray;
                 for (int l = 0; l < fields.Length; l++)
                 {
                     var layer = layout.Layers[l];
@@ -226,7 +232,7 @@ public static class ConceptAnalysis
                 throw new ArgumentException($"Image {i} has {images[i].PixelArray.Length} values; the network takes {network.Input} = {network.Input.Size}.", nameof(images));
             }
 
-            foreach (var mask in images[i].Masks)
+            foreach (var mask in images[i].MaskList)
             {
                 if (mask.PixelArray.Length != pixels)
                 {

@@ -1,7 +1,7 @@
 namespace Microsoft.ML.Decoupling.Analysis.Concepts;
 
 /// <summary>Where a concept (a labelled part) appears in one image: an H×W row-major mask.</summary>
-public sealed class ConceptMask
+internal sealed class ConceptMask
 {
     private readonly bool[] _pixels;
 

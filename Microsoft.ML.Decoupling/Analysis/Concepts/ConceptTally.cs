@@ -39,12 +39,12 @@ internal sealed class ConceptTally
     public ConceptAnalysisResult Result(ReceptiveFieldThresholds thresholds)
     {
         int t = _concepts.Length;
-        var layers = new List<LayerConceptScores>();
+        var layers = new List<(string Layer, double MeanScore, IReadOnlyList<(FilterReference Filter, string? Concept, double Score, double MeanIoU)> Filters)>();
         var coverage = new List<ConceptCoverage>();
         for (int l = 0; l < _layout.Layers.Count; l++)
         {
             var layer = _layout.Layers[l];
-            var scores = new List<FilterConceptScore>();
+            var scores = new List<(FilterReference Filter, string? Concept, double Score, double MeanIoU)>();
             for (int f = 0; f < layer.Filters; f++)
             {
                 string? best = null;
@@ -64,10 +64,10 @@ internal sealed class ConceptTally
                     }
                 }
 
-                scores.Add(new FilterConceptScore(new FilterReference(l, layer.Name, f), best, bestScore, bestIoU));
+                scores.Add((new FilterReference(l, layer.Name, f), best, bestScore, bestIoU));
             }
 
-            layers.Add(new LayerConceptScores(layer.Name, scores));
+            layers.Add((layer.Name, scores.Count == 0 ? 0 : scores.Average(s => s.Score), scores));
             for (int c = 0; c < t; c++)
             {
                 if (_images[c] == 0)

@@ -59,7 +59,7 @@ internal static class GatedActivations
                 collected[l].Add(maps[l].transpose(0, 1).reshape(filters[l], -1).contiguous().data<float>().ToArray());
             }
 
-            progress?.Report(new AnalysisProgress("thresholds", start + size, images.Count));
+            progress?.Report(("thresholds", start + size, images.Count));
         }
 
         var thresholds = new float[layers][];
@@ -89,7 +89,7 @@ internal static class GatedActivations
             }
 
             image.PixelArray.CopyTo(batch, i * imageSize);
-            if (occlude is { } o && image.Masks.FirstOrDefault(m => m.Concept == o.Concept) is { } mask)
+            if (occlude is { } o && image.MaskList.FirstOrDefault(m => m.Concept == o.Concept) is { } mask)
             {
                 Occlude(batch.AsSpan(i * imageSize, imageSize), mask.PixelArray, o.Fill);
             }

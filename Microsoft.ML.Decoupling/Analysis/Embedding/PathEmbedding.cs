@@ -14,15 +14,15 @@ namespace Microsoft.ML.Decoupling.Analysis.Embedding;
 /// </remarks>
 public sealed class PathEmbedding
 {
-    private PathEmbedding(IReadOnlyList<EmbeddedPath> points, IReadOnlyList<string> classNames, double accuracy)
+    private PathEmbedding(IReadOnlyList<(int Row, int Label, float X, float Y)> points, IReadOnlyList<string> classNames, double accuracy)
     {
         Points = points;
         ClassNames = classNames;
         NeighborAccuracy = accuracy;
     }
 
-    /// <summary>The embedded paths, in ascending <see cref="EmbeddedPath.Row"/> order.</summary>
-    public IReadOnlyList<EmbeddedPath> Points { get; }
+    /// <summary>The embedded paths, in ascending row order: the row of the path set, its class label and its 2-D t-SNE coordinates.</summary>
+    public IReadOnlyList<(int Row, int Label, float X, float Y)> Points { get; }
 
     /// <summary>Class names, indexed by label.</summary>
     public IReadOnlyList<string> ClassNames { get; }
@@ -50,7 +50,7 @@ public sealed class PathEmbedding
         var points = SampleSelection.Gather(paths.AllPaths, paths.Layout.PathLength, rows);
         var coordinates = Embed(points, rows.Length, paths.Layout.PathLength, options, progress, cancellationToken);
         var labels = rows.Select(r => paths.LabelArray[r]).ToArray();
-        var embedded = rows.Select((row, i) => new EmbeddedPath(row, labels[i], coordinates[2 * i], coordinates[(2 * i) + 1])).ToArray();
+        var embedded = rows.Select((row, i) => (row, labels[i], coordinates[2 * i], coordinates[(2 * i) + 1])).ToArray();
         double accuracy = NearestNeighborVote.LeaveOneOutAccuracy(coordinates, rows.Length, 2, labels, paths.ClassCount, 5);
         return new PathEmbedding(embedded, paths.ClassNames, accuracy);
     }

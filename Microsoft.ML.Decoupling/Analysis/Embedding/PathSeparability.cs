@@ -11,7 +11,7 @@ public sealed class PathSeparability
     /// <summary>Name of the whole-path entry.</summary>
     public const string WholePathName = "path";
 
-    private PathSeparability(IReadOnlyList<LayerSeparability> layers, LayerSeparability wholePath, double chance, int neighbors, int samples)
+    private PathSeparability(IReadOnlyList<(string Layer, double Accuracy)> layers, (string Layer, double Accuracy) wholePath, double chance, int neighbors, int samples)
     {
         Layers = layers;
         WholePath = wholePath;
@@ -20,11 +20,11 @@ public sealed class PathSeparability
         Samples = samples;
     }
 
-    /// <summary>Per gated layer, in path order.</summary>
-    public IReadOnlyList<LayerSeparability> Layers { get; }
+    /// <summary>Per gated layer, in path order: the layer name and the leave-one-out k-NN accuracy of the class from its gates.</summary>
+    public IReadOnlyList<(string Layer, double Accuracy)> Layers { get; }
 
-    /// <summary>The whole path.</summary>
-    public LayerSeparability WholePath { get; }
+    /// <summary>The whole path (named <see cref="WholePathName"/>) and its leave-one-out k-NN accuracy (Hamming distance).</summary>
+    public (string Layer, double Accuracy) WholePath { get; }
 
     /// <summary>Share of the most frequent class among the samples: what a classifier that ignores the path reaches.</summary>
     public double ChanceAccuracy { get; }
@@ -55,15 +55,15 @@ public sealed class PathSeparability
         var rows = SampleSelection.Choose(paths.Count, maxSamples, seed);
         var labels = rows.Select(r => paths.LabelArray[r]).ToArray();
         int layerCount = paths.Layout.Layers.Count;
-        var layers = new List<LayerSeparability>(layerCount);
+        var layers = new List<(string Layer, double Accuracy)>(layerCount);
         for (int l = 0; l < layerCount; l++)
         {
-            layers.Add(new LayerSeparability(paths.Layout.Layers[l].Name, Accuracy(paths, l, 1, rows, labels, neighbors)));
-            progress?.Report(new AnalysisProgress("k-NN", l + 1, layerCount + 1));
+            layers.Add((paths.Layout.Layers[l].Name, Accuracy(paths, l, 1, rows, labels, neighbors)));
+            progress?.Report(("k-NN", l + 1, layerCount + 1));
         }
 
-        var whole = new LayerSeparability(WholePathName, Accuracy(paths, 0, layerCount, rows, labels, neighbors));
-        progress?.Report(new AnalysisProgress("k-NN", layerCount + 1, layerCount + 1));
+        var whole = (WholePathName, Accuracy(paths, 0, layerCount, rows, labels, neighbors));
+        progress?.Report(("k-NN", layerCount + 1, layerCount + 1));
         double chance = labels.GroupBy(l => l).Max(g => g.Count()) / (double)labels.Length;
         return new PathSeparability(layers, whole, chance, neighbors, rows.Length);
     }

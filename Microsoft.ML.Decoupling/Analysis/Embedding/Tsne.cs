@@ -92,7 +92,7 @@ internal static class Tsne
 
             if ((step + 1) % ProgressEvery == 0 || step + 1 == options.Iterations)
             {
-                progress?.Report(new AnalysisProgress("t-SNE", step + 1, options.Iterations));
+                progress?.Report(("t-SNE", step + 1, options.Iterations));
             }
         }
 

@@ -66,7 +66,7 @@ public sealed class PathQuality
     /// Measures <paramref name="paths"/>; with <paramref name="network"/> (the network that made them), also each layer's
     /// path-classifier accuracy.
     /// </summary>
-    /// <param name="paths">The paths and classes (e.g. <see cref="PathSetReader.Read"/> on held-out data).</param>
+    /// <param name="paths">The paths and classes (e.g. <see cref="PathSet.Read"/> on held-out data).</param>
     /// <param name="network">The gated network that produced the paths, or null to skip the classifier accuracies.</param>
     /// <param name="neighbors">k of the whole-path k-NN, at least 1; 0 skips it (its cost grows with the square of the sample).</param>
     /// <param name="maxSamples">At most this many paths (a seeded sample) go into the k-NN; at least 2.</param>

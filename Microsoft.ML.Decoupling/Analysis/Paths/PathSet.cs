@@ -4,7 +4,7 @@ namespace Microsoft.ML.Decoupling.Analysis.Paths;
 
 /// <summary>
 /// The calculation paths of a data set with the class of each input: what every path analysis reads. Paths are 0/1
-/// values stored row after row; <see cref="PathSetReader"/> collects them from an <see cref="IDataView"/>.
+/// values stored row after row; <see cref="Read"/> collects them from an <see cref="IDataView"/>.
 /// </summary>
 public sealed class PathSet
 {
@@ -53,6 +53,24 @@ public sealed class PathSet
         _classNames = [.. classNames];
         Layout = layout;
     }
+
+    /// <summary>
+    /// Runs <paramref name="model"/> over <paramref name="data"/> row by row (only the paths are kept) and returns them with
+    /// the class of each row, read from the key column <paramref name="labelColumn"/>; class names come from its key values.
+    /// </summary>
+    /// <param name="model">The fitted transformer.</param>
+    /// <param name="data">Images in the model's feature column and a key-typed label column.</param>
+    /// <param name="labelColumn">The label column (a key type; rows with a missing key are refused).</param>
+    /// <param name="progress">Receives "paths" progress every 256 rows.</param>
+    /// <param name="cancellationToken">Stops between rows.</param>
+    /// <exception cref="ArgumentException">The label column is missing or not a key, a label is missing, or there are no rows.</exception>
+    public static PathSet Read(
+        Transforms.DecoupledNetworkTransformer model,
+        IDataView data,
+        string labelColumn = DecouplingColumnNames.Label,
+        IProgress<AnalysisProgress>? progress = null,
+        CancellationToken cancellationToken = default) =>
+        PathSetReader.Read(model, data, labelColumn, progress, cancellationToken);
 
     /// <summary>The layer table mapping path bits to (layer, filter).</summary>
     public CalculationPathLayout Layout { get; }

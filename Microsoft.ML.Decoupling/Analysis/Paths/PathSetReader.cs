@@ -4,7 +4,7 @@ using Microsoft.ML.Decoupling.Transforms;
 namespace Microsoft.ML.Decoupling.Analysis.Paths;
 
 /// <summary>Collects the calculation paths and classes of a data set by streaming it through a fitted decoupled network.</summary>
-public static class PathSetReader
+internal static class PathSetReader
 {
     // ML.NET's annotation kind for key names; its own constant (AnnotationUtils.Kinds.KeyValues) is internal.
     private const string KeyValuesAnnotationKind = "KeyValues";
@@ -70,7 +70,7 @@ public static class PathSetReader
                 labels.Add((int)label - 1);
                 if (labels.Count % ProgressEvery == 0)
                 {
-                    progress?.Report(new AnalysisProgress("paths", labels.Count, total));
+                    progress?.Report(("paths", labels.Count, total));
                 }
             }
         }
@@ -80,7 +80,7 @@ public static class PathSetReader
             throw new ArgumentException("The data has no rows.", nameof(data));
         }
 
-        progress?.Report(new AnalysisProgress("paths", labels.Count, labels.Count));
+        progress?.Report(("paths", labels.Count, labels.Count));
         return new PathSet([.. paths], [.. labels], model.PathLayout, classNames);
     }
 

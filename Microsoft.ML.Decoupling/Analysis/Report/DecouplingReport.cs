@@ -93,7 +93,7 @@ public static class DecouplingReport
         var files = new List<(string Name, byte[] Content)>
         {
             ("filter-states.png", ReportFigures.FilterStates(activity)),
-            ("activation-counts.png", ReportFigures.ActivationCounts(activity.Layers[^1].Histogram())),
+            ("activation-counts.png", ReportFigures.ActivationCounts(activity.Layers[^1].HistogramOf())),
             ("separability.png", ReportFigures.Separability(separability)),
             ("embedding.png", ReportFigures.Embedding(embedding)),
             ("path-tree.png", PathTreeFigure.Draw(tree)),
@@ -116,7 +116,7 @@ public static class DecouplingReport
             written.Add(path);
         }
 
-        progress?.Report(new AnalysisProgress("report", files.Count, files.Count));
+        progress?.Report(("report", files.Count, files.Count));
         return written;
     }
 

@@ -18,10 +18,10 @@ internal static class OcclusionFigure
     /// <summary>Draws one panel per concept (the first image that shows it); null when no image shows any concept.</summary>
     public static byte[]? Draw(DecoupledNetwork network, IReadOnlyList<ConceptImage> images, ConceptAnalysisResult concepts, float fill)
     {
-        var panels = new List<(string Concept, ConceptImage Image, OcclusionResult Result)>();
+        var panels = new List<(string Concept, ConceptImage Image, (IReadOnlyList<FilterReference> SwitchedOff, IReadOnlyList<FilterReference> SwitchedOn, double ReceptiveFieldIoU, IReadOnlyList<bool> SwitchedOffField) Result)>();
         foreach (string concept in concepts.Concepts)
         {
-            var image = images.FirstOrDefault(i => i.Masks.Any(m => m.Concept == concept));
+            var image = images.FirstOrDefault(i => i.MaskList.Any(m => m.Concept == concept));
             if (image is not null)
             {
                 panels.Add((concept, image, ConceptAnalysis.Occlude(network, image, concept, concepts.Thresholds, fill)));
@@ -42,7 +42,7 @@ internal static class OcclusionFigure
         for (int k = 0; k < panels.Count; k++)
         {
             var (concept, image, result) = panels[k];
-            var mask = image.Masks.First(m => m.Concept == concept).PixelArray;
+            var mask = image.MaskList.First(m => m.Concept == concept).PixelArray;
             int left = Gap + (k * (width + Gap));
             int plane = network.Height * network.Width;
             for (int y = 0; y < network.Height; y++)
