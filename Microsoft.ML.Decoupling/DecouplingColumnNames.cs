@@ -32,9 +32,13 @@ public static class DecouplingColumnNames
     public const string Responses = "Responses";
 
     /// <summary>
-    /// Column of a detection set (<see cref="Adversarial.DetectionSet"/>, with <see cref="Adversarial.DetectionDataOptions.PathDeviation"/>
-    /// set): per gated layer and then over the whole path, how far the image's responses lie from those of clean images of
-    /// the class the network gives it (<see cref="Adversarial.PathDeviation"/>). Not in the paper.
+    /// Column of a detection set (<see cref="Adversarial.DetectionSet"/>, built with
+    /// <see cref="Adversarial.DetectionDataOptions.DeviationCalibration"/>): per gated layer, then over the whole path, the
+    /// squared Mahalanobis distance of the image's responses to the mean responses of clean calibration images of the class
+    /// the network gives it (one covariance per layer, shared by the classes). The paper (§4.4, Fig. 10) observes that an
+    /// adversarial "dog → truck" takes a path unlike real dogs' and real trucks'; this measures it. Not in the paper, whose
+    /// detectors see the path alone: with a few images per class a forest cannot learn every class's paths, while these
+    /// statistics come from plentiful clean images, as the Mahalanobis baseline's do (BENCHMARKS.md, issue 16).
     /// </summary>
     public const string PathDeviation = "PathDeviation";
 

@@ -88,7 +88,7 @@ public sealed class DetectionDataTests
         var report = PathAdversarialDetector.Run(
             mlContext, network, TrainedShapesNetworks.TestImages, new ProjectedGradientDescent(PerturbationNorm.LInfinity, 0.1, steps: 10, stepSize: 0.025),
             trainPerClass: 20, testPerClass: 40, calibration: TrainedShapesNetworks.TrainImages.Slice(0, 1000), seed: 2);
-        Console.WriteLine($"{report.Attack}: success {report.AttackSuccessRate:P1}; AUC path {report.Path.Auc:F3}, scores {report.Scores.Auc:F3}, Mahalanobis {report.Mahalanobis.Auc:F3}");
+        Console.WriteLine($"{report.Attack}: success {report.AttackSuccessRate:P1}; AUC path {report.Path.Auc:F3}, responses {report.Responses.Auc:F3}, responses + deviation {report.Detector.Auc:F3}, scores {report.Scores.Auc:F3}, Mahalanobis {report.Mahalanobis.Auc:F3}");
         Assert.AreEqual(240, report.Test.Rows.Count(r => !r.IsAdversarial));
         Assert.IsFalse(report.Train.Rows.Select(r => r.Image).Any(image => report.Test.Rows.Any(t => t.Image.SequenceEqual(image))), "train and test images are disjoint");
         Assert.IsTrue(report.Test.AdversarialCount > 50, $"{report.Test.AdversarialCount} successful attacks");
@@ -96,6 +96,7 @@ public sealed class DetectionDataTests
         // dynamic paths (53 of 64 filters dynamic); with the sparsity loss on, paths of this small network turn static (5 dynamic) and the AUC drops to 0.58.
         Assert.IsTrue(report.Path.Auc > 0.65, $"path detector AUC {report.Path.Auc:F3}");
         Assert.IsTrue(report.Responses.Auc > 0.65, $"responses detector AUC {report.Responses.Auc:F3}");
+        Assert.IsTrue(report.Detector.Auc > 0.65, $"responses + path deviation detector AUC {report.Detector.Auc:F3}");
         Assert.IsTrue(report.Mahalanobis.Auc > 0.6, $"Mahalanobis AUC {report.Mahalanobis.Auc:F3}");
     }
 

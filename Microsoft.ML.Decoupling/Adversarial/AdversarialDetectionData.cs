@@ -43,6 +43,8 @@ public static class AdversarialDetectionData
             throw new ArgumentException("The network has no gates, so it has no calculation path: give DetectionDataOptions.DensePath (DensePathEncoder.Fit) to read its dense path instead.", nameof(network));
         }
 
+        // Before the attack: a bad calibration set would fail only after it.
+        var deviation = options.DeviationCalibration is { } calibration ? PathDeviation.Fit(network, calibration, options, nameof(options)) : null;
         var targets = attack.IsTargeted ? options.Targets ?? AttackTargets.RandomOther(images.Labels, network.Classes, options.Seed) : null;
         if (!attack.IsTargeted && options.Targets is not null)
         {
@@ -52,11 +54,6 @@ public static class AdversarialDetectionData
         var result = attack.Run(network, images, targets, options.Seed, options.BatchSize);
         var clean = Read(network, images.Pixels, images.Count, options);
         var adversarial = Read(network, result.Pixels, images.Count, options);
-        if (options.PathDeviation is { } deviation && deviation.PathLength != clean.Responses.Length / images.Count)
-        {
-            throw new ArgumentException($"DetectionDataOptions.PathDeviation was fitted on paths of {deviation.PathLength} responses; this network's have {clean.Responses.Length / images.Count}.", nameof(options));
-        }
-
         var cleanDeviation = Deviation(clean);
         var adversarialDeviation = Deviation(adversarial);
         int imageSize = images.ImageSize;
@@ -78,9 +75,9 @@ public static class AdversarialDetectionData
 
         return new DetectionSet(result.Attack, images.ClassNames, imageSize, pathLength, features, rows, result.SuccessRate);
 
-        float[]? Deviation(PathReadout read) => options.PathDeviation?.Compute(read.Responses, Predictions(read.Readout.Scores, classes), images.Count);
+        float[]? Deviation(PathReadout read) => deviation?.Compute(read.Responses, Predictions(read.Readout.Scores, network.Classes), images.Count);
 
-        DetectionRow Row(int i, float[] pixels, PathReadout read, float[]? deviation, bool isAdversarial, bool succeeded, int label, int target)
+        DetectionRow Row(int i, float[] pixels, PathReadout read, float[]? rowDeviation, bool isAdversarial, bool succeeded, int label, int target)
         {
             var scores = read.Readout.Scores.AsSpan(i * classes, classes);
             return new DetectionRow(
@@ -96,7 +93,7 @@ public static class AdversarialDetectionData
                 label,
                 target,
                 System.Numerics.Tensors.TensorPrimitives.IndexOfMax(scores),
-                deviation?.AsSpan(i * options.PathDeviation!.Length, options.PathDeviation.Length).ToArray());
+                rowDeviation?.AsSpan(i * deviation!.Length, deviation.Length).ToArray());
         }
     }
 

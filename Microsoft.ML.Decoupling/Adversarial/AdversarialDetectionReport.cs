@@ -8,7 +8,8 @@ namespace Microsoft.ML.Decoupling.Adversarial;
 /// <param name="Responses">The same trainer on the gated filters' responses (<see cref="DecouplingColumnNames.Responses"/>,
 /// GAP before the gate): the continuous values the path is cut from, which detect far better (BENCHMARKS.md).</param>
 /// <param name="Detector">The detector to use: the same trainer on <see cref="PathAdversarialDetector.DetectorColumns"/>, the
-/// responses and their <see cref="PathDeviation"/> from the predicted class's clean paths (BENCHMARKS.md, issue 16).</param>
+/// responses and their deviation from the predicted class's clean paths (<see cref="DecouplingColumnNames.PathDeviation"/>;
+/// BENCHMARKS.md, issue 16).</param>
 /// <param name="Scores">Baseline: the same trainer on the network's softmax scores.</param>
 /// <param name="Mahalanobis">Baseline: <see cref="MahalanobisDetector"/> on the penultimate features.</param>
 /// <param name="Train">The detectors' training rows.</param>

@@ -1,3 +1,5 @@
+using Microsoft.ML.Decoupling.Data;
+
 namespace Microsoft.ML.Decoupling.Adversarial;
 
 /// <summary>How <see cref="AdversarialDetectionData.Create"/> builds a detection set.</summary>
@@ -20,11 +22,11 @@ public sealed class DetectionDataOptions
     public DensePathEncoder? DensePath { get; set; }
 
     /// <summary>
-    /// Class statistics of clean responses (<see cref="Adversarial.PathDeviation.Fit"/>, with these options); when set,
-    /// every row gets its <see cref="DetectionRow.PathDeviation"/> and the set's view the
-    /// column <see cref="DecouplingColumnNames.PathDeviation"/>. Null (default): neither.
+    /// Clean images with their true classes (e.g. a few thousand of the network's training images). When set, the class
+    /// statistics of their paths are fitted first (see <see cref="DecouplingColumnNames.PathDeviation"/>), every row gets
+    /// its <see cref="DetectionRow.PathDeviation"/>, and the set's view the column of that name. Null (default): neither.
     /// </summary>
-    public PathDeviation? PathDeviation { get; set; }
+    public ImageDataset? DeviationCalibration { get; set; }
 
     /// <summary>Images per forward/backward batch.</summary>
     public int BatchSize { get; set; } = 256;

@@ -15,8 +15,9 @@ namespace Microsoft.ML.Decoupling.Adversarial;
 /// <param name="Label">True class, 0-based.</param>
 /// <param name="TargetLabel">Target class of a targeted attack, 0-based; -1 for an untargeted one.</param>
 /// <param name="Predicted">The network's class for this image, 0-based.</param>
-/// <param name="PathDeviation">The <see cref="Adversarial.PathDeviation"/> values of the responses, or null when the set
-/// was built without <see cref="DetectionDataOptions.PathDeviation"/>.</param>
+/// <param name="PathDeviation">The responses' deviation from the predicted class's clean paths
+/// (<see cref="DecouplingColumnNames.PathDeviation"/>), or null when the set was built without
+/// <see cref="DetectionDataOptions.DeviationCalibration"/>.</param>
 public sealed record DetectionRow(
     int PairId,
     float[] Image,

@@ -6,7 +6,7 @@ namespace Microsoft.ML.Decoupling.Adversarial;
 /// Clean images and their adversarial copies with what the network made of them: the data adversarial detectors are
 /// trained and tested on. <see cref="ToDataView"/> gives ML.NET the columns Image, Path, GateLogits, Responses, Score,
 /// IsAdversarial, AttackSucceeded, Label, TargetLabel and PairId, and PathDeviation when the set was built with
-/// <see cref="DetectionDataOptions.PathDeviation"/>.
+/// <see cref="DetectionDataOptions.DeviationCalibration"/>.
 /// </summary>
 public sealed class DetectionSet
 {

@@ -9,7 +9,7 @@ namespace Microsoft.ML.Decoupling.Adversarial;
 /// One-call version of the detection workflow (paper §4.4) for demos and the Quickstart: sample correctly classified
 /// images per class, attack them, train an ML.NET FastForest on the Path column, another on the Responses column
 /// (the gated filters' GAP responses before their gates) and the detector to use on the responses with their
-/// <see cref="PathDeviation"/> (fitted on the calibration images), and measure them beside two baselines on the same held-out
+/// <see cref="DecouplingColumnNames.PathDeviation"/> (fitted on the calibration images), and measure them beside two baselines on the same held-out
 /// images — FastForest on the softmax scores, and the Mahalanobis detector. The steps are public
 /// (<see cref="AdversarialDetectionData"/>, <see cref="DetectionSet.ToDataView"/>, <see cref="DetectorMetrics"/>); compose
 /// them directly to use other trainers or features.
@@ -51,11 +51,10 @@ public static class PathAdversarialDetector
         // Before the sampling, the attacks and the forests: a bad calibration set would fail only at the end.
         MahalanobisDetector.RequireCalibration(network, calibration, nameof(calibration));
 
-        var deviation = PathDeviation.Fit(network, calibration);
         var trainIndices = AdversarialDetectionData.SampleCorrectlyClassified(network, images, trainPerClass, seed);
         var testIndices = AdversarialDetectionData.SampleCorrectlyClassified(network, images, testPerClass, seed + 1, trainIndices.ToHashSet());
-        var train = AdversarialDetectionData.Create(network, images.Select(trainIndices), attack, new DetectionDataOptions { Seed = seed, PathDeviation = deviation });
-        var test = AdversarialDetectionData.Create(network, images.Select(testIndices), attack, new DetectionDataOptions { Seed = seed + 1, PathDeviation = deviation });
+        var train = AdversarialDetectionData.Create(network, images.Select(trainIndices), attack, new DetectionDataOptions { Seed = seed, DeviationCalibration = calibration });
+        var test = AdversarialDetectionData.Create(network, images.Select(testIndices), attack, new DetectionDataOptions { Seed = seed + 1, DeviationCalibration = calibration });
         var trainView = train.ToDataView(mlContext);
         var testView = test.ToDataView(mlContext);
         var path = Evaluate(mlContext, trainView, testView, DecouplingColumnNames.Path);
@@ -71,8 +70,8 @@ public static class PathAdversarialDetector
 
     /// <summary>
     /// The columns of the detector to use: the gated filters' responses and their deviation from the predicted class's
-    /// (<see cref="DecouplingColumnNames.Responses"/>, <see cref="DecouplingColumnNames.PathDeviation"/>); BENCHMARKS.md,
-    /// issue 16.
+    /// (<see cref="DecouplingColumnNames.Responses"/>, <see cref="DecouplingColumnNames.PathDeviation"/>: build the sets
+    /// with <see cref="DetectionDataOptions.DeviationCalibration"/>); BENCHMARKS.md, issue 16.
     /// </summary>
     public static IReadOnlyList<string> DetectorColumns { get; } = [DecouplingColumnNames.Responses, DecouplingColumnNames.PathDeviation];
 

@@ -8,9 +8,8 @@ namespace Microsoft.ML.Decoupling.Adversarial;
 /// How far an image's calculation path lies from the paths of clean images of the class the network gives it: for each
 /// gated layer, and then over the whole path, the squared Mahalanobis distance of the gated filters' responses (the
 /// <see cref="DecouplingColumnNames.Responses"/> values) to the mean responses of the predicted class, with one
-/// covariance per layer shared by all classes, fitted on clean images. Set it on
-/// <see cref="DetectionDataOptions.PathDeviation"/> to get the <see cref="DecouplingColumnNames.PathDeviation"/> column
-/// (<see cref="Length"/> values per row) beside the path, for a detector to train on.
+/// covariance per layer shared by all classes, fitted on clean images (<see cref="DetectionDataOptions.DeviationCalibration"/>):
+/// the <see cref="DecouplingColumnNames.PathDeviation"/> column, <see cref="Length"/> values per row.
 /// </summary>
 /// <remarks>
 /// The paper (§4.4, Fig. 10) observes that the path of an adversarial "dog → truck" differs from the paths of real dogs
@@ -18,7 +17,7 @@ namespace Microsoft.ML.Decoupling.Adversarial;
 /// the 0/1 path alone: with a few images per class a forest cannot learn what every class's paths look like, while
 /// these class statistics come from plentiful clean images, as the Mahalanobis baseline's do (BENCHMARKS.md, issue 16).
 /// </remarks>
-public sealed class PathDeviation
+internal sealed class PathDeviation
 {
     private readonly int[] _offsets; // layer boundaries in the path, layers + 1 values
     private readonly double[] _means; // classes × path length
@@ -46,36 +45,43 @@ public sealed class PathDeviation
     /// <see cref="DetectionDataOptions.DensePath"/> set on <paramref name="options"/> (its responses of the same filters).</param>
     /// <param name="clean">Clean images with their true classes (e.g. a sample of the training set); every class needs at least one.</param>
     /// <param name="options">The options the detection sets are built with (dense path, batch size); null for the defaults.</param>
-    public static PathDeviation Fit(DecoupledNetwork network, ImageDataset clean, DetectionDataOptions? options = null)
+    /// <param name="parameter">The caller's parameter to name in errors about <paramref name="clean"/>.</param>
+    public static PathDeviation Fit(DecoupledNetwork network, ImageDataset clean, DetectionDataOptions? options = null, string parameter = "clean")
     {
         ArgumentNullException.ThrowIfNull(network);
         options ??= new DetectionDataOptions();
-        MahalanobisDetector.RequireCalibration(network, clean, nameof(clean));
+        MahalanobisDetector.RequireCalibration(network, clean, parameter);
         IReadOnlyList<int> filters = network.IsGated
             ? network.PathLayout.Layers.Select(l => l.Filters).ToArray()
             : options.DensePath?.LayerFilters
               ?? throw new ArgumentException("The network has no gates: give DetectionDataOptions.DensePath (DensePathEncoder.Fit) to measure its dense responses.", nameof(options));
-        var offsets = new int[filters.Count + 1];
-        for (int l = 0; l < filters.Count; l++)
+        var responses = AdversarialDetectionData.Read(network, clean.Pixels, clean.Count, options).Responses;
+        return FromResponses(responses, [.. clean.Labels], network.Classes, filters);
+    }
+
+    /// <summary>Fits on count×Σ<paramref name="layerFilters"/> responses with their true classes.</summary>
+    internal static PathDeviation FromResponses(float[] responses, int[] labels, int classes, IReadOnlyList<int> layerFilters)
+    {
+        var offsets = new int[layerFilters.Count + 1];
+        for (int l = 0; l < layerFilters.Count; l++)
         {
-            offsets[l + 1] = offsets[l] + filters[l];
+            offsets[l + 1] = offsets[l] + layerFilters[l];
         }
 
-        var responses = AdversarialDetectionData.Read(network, clean.Pixels, clean.Count, options).Responses;
         using var scope = NewDisposeScope();
-        var x = tensor(responses, new long[] { clean.Count, offsets[^1] }).to_type(ScalarType.Float64);
-        var labels = tensor(clean.Labels.Select(l => (long)l).ToArray());
-        var precisions = new double[filters.Count + 1][];
+        var x = tensor(responses, new long[] { labels.Length, offsets[^1] }).to_type(ScalarType.Float64);
+        var classOf = tensor(labels.Select(l => (long)l).ToArray());
+        var precisions = new double[layerFilters.Count + 1][];
         Tensor? means = null;
-        for (int l = 0; l <= filters.Count; l++)
+        for (int l = 0; l <= layerFilters.Count; l++)
         {
-            var (start, end) = l < filters.Count ? (offsets[l], offsets[l + 1]) : (0, offsets[^1]);
-            var fit = TiedGaussian.Fit(x[.., start..end], labels, network.Classes);
+            var (start, end) = l < layerFilters.Count ? (offsets[l], offsets[l + 1]) : (0, offsets[^1]);
+            var fit = TiedGaussian.Fit(x[.., start..end], classOf, classes);
             precisions[l] = fit.Precision.contiguous().data<double>().ToArray();
             means = fit.Means; // the whole path's means, from the last fit
         }
 
-        return new PathDeviation(network.Classes, offsets, means!.contiguous().data<double>().ToArray(), precisions);
+        return new PathDeviation(classes, offsets, means!.contiguous().data<double>().ToArray(), precisions);
     }
 
     /// <summary>The deviations of <paramref name="count"/> images: count×<see cref="Length"/> values.</summary>

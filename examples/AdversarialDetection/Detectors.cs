@@ -1,5 +1,4 @@
 using Microsoft.ML;
-using Microsoft.ML.Data;
 using Microsoft.ML.Decoupling;
 using Microsoft.ML.Decoupling.Adversarial;
 using Microsoft.ML.Trainers.FastTree;

@@ -118,17 +118,14 @@ using (dense)
     var calibration = train.Slice(0, Math.Min(5000, train.Count));
     var densePath = DensePathEncoder.Fit(denseNetwork, calibration);
     var mahalanobis = MahalanobisDetector.Fit(gatedNetwork, calibration);
-    // Class statistics of clean paths (the responses' deviation from the predicted class's), for both networks.
-    var gatedDeviation = PathDeviation.Fit(gatedNetwork, calibration);
-    var denseDeviation = PathDeviation.Fit(denseNetwork, calibration, new DetectionDataOptions { DensePath = densePath });
     var sets = new Dictionary<string, (DetectionSet Gated, DetectionSet Dense)>();
     foreach (string name in arguments.Attacks)
     {
         var attack = AttackCatalog.Create(name);
         var targets = attack.IsTargeted ? AttackTargets.RandomOther(Enumerable.Range(0, pool.Count).Select(pool.GetLabel).ToArray(), classes, arguments.Seed) : null;
         Log($"Attacking {pool.Count} images with {attack} on both networks...");
-        var gated = AdversarialDetectionData.Create(gatedNetwork, pool, attack, new DetectionDataOptions { Seed = arguments.Seed, Targets = targets, PathDeviation = gatedDeviation });
-        var denseSet = AdversarialDetectionData.Create(denseNetwork, pool, attack, new DetectionDataOptions { Seed = arguments.Seed, Targets = targets, DensePath = densePath, PathDeviation = denseDeviation });
+        var gated = AdversarialDetectionData.Create(gatedNetwork, pool, attack, new DetectionDataOptions { Seed = arguments.Seed, Targets = targets, DeviationCalibration = calibration });
+        var denseSet = AdversarialDetectionData.Create(denseNetwork, pool, attack, new DetectionDataOptions { Seed = arguments.Seed, Targets = targets, DensePath = densePath, DeviationCalibration = calibration });
         Log($"{attack}: success {gated.AttackSuccessRate:P1} on the decoupled network, {denseSet.AttackSuccessRate:P1} on the dense one.");
         sets[name] = (gated, denseSet);
     }
