@@ -27,7 +27,7 @@ common="--dataset fashion-mnist --train-limit $limit --seeds 2 --images-per-clas
 if [ ! -f "$results" ]; then
   {
     echo "Fashion-MNIST, first $limit training images; $(lscpu | grep 'Model name' | sed 's/  */ /g'), $(nproc) cores; started $(date -u +%FT%TZ)."
-    echo "AUC cells: FastForest on decoupled path / gate logits / responses / dense path (a), then Mahalanobis, then FastForest on softmax scores; transfer: responses, trained on one attack, tested on the other (100/class)."
+    echo "AUC cells: FastForest on decoupled path / gate logits / responses / dense path (a), then Mahalanobis, then FastForest on softmax scores / responses + path deviation / dense responses + path deviation (a'') (the last two from the PathDeviation commit on); transfer: responses and responses + deviation, trained on one attack, tested on the other (largest images per class)."
     echo
     echo "| arguments | decoupled acc | dense acc (same budget) | FLOPs reduction | dynamic filters | distinct test paths | layer classifiers | whole-path 5-NN | detection AUC | transfer AUC (responses) |"
     echo "|---|---|---|---|---|---|---|---|---|---|"
