@@ -40,6 +40,15 @@ internal sealed class PathDeviation
     /// <summary>Values per image: one per gated layer, then the whole path's.</summary>
     public int Length => _offsets.Length;
 
+    /// <summary>Where each value's responses start and end in the path: layers, then the whole path.</summary>
+    internal (int Start, int End) Span(int value) => value < Length - 1 ? (_offsets[value], _offsets[value + 1]) : (0, PathLength);
+
+    /// <summary>The class means of the responses, classes × <see cref="PathLength"/>, row-major.</summary>
+    internal IReadOnlyList<double> Means => _means;
+
+    /// <summary>The precision matrix of value <paramref name="value"/> (see <see cref="Span"/>), row-major.</summary>
+    internal IReadOnlyList<double> Precision(int value) => _precisions[value];
+
     /// <summary>Fits the class means and per-layer covariances on the responses of <paramref name="clean"/>.</summary>
     /// <param name="network">The network whose responses are measured: with gates, or without them and with
     /// <see cref="DetectionDataOptions.DensePath"/> set on <paramref name="options"/> (its responses of the same filters).</param>
@@ -57,6 +66,27 @@ internal sealed class PathDeviation
               ?? throw new ArgumentException("The network has no gates: give DetectionDataOptions.DensePath (DensePathEncoder.Fit) to measure its dense responses.", nameof(options));
         var responses = AdversarialDetectionData.Read(network, clean.Pixels, clean.Count, options).Responses;
         return FromResponses(responses, [.. clean.Labels], network.Classes, filters);
+    }
+
+    /// <summary>
+    /// Fits on <paramref name="count"/> images evenly spaced over <paramref name="images"/> (all of them when there are
+    /// fewer): what the estimator measures after training. A class without an image among them gets the mean of all.
+    /// </summary>
+    internal static PathDeviation FromTrainingImages(DecoupledNetwork network, Training.TrainingImages images, int count)
+    {
+        count = Math.Min(count, images.Count);
+        int size = images.Shape.Size;
+        var pixels = new float[(long)count * size];
+        var labels = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            int index = (int)((long)i * images.Count / count);
+            images.ReadImage(index, pixels.AsSpan(i * size, size));
+            labels[i] = images.Label(index);
+        }
+
+        var responses = AdversarialDetectionData.Read(network, pixels, count, new DetectionDataOptions()).Responses;
+        return FromResponses(responses, labels, network.Classes, [.. network.PathLayout.Layers.Select(l => l.Filters)]);
     }
 
     /// <summary>Fits on count×Σ<paramref name="layerFilters"/> responses with their true classes.</summary>
@@ -107,7 +137,7 @@ internal sealed class PathDeviation
         var columns = new Tensor[Length];
         for (int l = 0; l < Length; l++)
         {
-            var (start, end) = l < Length - 1 ? (_offsets[l], _offsets[l + 1]) : (0, PathLength);
+            var (start, end) = Span(l);
             var part = difference[.., start..end];
             columns[l] = (part.matmul(tensor(_precisions[l], new long[] { end - start, end - start })) * part).sum(1);
         }

@@ -74,6 +74,13 @@ public sealed class DecoupledNetwork : nn.Module<Tensor, DecoupledForwardResult>
     /// </summary>
     public bool IsCompact { get; internal init; }
 
+    /// <summary>
+    /// Class statistics of clean paths that the ONNX export turns into the PathDeviation output
+    /// (<see cref="DecouplingColumnNames.PathDeviation"/>); set by the estimator after training, null otherwise (and on a
+    /// compact network, which does not compute the responses they are measured on).
+    /// </summary>
+    internal Adversarial.PathDeviation? PathDeviation { get; set; }
+
     /// <summary>The per-channel input normalisation applied first, or null.</summary>
     public InputNormalization? Normalization { get; }
 

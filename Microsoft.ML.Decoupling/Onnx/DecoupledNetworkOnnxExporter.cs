@@ -137,6 +137,19 @@ internal static class DecoupledNetworkOnnxExporter
             {
                 graph.Output(all, DataType.Float, batch, layout.PathLength);
             }
+
+            if (options.PathDeviationName is { } deviationName && network.PathDeviation is { } deviation)
+            {
+                string distances = OnnxPathDeviationWriter.Write(graph, deviation, all, score, perRow ? $"{deviationName}.batched" : deviationName);
+                if (perRow)
+                {
+                    graph.Output(graph.Node("Reshape", deviationName, [distances, graph.Int64s("output.flat_shape", -1)]), DataType.Float, deviation.Length);
+                }
+                else
+                {
+                    graph.Output(distances, DataType.Float, batch, deviation.Length);
+                }
+            }
         }
 
         if (options.PredictedValueName is not null && options.ClassValues is not null)

@@ -12,7 +12,7 @@ namespace Microsoft.ML.Decoupling.Onnx;
 internal static class DetectorOnnxConversion
 {
     /// <summary>
-    /// The network's output columns that <paramref name="detectorInput"/> holds, in the order Path, Score, Responses, each checked to be
+    /// The network's output columns that <paramref name="detectorInput"/> holds, in the order Path, Score, Responses, PathDeviation, each checked to be
     /// the known-size float vector the network writes.
     /// </summary>
     /// <exception cref="ArgumentException">A column has another type or size, or neither column is there.</exception>
@@ -23,6 +23,8 @@ internal static class DetectorOnnxConversion
             new(network.Columns.Path, network.PathLayout.PathLength, "calculation path"),
             new(network.Columns.Score, network.Network.Classes, "class probabilities"),
             .. network.Columns.Responses is { } responses ? [new NetworkColumn(responses, network.PathLayout.PathLength, "gated filters' responses")] : Array.Empty<NetworkColumn>(),
+            .. network.Columns.PathDeviation is { } deviation && network.Network.PathDeviation is { } statistics
+                ? [new NetworkColumn(deviation, statistics.Length, "path deviation")] : Array.Empty<NetworkColumn>(),
         ];
         var found = new List<NetworkColumn>();
         foreach (var candidate in candidates)
@@ -93,7 +95,7 @@ internal static class DetectorOnnxConversion
         {
             throw new ArgumentException(
                 $"The detector does not accept the network's columns {Describe(rootSchema)} alone: {e.Message} Expected a detector fitted on the "
-                + "network's Path, Score and Responses columns only, with no other input column.",
+                + "network's Path, Score, Responses and PathDeviation columns only, with no other input column.",
                 nameof(detector),
                 e);
         }

@@ -6,11 +6,11 @@ namespace Microsoft.ML.Decoupling.Onnx;
 
 /// <summary>
 /// Writes a trained decoupled network and a fitted ML.NET adversarial detector as ONE ONNX model for deployment:
-/// image [N, C·H·W] → Score [N, K], Path [N, PathLength], Responses [N, PathLength] and AdversarialScore [N, 1].
+/// image [N, C·H·W] → Score [N, K], Path [N, PathLength], Responses [N, PathLength], PathDeviation [N, gated layers + 1] and AdversarialScore [N, 1].
 /// </summary>
 /// <remarks>
 /// The detector is an ordinary ML.NET chain (for example Concatenate → FastForest, FastTree or LightGbm binary trainer)
-/// fitted on the network's Path, Responses and/or Score columns. It is converted with
+/// fitted on the network's Path, Responses, PathDeviation and/or Score columns. It is converted with
 /// <c>mlContext.Model.ConvertToOnnx</c> (ai.onnx opset 12 and ai.onnx.ml tree ensembles) and appended to the network's graph
 /// (<see cref="DecoupledNetworkOnnxExporter"/>, ai.onnx opset 17): the detector's inputs read the network's Score and Path
 /// outputs, its other names are prefixed with <see cref="DetectorNamePrefix"/>, and only the nodes computing the chosen
@@ -86,7 +86,7 @@ public static class DetectorOnnxExport
         string scoreColumn = DetectorOnnxConversion.ChooseScoreColumn(detector, root.Schema, options.DetectorScoreColumnName);
         var detectorModel = DetectorOnnxConversion.Convert(mlContext, detector, root, scoreColumn);
 
-        var networkOptions = new OnnxExportOptions { InputName = network.Columns.Feature, ScoreName = network.Columns.Score, PathName = network.Columns.Path, ResponsesName = network.Columns.Responses };
+        var networkOptions = new OnnxExportOptions { InputName = network.Columns.Feature, ScoreName = network.Columns.Score, PathName = network.Columns.Path, ResponsesName = network.Columns.Responses, PathDeviationName = network.Columns.PathDeviation };
         var networkModel = ModelProto.Parser.ParseFrom(DecoupledNetworkOnnxExporter.Export(network.Network, networkOptions));
         // ML.NET names each graph input after its column; those read the network's outputs of the same name.
         var wiring = columns.ToDictionary(c => c.Name, c => c.Name, StringComparer.Ordinal);

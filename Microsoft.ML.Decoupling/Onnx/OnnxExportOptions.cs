@@ -34,6 +34,14 @@ public sealed class OnnxExportOptions
     /// </summary>
     public string? ResponsesName { get; set; } = DecouplingColumnNames.Responses;
 
+    /// <summary>
+    /// Name of the path-deviation output, a float tensor [N, gated layers + 1] (see
+    /// <see cref="DecouplingColumnNames.PathDeviation"/>). Written with the responses output, for a network trained by the
+    /// estimator (which measures the class statistics it needs on training images); null leaves it out. Default:
+    /// <see cref="DecouplingColumnNames.PathDeviation"/>.
+    /// </summary>
+    public string? PathDeviationName { get; set; } = DecouplingColumnNames.PathDeviation;
+
     /// <summary>Opset of the default ONNX domain, from <see cref="MinimumOpsetVersion"/> to <see cref="MaximumOpsetVersion"/>. Default: 17.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside 13–17.</exception>
     public int OpsetVersion
@@ -100,6 +108,12 @@ public sealed class OnnxExportOptions
         {
             CheckName(ResponsesName, nameof(ResponsesName));
             names.Add((nameof(ResponsesName), ResponsesName));
+        }
+
+        if (PathDeviationName is not null)
+        {
+            CheckName(PathDeviationName, nameof(PathDeviationName));
+            names.Add((nameof(PathDeviationName), PathDeviationName));
         }
 
         if (PredictedValueName is not null)

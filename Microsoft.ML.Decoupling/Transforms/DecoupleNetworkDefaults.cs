@@ -8,6 +8,7 @@ internal static class DecoupleNetworkDefaults
     public const int ImageChannels = 1;
     public const int Epochs = 10;
     public const int BatchSize = 128;
+    public const int DeviationCalibrationImages = 5000;
 
     /// <summary>The most training pixels kept in memory, in megabytes, before the disk cache takes over.</summary>
     public const int TrainingDataInMemoryLimitMegabytes = 2048;

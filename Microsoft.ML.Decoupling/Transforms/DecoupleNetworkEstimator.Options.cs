@@ -31,6 +31,21 @@ public sealed partial class DecoupleNetworkEstimator
         /// </summary>
         public string ResponsesColumnName { get; set; } = DecouplingColumnNames.Responses;
 
+        /// <summary>
+        /// Output column of the path deviation (<see cref="DecouplingColumnNames.PathDeviation"/>): per gated layer, then
+        /// over the whole path, how far the responses lie from the clean training paths of the predicted class; the
+        /// better detector feature beside the responses (BENCHMARKS.md, issue 16). Written for a network with gates when
+        /// <see cref="DeviationCalibrationImages"/> is above 0.
+        /// </summary>
+        public string PathDeviationColumnName { get; set; } = DecouplingColumnNames.PathDeviation;
+
+        /// <summary>
+        /// Training images (evenly spaced over the training data) whose paths give the class statistics of
+        /// <see cref="PathDeviationColumnName"/>, measured once after training (a forward pass over them); 0 writes no such
+        /// column. Default 5 000, the Mahalanobis baseline's calibration size in the examples.
+        /// </summary>
+        public int DeviationCalibrationImages { get; set; } = DecoupleNetworkDefaults.DeviationCalibrationImages;
+
         /// <summary>Image channels C.</summary>
         public int ImageChannels { get; set; } = DecoupleNetworkDefaults.ImageChannels;
 
@@ -208,6 +223,8 @@ public sealed partial class DecoupleNetworkEstimator
             RequireName(PredictedLabelColumnName, nameof(PredictedLabelColumnName));
             RequireName(PathColumnName, nameof(PathColumnName));
             RequireName(ResponsesColumnName, nameof(ResponsesColumnName));
+            RequireName(PathDeviationColumnName, nameof(PathDeviationColumnName));
+            SettingChecks.RequireRange(DeviationCalibrationImages, 0, int.MaxValue, nameof(DeviationCalibrationImages));
             RequireDistinctNames();
             SettingChecks.RequireRange(ImageChannels, 1, 4096, nameof(ImageChannels));
             SettingChecks.RequireRange(ImageHeight, 0, 65536, nameof(ImageHeight));
@@ -283,6 +300,7 @@ public sealed partial class DecoupleNetworkEstimator
                 (nameof(PredictedLabelColumnName), PredictedLabelColumnName),
                 (nameof(PathColumnName), PathColumnName),
                 (nameof(ResponsesColumnName), ResponsesColumnName),
+                (nameof(PathDeviationColumnName), PathDeviationColumnName),
             };
             for (int i = 0; i < names.Length; i++)
             {

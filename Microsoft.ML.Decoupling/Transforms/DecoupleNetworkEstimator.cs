@@ -1,3 +1,4 @@
+using Microsoft.ML.Decoupling.Adversarial;
 using Microsoft.ML.Data;
 using Microsoft.ML.Decoupling.Modules;
 using Microsoft.ML.Decoupling.Native;
@@ -56,9 +57,15 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
         var outputs = shapes.Concatenate(_options.ScoreColumnName, _options.FeatureColumnName)
             .Append(shapes.Concatenate(_options.PathColumnName, _options.FeatureColumnName))
             .Append(shapes.CopyColumns(_options.PredictedLabelColumnName, _options.LabelColumnName));
-        return _options.UseGates
-            ? outputs.Append(shapes.Concatenate(_options.ResponsesColumnName, _options.FeatureColumnName)).GetOutputSchema(inputSchema)
-            : outputs.GetOutputSchema(inputSchema);
+        if (!_options.UseGates)
+        {
+            return outputs.GetOutputSchema(inputSchema);
+        }
+
+        var gated = outputs.Append(shapes.Concatenate(_options.ResponsesColumnName, _options.FeatureColumnName));
+        return _options.DeviationCalibrationImages > 0
+            ? gated.Append(shapes.Concatenate(_options.PathDeviationColumnName, _options.FeatureColumnName)).GetOutputSchema(inputSchema)
+            : gated.GetOutputSchema(inputSchema);
     }
 
     /// <summary>Validates the data, trains the network and returns the fitted transformer.</summary>
@@ -149,6 +156,12 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
             var history = trainer.Train(network, images, cancellation);
             network.to(CPU);
             channel.Info(MessageSensitivity.None, $"Training done; path length {network.Description.PathLayout.PathLength}.");
+            if (network.IsGated && _options.DeviationCalibrationImages > 0)
+            {
+                network.PathDeviation = PathDeviation.FromTrainingImages(network, images, _options.DeviationCalibrationImages);
+                channel.Info(MessageSensitivity.None, $"Path deviation: class statistics of the paths of {Math.Min(images.Count, _options.DeviationCalibrationImages)} training images.");
+            }
+
             return CreateTransformer(input, network, classes, history);
         }
         catch

@@ -158,7 +158,7 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
     public void SaveOnnx(string path, OnnxExportOptions? options = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        options ??= new OnnxExportOptions { InputName = Columns.Feature, ScoreName = Columns.Score, PathName = Columns.Path, ResponsesName = Columns.Responses };
+        options ??= new OnnxExportOptions { InputName = Columns.Feature, ScoreName = Columns.Score, PathName = Columns.Path, ResponsesName = Columns.Responses, PathDeviationName = Columns.PathDeviation };
         DecoupledNetworkOnnxExporter.Export(Network, path, options);
     }
 

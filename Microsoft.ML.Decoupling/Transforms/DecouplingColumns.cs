@@ -7,4 +7,6 @@ namespace Microsoft.ML.Decoupling.Transforms;
 /// <param name="Path">Output calculation path.</param>
 /// <param name="Responses">Output responses of the gated filters (GAP before the gate, path order; see
 /// <see cref="DecouplingColumnNames.Responses"/>), or null for a network without gates.</param>
-internal sealed record DecouplingColumns(string Feature, string Score, string PredictedLabel, string Path, string? Responses = null);
+/// <param name="PathDeviation">Output path deviation (see <see cref="DecouplingColumnNames.PathDeviation"/>), or null when
+/// the network has none.</param>
+internal sealed record DecouplingColumns(string Feature, string Score, string PredictedLabel, string Path, string? Responses = null, string? PathDeviation = null);

@@ -27,7 +27,7 @@ internal sealed class TransformerPipeline
         _catalog = catalog;
         _environment = environment;
         _host = host;
-        _columns = new ColumnNames(options.FeatureColumnName, options.LabelColumnName, options.ScoreColumnName, options.PredictedLabelColumnName, options.PathColumnName, options.ResponsesColumnName);
+        _columns = new ColumnNames(options.FeatureColumnName, options.LabelColumnName, options.ScoreColumnName, options.PredictedLabelColumnName, options.PathColumnName, options.ResponsesColumnName, options.PathDeviationColumnName);
         _checkPixels = options.CheckPixels;
     }
 
@@ -43,8 +43,9 @@ internal sealed class TransformerPipeline
         {
             // A compact graph does not compute the filters it removed, so it has no Responses output.
             bool responses = network.IsGated && !network.IsCompact;
-            string[] outputs = responses
-                ? [_columns.ScoreColumnName, _columns.PathColumnName, _columns.ResponsesColumnName]
+            bool deviation = responses && network.PathDeviation is not null;
+            string[] outputs = deviation ? [_columns.ScoreColumnName, _columns.PathColumnName, _columns.ResponsesColumnName, _columns.PathDeviationColumnName]
+                : responses ? [_columns.ScoreColumnName, _columns.PathColumnName, _columns.ResponsesColumnName]
                 : [_columns.ScoreColumnName, _columns.PathColumnName];
             var data = Append(stages, OnnxCatalog().ApplyOnnxModel(outputs, [_columns.FeatureColumnName], modelFile.Path), input);
             data = Append(stages, _catalog.CopyColumns(ScorerInputColumn, _columns.ScoreColumnName), data);
@@ -61,7 +62,7 @@ internal sealed class TransformerPipeline
                 : [ScorerInputColumn, ArgMaxPredictionTransformerFactory.ScorerScoreColumn];
             Append(stages, _catalog.DropColumns(scratch), data);
             var columns = new DecouplingColumns(_columns.FeatureColumnName, _columns.ScoreColumnName, _columns.PredictedLabelColumnName, _columns.PathColumnName,
-                responses ? _columns.ResponsesColumnName : null);
+                responses ? _columns.ResponsesColumnName : null, deviation ? _columns.PathDeviationColumnName : null);
             // The compact model is built by the same stages, on a view with the same schema and no rows.
             var schema = new SchemaOnlyDataView(input.Schema);
             return new DecoupledNetworkTransformer(network, new TransformerChain<ITransformer>(stages.ToArray()), modelFile, history, columns, compact => Create(schema, compact, classes, history))
@@ -102,6 +103,7 @@ internal sealed class TransformerPipeline
         ScoreName = _columns.ScoreColumnName,
         PathName = _columns.PathColumnName,
         ResponsesName = _columns.ResponsesColumnName,
+        PathDeviationName = _columns.PathDeviationColumnName,
     };
 
     private static IDataView Append<TTransformer>(List<ITransformer> stages, IEstimator<TTransformer> estimator, IDataView data)
@@ -112,5 +114,5 @@ internal sealed class TransformerPipeline
         return transformer.Transform(data);
     }
 
-    private sealed record ColumnNames(string FeatureColumnName, string LabelColumnName, string ScoreColumnName, string PredictedLabelColumnName, string PathColumnName, string ResponsesColumnName);
+    private sealed record ColumnNames(string FeatureColumnName, string LabelColumnName, string ScoreColumnName, string PredictedLabelColumnName, string PathColumnName, string ResponsesColumnName, string PathDeviationColumnName);
 }
