@@ -25,6 +25,8 @@ namespace Microsoft.ML.Decoupling.Onnx;
 /// the constant bits Expanded to the batch), and a conv feeding a residual sum Pads one zero channel and Gathers its
 /// kept channels back into place. Initializers and values are named after the layers of <see cref="CalculationPathLayout"/> (<c>features.3.weight</c>,
 /// <c>layer1.0.conv1.gate.squeeze.weight</c>, …), and the layer table is stored in <c>metadata_props</c>.
+/// With the responses output, a network trained by the estimator also gets the PathDeviation output
+/// (<see cref="OnnxPathDeviationWriter"/>).
 /// </remarks>
 internal static class DecoupledNetworkOnnxExporter
 {
