@@ -9,6 +9,28 @@ namespace Microsoft.ML.Decoupling.Tests;
 public sealed class DetectionDataTests
 {
     [TestMethod]
+    public void Seeds_StayDistinct_WhereSystemRandomFoldsThem_AndNonNegativeSeedsDrawAsBefore()
+    {
+        var network = TrainedShapesNetworks.Gated;
+        var pool = TrainedShapesNetworks.TestImages;
+        int[] Sample(int seed) => AdversarialDetectionData.SampleCorrectlyClassified(network, pool, perClass: 5, seed);
+        CollectionAssert.AreNotEqual(Sample(int.MaxValue), Sample(int.MinValue), "new Random(int.MinValue) draws as int.MaxValue");
+        CollectionAssert.AreNotEqual(Sample(1), Sample(-1), "new Random(-1) draws as 1");
+        CollectionAssert.AreEqual(Sample(-1), Sample(-1), "a negative seed is still a seed");
+
+        var labels = Enumerable.Range(0, 200).Select(i => i % 6).ToArray();
+        CollectionAssert.AreNotEqual(AttackTargets.RandomOther(labels, 6, int.MaxValue), AttackTargets.RandomOther(labels, 6, int.MinValue));
+        CollectionAssert.AreNotEqual(AttackTargets.RandomOther(labels, 6, 1), AttackTargets.RandomOther(labels, 6, -1));
+        Assert.IsTrue(AttackTargets.RandomOther(labels, 6, -7).Select((t, i) => t != labels[i] && t is >= 0 and < 6).All(ok => ok));
+        foreach (int seed in new[] { 0, 1, 42, 1000 })
+        {
+            // The draws of benchmarks and examples (non-negative seeds) are those of new Random(seed), as before.
+            var random = new Random(seed);
+            CollectionAssert.AreEqual(labels.Select(l => (l + 1 + random.Next(5)) % 6).ToArray(), AttackTargets.RandomOther(labels, 6, seed), $"seed {seed}");
+        }
+    }
+
+    [TestMethod]
     public void DetectionSet_HasTheColumnsAndOnlySuccessfulAttacksByDefault()
     {
         var network = TrainedShapesNetworks.Gated;
