@@ -31,6 +31,32 @@ public sealed class DetectionDataTests
     }
 
     [TestMethod]
+    public void DetectorFits_OnConstantImages_Warn_AndOnVariedImagesDoNot()
+    {
+        var pool = TrainedShapesNetworks.TestImages;
+        int classes = pool.ClassNames.Count;
+        int size = pool.Channels * pool.Height * pool.Width;
+        var labels = Enumerable.Range(0, 2 * classes).Select(i => i % classes).ToArray();
+        var constant = new ImageDataset(Enumerable.Repeat(0.5f, labels.Length * size).ToArray(), labels, pool.Channels, pool.Height, pool.Width, pool.ClassNames);
+        var warnings = new List<string>();
+
+        _ = MahalanobisDetector.Fit(TrainedShapesNetworks.Gated, pool, warnings.Add);
+        _ = DensePathEncoder.Fit(TrainedShapesNetworks.Dense, TrainedShapesNetworks.TrainImages.Slice(0, 300), warnings.Add);
+        Assert.AreEqual(0, warnings.Count, string.Join(Environment.NewLine, warnings));
+
+        var mahalanobis = MahalanobisDetector.Fit(TrainedShapesNetworks.Gated, constant, warnings.Add);
+        Assert.AreEqual(1, warnings.Count);
+        StringAssert.Contains(warnings[0], "MahalanobisDetector");
+        StringAssert.Contains(warnings[0], "every score will be 0");
+        Assert.AreEqual(1, mahalanobis.Score([new float[mahalanobis.FeatureCount]]).Length, "the fit itself is legal");
+
+        _ = DensePathEncoder.Fit(TrainedShapesNetworks.Dense, constant, warnings.Add);
+        Assert.AreEqual(2, warnings.Count);
+        StringAssert.Contains(warnings[1], "DensePathEncoder");
+        StringAssert.Contains(warnings[1], "degenerate");
+    }
+
+    [TestMethod]
     public void DetectionSet_HasTheColumnsAndOnlySuccessfulAttacksByDefault()
     {
         var network = TrainedShapesNetworks.Gated;
