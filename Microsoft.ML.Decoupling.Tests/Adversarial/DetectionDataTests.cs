@@ -9,6 +9,54 @@ namespace Microsoft.ML.Decoupling.Tests;
 public sealed class DetectionDataTests
 {
     [TestMethod]
+    public void Seeds_StayDistinct_WhereSystemRandomFoldsThem_AndNonNegativeSeedsDrawAsBefore()
+    {
+        var network = TrainedShapesNetworks.Gated;
+        var pool = TrainedShapesNetworks.TestImages;
+        int[] Sample(int seed) => AdversarialDetectionData.SampleCorrectlyClassified(network, pool, perClass: 5, seed);
+        CollectionAssert.AreNotEqual(Sample(int.MaxValue), Sample(int.MinValue), "new Random(int.MinValue) draws as int.MaxValue");
+        CollectionAssert.AreNotEqual(Sample(1), Sample(-1), "new Random(-1) draws as 1");
+        CollectionAssert.AreEqual(Sample(-1), Sample(-1), "a negative seed is still a seed");
+
+        var labels = Enumerable.Range(0, 200).Select(i => i % 6).ToArray();
+        CollectionAssert.AreNotEqual(AttackTargets.RandomOther(labels, 6, int.MaxValue), AttackTargets.RandomOther(labels, 6, int.MinValue));
+        CollectionAssert.AreNotEqual(AttackTargets.RandomOther(labels, 6, 1), AttackTargets.RandomOther(labels, 6, -1));
+        Assert.IsTrue(AttackTargets.RandomOther(labels, 6, -7).Select((t, i) => t != labels[i] && t is >= 0 and < 6).All(ok => ok));
+        foreach (int seed in new[] { 0, 1, 42, 1000 })
+        {
+            // The draws of benchmarks and examples (non-negative seeds) are those of new Random(seed), as before.
+            var random = new Random(seed);
+            CollectionAssert.AreEqual(labels.Select(l => (l + 1 + random.Next(5)) % 6).ToArray(), AttackTargets.RandomOther(labels, 6, seed), $"seed {seed}");
+        }
+    }
+
+    [TestMethod]
+    public void DetectorFits_OnConstantImages_Warn_AndOnVariedImagesDoNot()
+    {
+        var pool = TrainedShapesNetworks.TestImages;
+        int classes = pool.ClassNames.Count;
+        int size = pool.Channels * pool.Height * pool.Width;
+        var labels = Enumerable.Range(0, 2 * classes).Select(i => i % classes).ToArray();
+        var constant = new ImageDataset(Enumerable.Repeat(0.5f, labels.Length * size).ToArray(), labels, pool.Channels, pool.Height, pool.Width, pool.ClassNames);
+        var warnings = new List<string>();
+
+        _ = MahalanobisDetector.Fit(TrainedShapesNetworks.Gated, pool, warnings.Add);
+        _ = DensePathEncoder.Fit(TrainedShapesNetworks.Dense, TrainedShapesNetworks.TrainImages.Slice(0, 300), warnings.Add);
+        Assert.AreEqual(0, warnings.Count, string.Join(Environment.NewLine, warnings));
+
+        var mahalanobis = MahalanobisDetector.Fit(TrainedShapesNetworks.Gated, constant, warnings.Add);
+        Assert.AreEqual(1, warnings.Count);
+        StringAssert.Contains(warnings[0], "MahalanobisDetector");
+        StringAssert.Contains(warnings[0], "every score will be 0");
+        Assert.AreEqual(1, mahalanobis.Score([new float[mahalanobis.FeatureCount]]).Length, "the fit itself is legal");
+
+        _ = DensePathEncoder.Fit(TrainedShapesNetworks.Dense, constant, warnings.Add);
+        Assert.AreEqual(2, warnings.Count);
+        StringAssert.Contains(warnings[1], "DensePathEncoder");
+        StringAssert.Contains(warnings[1], "degenerate");
+    }
+
+    [TestMethod]
     public void DetectionSet_HasTheColumnsAndOnlySuccessfulAttacksByDefault()
     {
         var network = TrainedShapesNetworks.Gated;

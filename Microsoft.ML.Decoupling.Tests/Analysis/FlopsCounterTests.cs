@@ -1,4 +1,5 @@
 using Microsoft.ML.Decoupling.Analysis;
+using Microsoft.ML.Decoupling.Analysis.Paths;
 using Microsoft.ML.Decoupling.Modules;
 
 namespace Microsoft.ML.Decoupling.Tests;
@@ -31,6 +32,29 @@ public sealed class FlopsCounterTests
         Assert.AreEqual(conv0 + conv1 + conv2 + head + gate, FlopsCounter.ForPath(network.Description, path));
         Assert.AreEqual(gate, layout.Layers[0].GateFlops);
         Assert.AreEqual(9 * 4 * 8 * 64, layout.Layers[0].DenseFlops);
+    }
+
+    [TestMethod]
+    [DataRow(float.NaN)]
+    [DataRow(0.7f)]
+    [DataRow(-1f)]
+    public void PathValuesOtherThanZeroOrOne_AreRefused_NamingThePathAndIndex(float bad)
+    {
+        using var network = NetworkArchitecture.Vgg(VggLayout.Default).Build(new ImageShape(1, 28, 28), 10, seed: 1);
+        int length = network.Description.PathLayout.PathLength;
+        var path = new float[length];
+        path[5] = bad;
+        var flops = Assert.ThrowsExactly<ArgumentException>(() => network.FlopsForPath(path));
+        Assert.AreEqual("path", flops.ParamName);
+        StringAssert.Contains(flops.Message, "Path 0 holds");
+        StringAssert.Contains(flops.Message, "at index 5");
+
+        var paths = new float[3 * 5];
+        paths[(2 * 5) + 4] = bad;
+        var set = Assert.ThrowsExactly<ArgumentException>(() => new PathSet(paths, [0, 1, 0], SyntheticPaths.Layout(3, 2), ["a", "b"]));
+        Assert.AreEqual("paths", set.ParamName);
+        StringAssert.Contains(set.Message, "Path 2 holds");
+        StringAssert.Contains(set.Message, "at index 4");
     }
 
     [TestMethod]

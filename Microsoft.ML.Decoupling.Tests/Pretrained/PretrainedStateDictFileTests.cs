@@ -227,6 +227,61 @@ public sealed class PretrainedStateDictFileTests
         Assert.AreEqual(0L, DisposeScopeManager.Statistics.ThreadTotalLiveCount, DisposeScopeManager.Statistics.ToString());
     }
 
+    [TestMethod]
+    public void FromFile_OfAFolderOrAFileOfAnotherFormat_FailsWhenNamed_SayingWhatWasExpected()
+    {
+        var folder = Assert.ThrowsExactly<ArgumentException>(() => PretrainedWeights.FromFile(_folder));
+        Assert.AreEqual("path", folder.ParamName);
+        StringAssert.Contains(folder.Message, $"'{_folder}' is a directory");
+
+        string text = Path.Combine(_folder, "weights.txt");
+        File.WriteAllText(text, "not weights");
+        var extension = Assert.ThrowsExactly<ArgumentException>(() => PretrainedWeights.FromFile(text));
+        StringAssert.Contains(extension.Message, "'.txt'");
+
+        string pickle = Path.Combine(_folder, "weights.pt");
+        File.WriteAllText(pickle, "not weights either");
+        var notPickle = Assert.ThrowsExactly<InvalidDataException>(() => PretrainedWeights.FromFile(pickle));
+        StringAssert.Contains(notPickle.Message, pickle);
+        StringAssert.Contains(notPickle.Message, "expected a zip archive");
+
+        string safetensors = Path.Combine(_folder, "weights.safetensors");
+        File.WriteAllText(safetensors, "{\"not\": \"safetensors\"}");
+        var notSafetensors = Assert.ThrowsExactly<InvalidDataException>(() => PretrainedWeights.FromFile(safetensors));
+        StringAssert.Contains(notSafetensors.Message, safetensors);
+        StringAssert.Contains(notSafetensors.Message, "JSON object");
+
+        string checkpoint = Path.Combine(_folder, "weights.ckpt");
+        File.WriteAllText(checkpoint, "no checkpoint");
+        StringAssert.Contains(Assert.ThrowsExactly<InvalidDataException>(() => PretrainedWeights.FromFile(checkpoint)).Message, checkpoint);
+        Assert.AreEqual("not weights either", File.ReadAllText(pickle), "nothing is written");
+
+        using var scope = NewDisposeScope();
+        using var net = new SmallConvNet(seed: 1);
+        foreach (string name in new[] { "good.pt", "good.safetensors" })
+        {
+            StateDictFile.Write(Path.Combine(_folder, name), net);
+            Assert.AreEqual(Path.Combine(_folder, name) + " (Native)", PretrainedWeights.FromFile(Path.Combine(_folder, name)).Description, "real files pass the check");
+        }
+    }
+
+    [TestMethod]
+    public void Write_IntoAMissingFolder_NamesThePathAndTheFolder_NotTheTemporaryFile()
+    {
+        using var scope = NewDisposeScope();
+        using var net = new SmallConvNet(seed: 1);
+        string missing = Path.Combine(_folder, "missing");
+        string path = Path.Combine(missing, "weights.pt");
+        var error = Assert.ThrowsExactly<DirectoryNotFoundException>(() => StateDictFile.Write(path, net));
+        StringAssert.Contains(error.Message, $"'{path}'");
+        StringAssert.Contains(error.Message, $"folder '{missing}' does not exist");
+        Assert.IsFalse(error.Message.Contains(".tmp", StringComparison.Ordinal), error.Message);
+        Assert.IsFalse(Directory.Exists(missing), "no folder is created");
+
+        string folderNamedLikeAFile = Directory.CreateDirectory(Path.Combine(_folder, "folder.pt")).FullName;
+        StringAssert.Contains(Assert.ThrowsExactly<IOException>(() => StateDictFile.Write(folderNamedLikeAFile, net)).Message, "it is a folder");
+    }
+
     private sealed class DisposableTensors : IDisposable
     {
         public Dictionary<string, Tensor> One { get; } = new() { ["w"] = zeros(1) };

@@ -11,6 +11,8 @@ namespace Microsoft.ML.Decoupling.Tests;
 public sealed class DivergenceTests
 {
     private const string SmallLayout = "8,16,M,16,32";
+    // Large enough for a finite loss far above ln K after one epoch, small enough that nothing overflows.
+    private const double LearningRateForHugeLoss = 1e4;
     private static readonly ImageShape _shape = new(1, 16, 16);
     private static readonly ImageDataset _data = ShapesGenerator.Generate(count: 64, seed: 31, imageSize: 16).Images;
     private string _folder = "";
@@ -122,6 +124,40 @@ public sealed class DivergenceTests
         {
             Assert.AreEqual(error.Epoch - 1, TrainingCheckpoint.ReadHeader(options.CheckpointPath).Header.CompletedEpochs);
         }
+    }
+
+    [TestMethod]
+    public void LossThatGrowsByOrdersOfMagnitude_GivesAWarning_AUsualOneDoesNot()
+    {
+        static EpochReport Epoch(int epoch, double crossEntropy, double total) => new(epoch, 3, 0.05, crossEntropy, 0, 0, 0, total, 0.5, 0.5, 1);
+        Assert.IsNull(LossGrowthCheck.Warning([Epoch(1, 1.5, 2.0), Epoch(2, 0.9, 1.2), Epoch(3, 0.6, 0.8)], 6, 0.05), "a training that learns");
+        Assert.IsNull(LossGrowthCheck.Warning([Epoch(1, 1.8, 2.4), Epoch(2, 2.5, 3.0)], 6, 0.05), "a loss that rises a little");
+        string? huge = LossGrowthCheck.Warning([Epoch(1, 3.2e22, 3.2e22)], 6, 1e6);
+        Assert.IsNotNull(huge, "one epoch ending far above a uniform guess");
+        StringAssert.Contains(huge, "3.2E+22");
+        StringAssert.Contains(huge, "LearningRate (now 1E+06)");
+        StringAssert.Contains(LossGrowthCheck.Warning([Epoch(1, 1.5, 2.0), Epoch(2, 1.7, 250)], 6, 0.5), "probably diverged", "a total that grew more than 100-fold");
+    }
+
+    [TestMethod]
+    public void Estimator_FiniteButHugeLoss_WarnsThroughTheLog()
+    {
+        var ml = new MLContext(seed: 1);
+        var warnings = new List<string>();
+        ml.Log += (_, e) =>
+        {
+            if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning)
+            {
+                lock (warnings)
+                {
+                    warnings.Add(e.Message);
+                }
+            }
+        };
+        var options = new DecoupleNetworkEstimator.Options { Architecture = NetworkArchitecture.Vgg(SmallLayout), Epochs = 1, BatchSize = 32, LearningRate = LearningRateForHugeLoss, Seed = 7 };
+        using var model = ml.Transforms.DecoupleNetwork(options).Fit(_data.ToDataView(ml));
+        Assert.IsTrue(model.TrainingHistory[^1].Total > 100, $"loss {model.TrainingHistory[^1].Total}");
+        Assert.IsTrue(warnings.Any(w => w.Contains("the training has probably diverged", StringComparison.Ordinal)), string.Join(Environment.NewLine, warnings));
     }
 
     [TestMethod]

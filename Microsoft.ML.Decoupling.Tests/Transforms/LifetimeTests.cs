@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.ML.Data;
 using Microsoft.ML.Decoupling.Data;
 using Microsoft.ML.Decoupling.Inference;
 using Microsoft.ML.Decoupling.Modules;
@@ -44,6 +45,47 @@ public sealed class LifetimeTests
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    [TestMethod]
+    [Timeout(300_000)]
+    public async Task Dispose_WhileAnotherThreadReads_WaitsForTheRead_ThenEveryReadThrowsObjectDisposed()
+    {
+        var ml = new MLContext(seed: 1);
+        var view = ShapesGenerator.Generate(count: 32, seed: 82, imageSize: 16).Images.ToDataView(ml);
+        var options = new DecoupleNetworkEstimator.Options { Architecture = NetworkArchitecture.Vgg("4,8,4"), Epochs = 1, BatchSize = 32, Seed = 5 };
+        var model = ml.Transforms.DecoupleNetwork(options).Fit(view);
+        var transformed = model.Transform(view);
+        var path = transformed.Schema[model.Columns.Path];
+        using var opened = transformed.GetRowCursor([path]);
+        var openedGetter = opened.GetGetter<VBuffer<float>>(path);
+        VBuffer<float> value = default;
+        Assert.IsTrue(opened.MoveNext());
+        openedGetter(ref value);
+
+        using var reading = new ManualResetEventSlim();
+        var reader = Task.Run(() =>
+        {
+            VBuffer<float> row = default;
+            while (true)
+            {
+                using var cursor = transformed.GetRowCursor([path]);
+                var getter = cursor.GetGetter<VBuffer<float>>(path);
+                while (cursor.MoveNext())
+                {
+                    getter(ref row);
+                    reading.Set();
+                }
+            }
+        });
+        reading.Wait();
+        model.Dispose();
+
+        await Assert.ThrowsExactlyAsync<ObjectDisposedException>(() => reader, "the other thread's next read says the model is disposed");
+        var error = Assert.ThrowsExactly<ObjectDisposedException>(() => opened.MoveNext(), "a cursor opened before Dispose");
+        StringAssert.Contains(error.Message, nameof(DecoupledNetworkTransformer));
+        Assert.ThrowsExactly<ObjectDisposedException>(() => openedGetter(ref value), "a getter made before Dispose");
+        Assert.ThrowsExactly<ObjectDisposedException>(() => transformed.GetRowCursor([path]), "a view transformed before Dispose");
     }
 
     [TestMethod]

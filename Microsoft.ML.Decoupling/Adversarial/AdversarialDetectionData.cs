@@ -132,7 +132,7 @@ public static class AdversarialDetectionData
             }
         }
 
-        var random = new Random(seed);
+        var random = Seeding.DistinctSeedRandom.Create(seed);
         var chosen = new List<int>(perClass * classes);
         for (int c = 0; c < classes; c++)
         {

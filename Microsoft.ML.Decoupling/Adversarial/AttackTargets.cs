@@ -11,7 +11,7 @@ public static class AttackTargets
     {
         ArgumentNullException.ThrowIfNull(labels);
         RequireClasses(labels, classes);
-        var random = new Random(seed);
+        var random = Seeding.DistinctSeedRandom.Create(seed);
         return labels.Select(label => (label + 1 + random.Next(classes - 1)) % classes).ToArray();
     }
 

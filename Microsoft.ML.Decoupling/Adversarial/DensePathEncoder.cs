@@ -34,7 +34,9 @@ public sealed class DensePathEncoder
     /// <summary>Measures the per-filter thresholds of <paramref name="network"/> (without gates) on <paramref name="calibration"/>.</summary>
     /// <param name="network">A network built without gates.</param>
     /// <param name="calibration">Clean images (e.g. a sample of the training set).</param>
-    public static DensePathEncoder Fit(DecoupledNetwork network, ImageDataset calibration)
+    /// <param name="warn">Receives a warning when the paths would be degenerate (half of the filters or more respond the
+    /// same to every calibration image, so their bits carry nothing); null writes it to standard error.</param>
+    public static DensePathEncoder Fit(DecoupledNetwork network, ImageDataset calibration, Action<string>? warn = null)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(calibration);
@@ -66,6 +68,13 @@ public sealed class DensePathEncoder
 
             Array.Sort(column);
             thresholds[bit] = column[column.Length / 2];
+        }
+
+        int constant = ConstantFeatures.Count(readout.Responses, calibration.Count, length);
+        if (length > 0 && constant * 2 >= length)
+        {
+            ConstantFeatures.Warn(warn,
+                $"DensePathEncoder: {constant} of the {length} filters respond the same to each of the {calibration.Count} calibration images (constant images?); their bits are off for every clean image and the dense paths are degenerate (few distinct paths). Calibrate on varied clean images.");
         }
 
         return new DensePathEncoder(layers, layerFilters, thresholds);

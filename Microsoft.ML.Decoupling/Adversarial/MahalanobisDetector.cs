@@ -60,13 +60,21 @@ public sealed class MahalanobisDetector
     /// <summary>Fits class means and the tied covariance on the penultimate features of <paramref name="clean"/>.</summary>
     /// <param name="network">The network whose features are scored.</param>
     /// <param name="clean">Clean images with their true classes (e.g. a sample of the training set); every class needs at least one.</param>
-    public static MahalanobisDetector Fit(DecoupledNetwork network, ImageDataset clean)
+    /// <param name="warn">Receives a warning when the fit is legal but useless (every feature constant over
+    /// <paramref name="clean"/>, so every score is 0); null writes it to standard error.</param>
+    public static MahalanobisDetector Fit(DecoupledNetwork network, ImageDataset clean, Action<string>? warn = null)
     {
         ArgumentNullException.ThrowIfNull(network);
         RequireCalibration(network, clean, nameof(clean));
         int classes = network.Classes;
         int features = network.Description.HeadInputs;
         var readout = NetworkReadout.Run(network, clean.Pixels, clean.Count);
+        if (clean.Count > 1 && ConstantFeatures.Count(readout.Features, clean.Count, features) == features)
+        {
+            ConstantFeatures.Warn(warn,
+                $"MahalanobisDetector: all {features} penultimate features are the same for each of the {clean.Count} clean images (constant images?), so every score will be 0 and the detector cannot tell images apart; fit it on varied clean images.");
+        }
+
         using var scope = NewDisposeScope();
         var x = tensor(readout.Features, new long[] { clean.Count, features }).to_type(ScalarType.Float64);
         var (means, precision) = TiedGaussian.Fit(x, tensor(clean.Labels.Select(l => (long)l).ToArray()), classes);

@@ -38,6 +38,8 @@ internal static class FlopsCounter
             throw new ArgumentException($"The path has {path.Length} values; this network's paths have {layout.PathLength}.", nameof(path));
         }
 
+        Paths.PathValues.RequireBinary(path, layout.PathLength, nameof(path));
+
         long total = Head(network);
         foreach (var conv in network.Convolutions)
         {

@@ -8,9 +8,22 @@ namespace Microsoft.ML.Decoupling.IO;
 internal static class AtomicFile
 {
     /// <summary>Writes <paramref name="fullPath"/> (whose folder must exist) with <paramref name="write"/>.</summary>
+    /// <exception cref="DirectoryNotFoundException">The folder of <paramref name="fullPath"/> does not exist (the message
+    /// names the file and the folder, not the hidden temporary file).</exception>
+    /// <exception cref="IOException"><paramref name="fullPath"/> is a folder.</exception>
     public static void Write(string fullPath, Action<Stream> write)
     {
         string folder = Path.GetDirectoryName(fullPath)!;
+        if (!Directory.Exists(folder))
+        {
+            throw new DirectoryNotFoundException($"Cannot write '{fullPath}': the folder '{folder}' does not exist.");
+        }
+
+        if (Directory.Exists(fullPath))
+        {
+            throw new IOException($"Cannot write '{fullPath}': it is a folder; expected the path of a file.");
+        }
+
         string temporary = Path.Combine(folder, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
         try
         {

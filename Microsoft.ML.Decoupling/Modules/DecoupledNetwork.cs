@@ -102,7 +102,7 @@ public sealed class DecoupledNetwork : nn.Module<Tensor, DecoupledForwardResult>
     /// every conv that reads it (also through max-pools and inception concatenations; never through a residual sum, which
     /// is dense); each gate adds its two fully connected layers (C·C/γ + C/γ·N).
     /// </summary>
-    /// <exception cref="ArgumentException"><paramref name="path"/> does not have <see cref="CalculationPathLayout.PathLength"/> values.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> does not have <see cref="CalculationPathLayout.PathLength"/> values, or a value that is neither 0 nor 1.</exception>
     public long FlopsForPath(ReadOnlySpan<float> path) => FlopsCounter.ForPath(Description, path);
 
     /// <summary>

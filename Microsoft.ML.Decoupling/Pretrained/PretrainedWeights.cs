@@ -33,9 +33,16 @@ public sealed class PretrainedWeights
     /// matching layers of the network keep their initialisation.
     /// </param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is a directory, or its extension is none of the above.</exception>
+    /// <exception cref="InvalidDataException">The file does not start as its format does (checked now, not when the weights are applied).</exception>
     public static PretrainedWeights FromFile(string path, StateDictNaming naming = StateDictNaming.Native, IEnumerable<string>? ignoredPrefixes = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (Directory.Exists(path))
+        {
+            throw new ArgumentException($"Pretrained weights '{path}' is a directory; expected a weights file (.pt, .pth, .bin, .safetensors or a .ckpt checkpoint).", nameof(path));
+        }
+
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"Pretrained weights '{path}' do not exist.", path);
@@ -43,6 +50,15 @@ public sealed class PretrainedWeights
 
         var ignored = (ignoredPrefixes ?? []).ToList();
         bool checkpoint = Path.GetExtension(path).Equals(".ckpt", StringComparison.OrdinalIgnoreCase);
+        if (checkpoint)
+        {
+            _ = TrainingCheckpoint.ReadHeader(path); // its magic number, version and header
+        }
+        else
+        {
+            StateDictFile.RequireFormat(path);
+        }
+
         return new PretrainedWeights($"{path} ({naming})", network =>
         {
             using var scope = NewDisposeScope();

@@ -100,6 +100,48 @@ internal static class StateDictFile
     }
 
     /// <summary>
+    /// Checks, without reading the tensors, that <paramref name="path"/> starts as its extension says: a zip archive
+    /// (<c>PK</c>, torch.save ≥ 1.6) or a pickle (byte 0x80, the legacy torch.save) for .pt/.pth/.bin, an 8-byte header
+    /// length followed by a JSON object for .safetensors. A file given by mistake (a text file, an image) fails here, when
+    /// the file is named, not when the training starts; a zip that is no torch.save file still fails only when read.
+    /// </summary>
+    /// <exception cref="ArgumentException">The extension is not one of the accepted ones.</exception>
+    /// <exception cref="InvalidDataException">The first bytes are not those of the format.</exception>
+    public static void RequireFormat(string path)
+    {
+        var format = FormatOf(path);
+        Span<byte> head = stackalloc byte[9];
+        long length;
+        int read;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
+        {
+            length = stream.Length;
+            read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+
+        head = head[..read];
+        bool valid;
+        string expected;
+        if (format == Format.Pickle)
+        {
+            valid = head.StartsWith("PK\u0003\u0004"u8) || (read >= 2 && head[0] == 0x80);
+            expected = "a zip archive (torch.save, starting with 'PK') or a pickle (legacy torch.save, starting with byte 0x80)";
+        }
+        else
+        {
+            valid = read == 9 && System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(head) is var size
+                && size >= 2 && size <= (ulong)(length - 8) && head[8] == (byte)'{';
+            expected = "an 8-byte little-endian header length no larger than the file, then a JSON object ('{')";
+        }
+
+        if (!valid)
+        {
+            string found = read == 0 ? "the file is empty" : $"it starts with {Convert.ToHexString(head)}";
+            throw new InvalidDataException($"'{path}' is not a {Describe(format)} weights file: expected {expected}; {found}.");
+        }
+    }
+
+    /// <summary>
     /// Writes a state dictionary in the format named by the extension, atomically: the tensors go to a temporary file
     /// in the same folder, which then replaces <paramref name="path"/>; on failure no file is left behind and an
     /// existing file is untouched.

@@ -154,6 +154,11 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
                 report => channel.Info(MessageSensitivity.None, report.ToString()),
                 line => channel.Info(MessageSensitivity.None, line));
             var history = trainer.Train(network, images, cancellation);
+            if (LossGrowthCheck.Warning(history, classes, _options.LearningRate) is { } lossWarning)
+            {
+                channel.Warning(MessageSensitivity.None, lossWarning);
+            }
+
             network.to(CPU);
             channel.Info(MessageSensitivity.None, $"Training done; path length {network.Description.PathLayout.PathLength}.");
             if (network.IsGated && _options.DeviationCalibrationImages > 0)

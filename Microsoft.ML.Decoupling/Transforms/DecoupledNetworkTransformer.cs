@@ -20,6 +20,7 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
     private readonly ITransformer _inner;
     private readonly OwnedModelFile _modelFile;
     private readonly Func<DecoupledNetwork, DecoupledNetworkTransformer> _withNetwork;
+    private readonly RowReadGuard _rowReads;
     private bool _disposed;
 
     /// <param name="network">The network, owned from now on.</param>
@@ -36,6 +37,7 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
         TrainingHistory = history;
         Columns = columns;
         _withNetwork = withNetwork;
+        _rowReads = new RowReadGuard(this);
     }
 
     /// <summary>The trained TorchSharp network (evaluation mode). Owned by this transformer.</summary>
@@ -223,13 +225,16 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
     }
 
     /// <inheritdoc/>
+    /// <remarks>The returned view is readable until this model is disposed; reading it afterwards throws
+    /// <see cref="ObjectDisposedException"/> (see <see cref="Dispose"/>).</remarks>
     /// <exception cref="ArgumentOutOfRangeException">The image column is missing or is not a vector of Single of the network's input size.</exception>
     public IDataView Transform(IDataView input)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(input);
         RequireImageColumn(input.Schema);
-        return CheckPixels ? new PixelCheckErrorDataView(_inner.Transform(new FinitePixelCheckingDataView(input, Columns.Feature))) : _inner.Transform(input);
+        var output = CheckPixels ? new PixelCheckErrorDataView(_inner.Transform(new FinitePixelCheckingDataView(input, Columns.Feature))) : _inner.Transform(input);
+        return new RowReadGuardedDataView(output, _rowReads);
     }
 
     // ML.NET's ONNX stage accepts a vector of another size and fails only while rows are read, with a message that names
@@ -294,10 +299,15 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
 
     internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// Releases the ONNX Runtime session, the temporary model file and the network. Dispose waits for the row reads in
+    /// flight on other threads (one cursor step or value read each, not whole cursors) to finish; after it, every member
+    /// and every read of a view this model transformed, cursors already open included, throw
+    /// <see cref="ObjectDisposedException"/>. Call it from a thread that is not itself reading such a view.
+    /// </summary>
     public void Dispose()
     {
-        if (_disposed)
+        if (!_rowReads.Close())
         {
             return;
         }

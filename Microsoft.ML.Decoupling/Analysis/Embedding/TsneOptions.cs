@@ -6,7 +6,11 @@ public sealed class TsneOptions
     /// <summary>Paths are first projected onto this many principal components. Default 50.</summary>
     public int PcaDimensions { get; set; } = 50;
 
-    /// <summary>t-SNE perplexity (effective number of neighbours). Default 30.</summary>
+    /// <summary>
+    /// t-SNE perplexity (effective number of neighbours). Default 30. A perplexity needs about three times as many
+    /// points: on n embedded paths, min(Perplexity, (n − 1) / 3) is used, without a warning, as PcaDimensions is capped
+    /// by the paths' rank and MaxSamples by their count; refusing would break the default on sets of fewer than 91 paths.
+    /// </summary>
     public double Perplexity { get; set; } = 30;
 
     /// <summary>Gradient steps. Default 1000.</summary>

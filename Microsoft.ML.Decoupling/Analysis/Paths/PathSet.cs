@@ -13,11 +13,11 @@ public sealed class PathSet
     private readonly string[] _classNames;
 
     /// <summary>Creates a set over <paramref name="paths"/> (taken over, not copied) and their classes.</summary>
-    /// <param name="paths">Count × <see cref="CalculationPathLayout.PathLength"/> values, row after row; above 0.5 means "on".</param>
+    /// <param name="paths">Count × <see cref="CalculationPathLayout.PathLength"/> values, row after row; each 0 (off) or 1 (on).</param>
     /// <param name="labels">Class index of each path, in [0, <paramref name="classNames"/>.Count).</param>
     /// <param name="layout">The layer table of the paths.</param>
     /// <param name="classNames">Class names, one per class index.</param>
-    /// <exception cref="ArgumentException">The sizes disagree, a label is out of range, or there are no paths.</exception>
+    /// <exception cref="ArgumentException">The sizes disagree, a path value is neither 0 nor 1, a label is out of range, or there are no paths.</exception>
     public PathSet(float[] paths, int[] labels, CalculationPathLayout layout, IReadOnlyList<string> classNames)
     {
         ArgumentNullException.ThrowIfNull(paths);
@@ -34,6 +34,8 @@ public sealed class PathSet
             throw new ArgumentException(
                 $"Expected {labels.Length} paths × {layout.PathLength} values = {(long)labels.Length * layout.PathLength}, got {paths.Length}.", nameof(paths));
         }
+
+        PathValues.RequireBinary(paths, layout.PathLength, nameof(paths));
 
         if (classNames.Count == 0)
         {
