@@ -28,13 +28,15 @@ public sealed class CustomColumnNamesTests
             PredictedLabelColumnName = "Class",
             PathColumnName = "Gates",
             ResponsesColumnName = "FilterResponses",
+            PathDeviationColumnName = "Distances",
             Architecture = NetworkArchitecture.Vgg("4,8,4"),
             Epochs = 1,
             Seed = 1,
         };
         using var model = mlContext.Transforms.DecoupleNetwork(options).Fit(data);
         var output = model.Transform(data);
-        CollectionAssert.IsSubsetOf(new[] { "Probabilities", "Class", "Gates", "FilterResponses" }, output.Schema.Select(c => c.Name).ToArray());
+        CollectionAssert.IsSubsetOf(new[] { "Probabilities", "Class", "Gates", "FilterResponses", "Distances" }, output.Schema.Select(c => c.Name).ToArray());
+        Assert.IsNull(output.Schema.GetColumnOrNull(DecouplingColumnNames.PathDeviation), "the path-deviation column takes the option's name");
         Assert.IsNull(output.Schema.GetColumnOrNull(DecouplingColumnNames.Responses), "the responses column takes the option's name");
         Assert.AreEqual(8, ((VectorDataViewType)output.Schema["FilterResponses"].Type).Size);
         Assert.IsNull(output.Schema.GetColumnOrNull(DecouplingColumnNames.Score), "ML.NET's own Score column is dropped");
@@ -48,7 +50,7 @@ public sealed class CustomColumnNamesTests
             model.SaveOnnx(file);
             using var session = new InferenceSession(file);
             CollectionAssert.AreEqual(new[] { "Pixels" }, session.InputMetadata.Keys.ToArray());
-            CollectionAssert.AreEquivalent(new[] { "Probabilities", "Gates", "FilterResponses" }, session.OutputMetadata.Keys.ToArray());
+            CollectionAssert.AreEquivalent(new[] { "Probabilities", "Gates", "FilterResponses", "Distances" }, session.OutputMetadata.Keys.ToArray());
             Assert.IsTrue(session.ModelMetadata.CustomMetadataMap.ContainsKey(Onnx.DecoupledNetworkOnnxExporter.PathLayoutMetadataKey));
             var layout = CalculationPathLayout.FromOnnx(file);
             CollectionAssert.AreEqual(model.PathLayout.Layers.ToArray(), layout.Layers.ToArray(), "the layer table reads back from the file");
