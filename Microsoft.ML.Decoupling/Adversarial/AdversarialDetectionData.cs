@@ -44,7 +44,8 @@ public static class AdversarialDetectionData
         }
 
         // Before the attack: a bad calibration set would fail only after it.
-        var deviation = options.DeviationCalibration is { } calibration ? PathDeviation.Fit(network, calibration, options, nameof(options)) : null;
+        var deviation = options.FittedDeviation
+            ?? (options.DeviationCalibration is { } calibration ? PathDeviation.Fit(network, calibration, options, nameof(options)) : null);
         var targets = attack.IsTargeted ? options.Targets ?? AttackTargets.RandomOther(images.Labels, network.Classes, options.Seed) : null;
         if (!attack.IsTargeted && options.Targets is not null)
         {

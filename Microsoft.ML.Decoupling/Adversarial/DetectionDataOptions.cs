@@ -28,6 +28,12 @@ public sealed class DetectionDataOptions
     /// </summary>
     public ImageDataset? DeviationCalibration { get; set; }
 
+    /// <summary>
+    /// Class statistics already fitted (on <see cref="DeviationCalibration"/>'s images), so that sets built from the same
+    /// calibration do not repeat the forward pass over it; takes precedence over <see cref="DeviationCalibration"/>.
+    /// </summary>
+    internal PathDeviation? FittedDeviation { get; set; }
+
     /// <summary>Images per forward/backward batch.</summary>
     public int BatchSize { get; set; } = 256;
 }

@@ -53,8 +53,10 @@ public static class PathAdversarialDetector
 
         var trainIndices = AdversarialDetectionData.SampleCorrectlyClassified(network, images, trainPerClass, seed);
         var testIndices = AdversarialDetectionData.SampleCorrectlyClassified(network, images, testPerClass, seed + 1, trainIndices.ToHashSet());
-        var train = AdversarialDetectionData.Create(network, images.Select(trainIndices), attack, new DetectionDataOptions { Seed = seed, DeviationCalibration = calibration });
-        var test = AdversarialDetectionData.Create(network, images.Select(testIndices), attack, new DetectionDataOptions { Seed = seed + 1, DeviationCalibration = calibration });
+        // One fit of the class statistics for both sets.
+        var deviation = PathDeviation.Fit(network, calibration, parameter: nameof(calibration));
+        var train = AdversarialDetectionData.Create(network, images.Select(trainIndices), attack, new DetectionDataOptions { Seed = seed, FittedDeviation = deviation });
+        var test = AdversarialDetectionData.Create(network, images.Select(testIndices), attack, new DetectionDataOptions { Seed = seed + 1, FittedDeviation = deviation });
         var trainView = train.ToDataView(mlContext);
         var testView = test.ToDataView(mlContext);
         var path = Evaluate(mlContext, trainView, testView, DecouplingColumnNames.Path);
