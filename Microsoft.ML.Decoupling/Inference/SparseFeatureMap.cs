@@ -1,3 +1,4 @@
+using Microsoft.ML.Decoupling.Native;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Decoupling.Inference;
@@ -55,14 +56,14 @@ internal sealed record SparseFeatureMap(Tensor Values, long[]? Channels, int Wid
 
         if (a.Channels is null || b.Channels is null)
         {
-            return Dense(nn.functional.relu(a.ToDense() + b.ToDense(), inplace: true));
+            return Dense(nn.functional.relu(RootedScalars.Sum(a.ToDense(), b.ToDense()), inplace: true));
         }
 
         long[] union = a.Channels.Union(b.Channels).Order().ToArray();
         var sum = zeros(new long[] { 1, union.Length, a.Values.shape[2], a.Values.shape[3] }, device: a.Values.device);
         using var aIndex = tensor(a.Channels.Select(c => (long)Array.BinarySearch(union, c)).ToArray(), device: sum.device);
         using var bIndex = tensor(b.Channels.Select(c => (long)Array.BinarySearch(union, c)).ToArray(), device: sum.device);
-        sum.index_add_(1, aIndex, a.Values, 1).index_add_(1, bIndex, b.Values, 1);
+        sum.index_add_(1, aIndex, a.Values, RootedScalars.One).index_add_(1, bIndex, b.Values, RootedScalars.One);
         return new SparseFeatureMap(nn.functional.relu(sum, inplace: true), union, a.Width);
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.ML.Decoupling.Native;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Decoupling.Modules;
@@ -29,7 +30,7 @@ internal sealed class TorchForwardInterpreter : StepInterpreter<Tensor>
 
     public override Tensor MaxPool(MaxPoolStep step) => nn.functional.max_pool2d(this[step.Input], step.KernelSize, step.Stride, step.Padding);
 
-    public override Tensor ResidualAdd(ResidualAddStep step) => nn.functional.relu(this[step.Main] + this[step.Shortcut], inplace: true);
+    public override Tensor ResidualAdd(ResidualAddStep step) => nn.functional.relu(RootedScalars.Sum(this[step.Main], this[step.Shortcut]), inplace: true);
 
     public override Tensor ZeroPadShortcut(ZeroPadShortcutStep step)
     {
