@@ -76,6 +76,11 @@ public sealed class NetworkCompactionTests
         var (onnxScores, onnxPaths) = RunOnnx(session, kept, reproduced.Length, shape.Size);
         int onnxCompared = TorchOnnxParity.Assert(result.Network, kept, reproduced.Length, onnxScores, onnxPaths, ScoreTolerance);
         Assert.IsGreaterThanOrEqualTo(reproduced.Length * 0.9, onnxCompared, "Nearly every image takes the same path in both runtimes.");
+        Assert.IsLessThanOrEqualTo(1e-5f, onnxScores.Zip(compactScores, (a, b) => Math.Abs(a - b)).Max(), "ONNX and TorchSharp scores of the compact network.");
+        // The graph form: the path is placed by one Gather, not by a MatMul per layer.
+        var nodes = global::Onnx.ModelProto.Parser.ParseFrom(DecoupledNetworkOnnxExporter.Export(result.Network)).Graph.Node;
+        Assert.AreEqual(0, nodes.Count(n => n.OpType == "MatMul"), "No per-layer path placement.");
+        Assert.AreEqual(1, nodes.Count(n => n.OpType == "Gather" && n.Output.Contains("Path")), "One Gather places the whole path.");
         Assert.IsTrue(result.Network.IsCompact);
         TestContext.WriteLine(
             $"{architecture}: kept {result.Layers.Sum(l => l.Kept)} of {layout.PathLength} gated filters, {result.Layers.Count(l => l.GateDropped)} gates dropped; "

@@ -21,8 +21,8 @@ namespace Microsoft.ML.Decoupling.Onnx;
 /// read from the conv's input: GlobalAveragePool → Flatten → Gemm → Relu → Gemm → Greater(0) → Cast, and the layer output
 /// is multiplied by the resulting 0/1 mask. Closed filters are still computed: the model reproduces the paths, it does not
 /// skip work. A compact network (<see cref="Compaction.NetworkCompaction"/>) exports the same way with its smaller convs;
-/// its layers' full-length path bits are the gate values placed by a 0/1 MatMul among constant bits (or, without a gate,
-/// the constant bits Expanded to the batch), and a conv feeding a residual sum Pads one zero channel and Gathers its
+/// its path is assembled once at the end (<see cref="OnnxPathAssembly"/>: the kept gates' masks and a (0, 1) constant pair
+/// concatenated, then one Gather puts every bit in place), and a conv feeding a residual sum Pads one zero channel and Gathers its
 /// kept channels back into place. Initializers and values are named after the layers of <see cref="CalculationPathLayout"/> (<c>features.3.weight</c>,
 /// <c>layer1.0.conv1.gate.squeeze.weight</c>, …), and the layer table is stored in <c>metadata_props</c>.
 /// With the responses output, a network trained by the estimator also gets the PathDeviation output
@@ -105,16 +105,15 @@ internal static class DecoupledNetworkOnnxExporter
 
         // The same program the network's forward pass interprets, step by step. GAP(Y) before the gate of every gated
         // layer goes to the responses output (not for compact networks, which do not compute the filters they removed).
-        var writer = new OnnxProgramWriter(program, graph, image, options.ResponsesName is not null && !network.IsCompact && network.IsGated);
+        var writer = new OnnxProgramWriter(program, graph, options.ResponsesName is not null && !network.IsCompact && network.IsGated);
         string x = writer.Run(image);
-        var gates = writer.Gates;
         var responses = writer.Responses;
         string pooled = graph.Node("GlobalAveragePool", "head.pool", [x]);
         string features = graph.Node("Flatten", "head.flatten", [pooled], Int("axis", 1));
         string logits = OnnxProgramWriter.WriteLinear(graph, "head", features, program.Head);
         string score = graph.Node("Softmax", perRow ? $"{options.ScoreName}.batched" : options.ScoreName, [logits], Int("axis", 1));
-        string path = gates.Count > 0
-            ? graph.Node("Concat", perRow ? $"{options.PathName}.batched" : options.PathName, gates, Int("axis", 1))
+        string path = !writer.Path.IsEmpty
+            ? writer.Path.Write(graph, image, perRow ? $"{options.PathName}.batched" : options.PathName)
             : WriteEmptyPath(graph, input, perRow ? $"{options.PathName}.batched" : options.PathName);
         if (perRow)
         {

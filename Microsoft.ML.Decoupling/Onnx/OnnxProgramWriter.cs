@@ -15,7 +15,6 @@ namespace Microsoft.ML.Decoupling.Onnx;
 internal sealed class OnnxProgramWriter : StepInterpreter<string>
 {
     private readonly OnnxGraphWriter _graph;
-    private readonly string _image;
     private int _pools;
     private int _adds;
     private int _shortcuts;
@@ -23,23 +22,21 @@ internal sealed class OnnxProgramWriter : StepInterpreter<string>
 
     /// <param name="program">The program.</param>
     /// <param name="graph">The graph to add to.</param>
-    /// <param name="image">The normalised image value; constant path bits take their batch size from it.</param>
     /// <param name="writeResponses">Whether to collect each gated layer's GAP(Y) before its gate (<see cref="Responses"/>).</param>
-    public OnnxProgramWriter(NetworkProgram program, OnnxGraphWriter graph, string image, bool writeResponses)
+    public OnnxProgramWriter(NetworkProgram program, OnnxGraphWriter graph, bool writeResponses)
         : base(program)
     {
         _graph = graph;
-        _image = image;
         Responses = writeResponses ? [] : null;
     }
 
-    /// <summary>The values of each layer's full-length path bits, in path order.</summary>
-    public List<string> Gates { get; } = [];
+    /// <summary>Every gated layer's mask, assembled into the path output once the program is written.</summary>
+    public OnnxPathAssembly Path { get; } = new();
 
     /// <summary>GAP(Y) before the gate of every gated layer, when asked for.</summary>
     public List<string>? Responses { get; }
 
-    public override string Convolution(ConvolutionStep step) => WriteUnit(_graph, this[step.Input], step.Unit, Gates, _image, Responses);
+    public override string Convolution(ConvolutionStep step) => WriteUnit(_graph, this[step.Input], step.Unit, Path, Responses);
 
     public override string MaxPool(MaxPoolStep step) => _graph.Node("MaxPool", $"pool{_pools++}", [this[step.Input]],
         Ints("kernel_shape", step.KernelSize, step.KernelSize), Ints("strides", step.Stride, step.Stride), Ints("pads", step.Padding, step.Padding, step.Padding, step.Padding));
@@ -52,10 +49,10 @@ internal sealed class OnnxProgramWriter : StepInterpreter<string>
     public override string Concat(ConcatStep step) => _graph.Node("Concat", $"concat{_concats++}", step.Inputs.Select(i => this[i]), Int("axis", 1));
 
     /// <summary>
-    /// A conv unit: gate (read from the input), conv with BatchNorm folded in, optional Relu, mask; for a compact unit also
-    /// its full-length path bits (whose constants take their batch size from <paramref name="image"/>) and its scatter.
+    /// A conv unit: gate (read from the input), conv with BatchNorm folded in, optional Relu, mask; for a compact unit its
+    /// scatter. The gate's mask [N, F] goes to <paramref name="path"/>.
     /// </summary>
-    private static string WriteUnit(OnnxGraphWriter graph, string input, ConvolutionUnit unit, List<string> gates, string image, List<string>? responses)
+    private static string WriteUnit(OnnxGraphWriter graph, string input, ConvolutionUnit unit, OnnxPathAssembly path, List<string>? responses)
     {
         string layer = unit.Name;
         // The gate reads the layer INPUT (paper Eq. 3), so its nodes come before the conv's.
@@ -68,11 +65,11 @@ internal sealed class OnnxProgramWriter : StepInterpreter<string>
 
         if (unit.PathBits is { } bits)
         {
-            gates.Add(WriteCompactPathBits(graph, layer, mask, bits, image));
+            path.AddCompact(mask, bits);
         }
         else if (mask is not null)
         {
-            gates.Add(mask);
+            path.AddGated(mask, unit.Gate!.Filters);
             if (responses is not null)
             {
                 string pooled = graph.Node("GlobalAveragePool", $"{layer}.response.pool", [x]);
@@ -87,30 +84,6 @@ internal sealed class OnnxProgramWriter : StepInterpreter<string>
         }
 
         return unit.Scatter is { } scatter ? WriteScatter(graph, layer, x, scatter) : x;
-    }
-
-    /// <summary>
-    /// The full-length path bits of a compact layer: z [N, kept] placed by a 0/1 matrix (exact: one product per bit), or,
-    /// without a gate, the constant bits expanded to the batch.
-    /// </summary>
-    private static string WriteCompactPathBits(OnnxGraphWriter graph, string layer, string? mask, CompactPathBits bits, string image)
-    {
-        if (mask is not null)
-        {
-            var placement = new float[bits.Kept.Length * bits.Filters];
-            for (int j = 0; j < bits.Kept.Length; j++)
-            {
-                placement[(j * bits.Filters) + bits.Kept[j]] = 1f;
-            }
-
-            string matrix = graph.Floats($"{layer}.path.placement", [bits.Kept.Length, bits.Filters], placement);
-            return graph.Node("MatMul", $"{layer}.path", [mask, matrix]);
-        }
-
-        string constants = graph.Floats($"{layer}.path.constants", [1, bits.Filters], bits.Constants());
-        string batch = graph.Node("Slice", $"{layer}.path.batch", [graph.Node("Shape", $"{layer}.path.image_shape", [image]), graph.Int64s("path.slice_start", 0), graph.Int64s("path.slice_end", 1)]);
-        string shape = graph.Node("Concat", $"{layer}.path.shape", [batch, graph.Int64s($"{layer}.path.width", bits.Filters)], Int("axis", 0));
-        return graph.Node("Expand", $"{layer}.path", [constants, shape]);
     }
 
     /// <summary>A compact conv's kept channels put back among zero channels: Pad one zero channel, then Gather.</summary>
@@ -146,7 +119,11 @@ internal sealed class OnnxProgramWriter : StepInterpreter<string>
         return graph.Node("Pad", $"{name}.pad", [sliced, graph.Int64s($"{name}.pads", 0, step.PadChannels, 0, 0, 0, step.PadChannels, 0, 0)]);
     }
 
-    /// <summary>The architecture controlling module and the evaluation-time hash z = 1(g &gt; 0); returns z [N, filters].</summary>
+    /// <summary>
+    /// The architecture controlling module and the evaluation-time hash z = 1(g &gt; 0); returns z [N, filters]. The linear
+    /// layers stay Gemms: as 1×1 Convs on [N, C, 1, 1] (no Flatten, no Unsqueeze) ONNX Runtime moved them to its blocked
+    /// NCHWc layout and added reorders, slower than the reshapes they saved (BENCHMARKS.md, issue 18).
+    /// </summary>
     private static string WriteGate(OnnxGraphWriter graph, string layer, string input, ArchitectureControllingModule gate)
     {
         string prefix = $"{layer}.gate";

@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime;
 namespace Decoupling.Benchmarks;
 
 /// <summary>Command line of the inference-speed benchmark (<c>--inference</c>), with its defaults (read by <see cref="InferenceCommandLine"/>).</summary>
@@ -44,6 +45,9 @@ internal sealed record InferenceArguments
 
     /// <summary>Images profiled per ONNX graph (ORT's profiler, 1 thread, batch 1; 0: no profile).</summary>
     public int Profile { get; init; }
+
+    /// <summary>ONNX Runtime's graph optimisation level of the timed and profiled sessions.</summary>
+    public GraphOptimizationLevel GraphOptimization { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
 
     /// <summary>Keep glibc's allocator defaults instead of NativeAllocator.UseTrainingSettings.</summary>
     public bool GlibcDefaults { get; init; }

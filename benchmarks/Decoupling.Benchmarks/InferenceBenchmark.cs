@@ -44,14 +44,14 @@ internal static class InferenceBenchmark
             Measure(subject, arguments, speeds, log);
             if (arguments.Profile > 0)
             {
-                Profile(subject, arguments.Profile, profile, log);
+                Profile(subject, arguments.Profile, arguments.GraphOptimization, profile, log);
             }
         }
 
         var report = new StringBuilder();
         report.AppendLine($"Command: `dotnet run -c Release --project benchmarks/Decoupling.Benchmarks -- {string.Join(' ', args)}`");
         report.AppendLine();
-        report.AppendLine($"{arguments.Runs} timed runs per variant after {arguments.Warmup} warm-up runs; each runtime's variants interleaved with each other (one runtime after the other); ONNX Runtime sessions without thread spinning; allocator: {(tunedAllocator ? "NativeAllocator.UseTrainingSettings" : "glibc defaults")}; a run is {arguments.ImagesPerRun} images one by one at batch 1, one batch otherwise; times per image.");
+        report.AppendLine($"{arguments.Runs} timed runs per variant after {arguments.Warmup} warm-up runs; each runtime's variants interleaved with each other (one runtime after the other); ONNX Runtime sessions without thread spinning, graph optimisation {arguments.GraphOptimization}; allocator: {(tunedAllocator ? "NativeAllocator.UseTrainingSettings" : "glibc defaults")}; a run is {arguments.ImagesPerRun} images one by one at batch 1, one batch otherwise; times per image.");
         report.AppendLine();
         notes.ForEach(n => report.AppendLine($"- {n}"));
         report.AppendLine();
@@ -106,7 +106,7 @@ internal static class InferenceBenchmark
                 // Every session keeps its own pool of threads, which by default spin for a while after each run; with the
                 // variants interleaved, one session's spinning threads would take the cores of the next one (the first
                 // measurement's 2-thread rows had 2–3× spreads). Spinning is off for all sessions alike.
-                using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
+                using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL, GraphOptimizationLevel = arguments.GraphOptimization };
                 options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
                 var sessions = arguments.Runtimes.Contains("onnx")
                     ? onnx.Select(o => (o.Name, Session: new InferenceSession(o.Model, options))).ToList()
@@ -170,7 +170,7 @@ internal static class InferenceBenchmark
     }
 
     /// <summary>ONNX Runtime's profile of the dense and compact graphs of <paramref name="subject"/>, a row per node kind into <paramref name="table"/>.</summary>
-    private static void Profile(InferenceSubject subject, int images, MarkdownTable table, Action<string> log)
+    private static void Profile(InferenceSubject subject, int images, GraphOptimizationLevel optimization, MarkdownTable table, Action<string> log)
     {
         int size = subject.Gated.Input.Size;
         float[] pixels = subject.Pool.AsSpan(0, Math.Min(images, subject.Pool.Length / size) * size).ToArray();
@@ -178,7 +178,7 @@ internal static class InferenceBenchmark
         foreach (var (variant, network) in new[] { ("dense", subject.Dense), ("compact", subject.Compact.Network) })
         {
             log($"{subject.Name}: profiling the {variant} graph on {count} images.");
-            var kinds = OnnxProfile.Measure(DecoupledNetworkOnnxExporter.Export(network), pixels, size, count, threads: 1);
+            var kinds = OnnxProfile.Measure(DecoupledNetworkOnnxExporter.Export(network), pixels, size, count, threads: 1, optimization);
             double total = kinds.Sum(k => k.MillisecondsPerImage);
             foreach (var (kind, milliseconds) in kinds.Where(k => k.MillisecondsPerImage >= 0.01 * total))
             {

@@ -1,3 +1,4 @@
+using Microsoft.ML.OnnxRuntime;
 using System.CommandLine;
 using Decoupling.Examples.Shared.CommandLine;
 using Microsoft.ML.Decoupling.Modules;
@@ -24,6 +25,7 @@ internal sealed class InferenceCommandLine
     private readonly Option<IReadOnlyList<string>?> _runtimes = TypedOptions.TextList("--runtimes", "Runtimes to time.", _defaults.Runtimes, ["onnx", "torch"]);
     private readonly Option<int> _profile = TypedOptions.Integer("--profile", "Images profiled per ONNX graph (ORT's profiler, 1 thread, batch 1; 0: no profile).", _defaults.Profile, minimum: 0);
     private readonly Option<int> _seed = CommonOptions.Seed(_defaults.Seed);
+    private readonly Option<string?> _graphOptimization = TypedOptions.Choice("--graph-optimization", "ONNX Runtime's graph optimisation level of the timed and profiled sessions (all includes the NCHWc layout).", "all", "all", "extended", "basic");
     private readonly Option<bool> _glibcDefaults = TypedOptions.Flag("--glibc-defaults", "Keep glibc's allocator defaults instead of NativeAllocator.UseTrainingSettings.");
     private readonly Option<string?> _output = CommonOptions.OutputFile();
     private readonly Option<string?> _saveOnnx = TypedOptions.OptionalText("--save-onnx", "Folder to write each network's dense, masked and compact ONNX graphs to (for benchmarks/OnnxCudaCheck).", "DIR");
@@ -33,7 +35,7 @@ internal sealed class InferenceCommandLine
         Command = new Command("--inference", "Inference speed: dense, masked, compact and per-input skipping, in ONNX Runtime and TorchSharp.")
         {
             _networks, _runs, _warmup, _imagesPerRun, _batches, _threads, _skipRatios, _trainEpochs, _trainLimit, _weights, _silentShare, _openShare,
-            _inputSize, _runtimes, _profile, _seed, _glibcDefaults, _output, _saveOnnx,
+            _inputSize, _runtimes, _profile, _seed, _graphOptimization, _glibcDefaults, _output, _saveOnnx,
         };
     }
 
@@ -61,6 +63,12 @@ internal sealed class InferenceCommandLine
             Profile = parsed.GetValue(_profile),
             Seed = parsed.GetValue(_seed),
             GlibcDefaults = parsed.GetValue(_glibcDefaults),
+            GraphOptimization = parsed.GetValue(_graphOptimization) switch
+            {
+                "extended" => GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+                "basic" => GraphOptimizationLevel.ORT_ENABLE_BASIC,
+                _ => GraphOptimizationLevel.ORT_ENABLE_ALL,
+            },
             Output = parsed.GetValue(_output),
             SaveOnnx = parsed.GetValue(_saveOnnx),
         };

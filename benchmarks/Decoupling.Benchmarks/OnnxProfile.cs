@@ -17,13 +17,13 @@ namespace Decoupling.Benchmarks;
 internal static class OnnxProfile
 {
     /// <summary>Milliseconds per image by node kind: <paramref name="images"/> images run twice, the second pass counted (the first warms up).</summary>
-    public static IReadOnlyList<(string Kind, double MillisecondsPerImage)> Measure(byte[] model, float[] pixels, int imageSize, int images, int threads)
+    public static IReadOnlyList<(string Kind, double MillisecondsPerImage)> Measure(byte[] model, float[] pixels, int imageSize, int images, int threads, GraphOptimizationLevel optimization)
     {
         string prefix = Path.Combine(Path.GetTempPath(), $"decoupling-profile-{Guid.NewGuid():N}");
         string? file = null;
         try
         {
-            using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
+            using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL, GraphOptimizationLevel = optimization };
             // The prefix first: setting EnableProfiling passes the prefix of that moment to ONNX Runtime.
             options.ProfileOutputPathPrefix = prefix;
             options.EnableProfiling = true;
