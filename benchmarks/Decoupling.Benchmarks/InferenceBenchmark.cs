@@ -18,6 +18,9 @@ namespace Decoupling.Benchmarks;
 /// </summary>
 internal static class InferenceBenchmark
 {
+    /// <summary>The ONNX variant that bounds the compact graph: no gates, no masks, no path (<see cref="StaticPruningBound"/>).</summary>
+    private const string StaticBound = "bound: compact without gates";
+
     /// <summary>Runs the benchmark; <paramref name="args"/> (the whole command line) is quoted in the report.</summary>
     public static int Run(InferenceArguments arguments, IReadOnlyList<string> args, Action<string> log)
     {
@@ -82,11 +85,13 @@ internal static class InferenceBenchmark
             ("dense", DecoupledNetworkOnnxExporter.Export(subject.Dense)),
             ("masked", DecoupledNetworkOnnxExporter.Export(subject.Gated)),
             ("compact", DecoupledNetworkOnnxExporter.Export(subject.Compact.Network)),
+            (StaticBound, Array.Empty<byte>()),
         };
+        onnx[^1].Model = StaticPruningBound.FromCompact(onnx[2].Model);
         if (arguments.SaveOnnx is { } folder)
         {
             Directory.CreateDirectory(folder);
-            foreach (var (variant, model) in onnx)
+            foreach (var (variant, model) in onnx.Where(o => o.Name != StaticBound))
             {
                 string path = Path.GetFullPath(Path.Combine(folder, $"{subject.Name}-{variant}.onnx"));
                 Microsoft.ML.Decoupling.IO.AtomicFile.WriteAllBytes(path, model);
@@ -118,7 +123,7 @@ internal static class InferenceBenchmark
                         int images = batch == 1 ? arguments.ImagesPerRun : batch;
                         float[] pixels = subject.Pool.AsSpan(0, images * subject.Gated.Input.Size).ToArray();
                         var onnxVariants = sessions
-                            .Select(s => new Variant("ONNX Runtime", s.Name, subject.Flops(s.Name), OnnxCall(s.Session, pixels, images, batch, subject.Gated.Input.Size, onnxValues)))
+                            .Select(s => new Variant("ONNX Runtime", s.Name, subject.Flops(s.Name == StaticBound ? "compact" : s.Name), OnnxCall(s.Session, pixels, images, batch, subject.Gated.Input.Size, onnxValues, withPath: s.Name != StaticBound)))
                             .ToList();
                         var torchVariants = new List<Variant>();
                         if (arguments.Runtimes.Contains("torch"))
@@ -192,7 +197,7 @@ internal static class InferenceBenchmark
     private sealed record Variant(string Runtime, string Name, double Flops, Action Call);
 
     /// <summary>Runs the images through the session in batches of <paramref name="batch"/> (inputs made once and added to <paramref name="owned"/>, outputs disposed).</summary>
-    private static Action OnnxCall(InferenceSession session, float[] pixels, int images, int batch, int imageSize, List<IDisposable> owned)
+    private static Action OnnxCall(InferenceSession session, float[] pixels, int images, int batch, int imageSize, List<IDisposable> owned, bool withPath)
     {
         var inputs = Enumerable.Range(0, images / batch)
             .Select(b => OrtValue.CreateTensorValueFromMemory(pixels.AsSpan(b * batch * imageSize, batch * imageSize).ToArray(), [batch, imageSize]))
@@ -201,7 +206,7 @@ internal static class InferenceBenchmark
         owned.AddRange(inputs);
         owned.Add(runOptions);
         string[] inputNames = [DecouplingColumnNames.Image];
-        string[] outputNames = [DecouplingColumnNames.Score, DecouplingColumnNames.Path];
+        string[] outputNames = withPath ? [DecouplingColumnNames.Score, DecouplingColumnNames.Path] : [DecouplingColumnNames.Score];
         return () =>
         {
             foreach (var input in inputs)
