@@ -81,6 +81,15 @@ public sealed class NetworkCompactionTests
         var nodes = global::Onnx.ModelProto.Parser.ParseFrom(DecoupledNetworkOnnxExporter.Export(result.Network)).Graph.Node;
         Assert.AreEqual(0, nodes.Count(n => n.OpType == "MatMul"), "No per-layer path placement.");
         Assert.AreEqual(1, nodes.Count(n => n.OpType == "Gather" && n.Output.Contains("Path")), "One Gather places the whole path.");
+
+        // Channel alignment (default 8): the zero filters change neither the scores nor the path of the unaligned graph.
+        byte[] alignedModel = DecoupledNetworkOnnxExporter.Export(result.Network);
+        byte[] unalignedModel = DecoupledNetworkOnnxExporter.Export(result.Network, new OnnxExportOptions { ChannelAlignment = 1 });
+        using var unalignedSession = new InferenceSession(unalignedModel);
+        var (unalignedScores, unalignedPaths) = RunOnnx(unalignedSession, kept, reproduced.Length, shape.Size);
+        CollectionAssert.AreEqual(onnxPaths, unalignedPaths, "The unaligned graph's paths.");
+        Assert.IsLessThanOrEqualTo(1e-5f, unalignedScores.Zip(onnxScores, (a, b) => Math.Abs(a - b)).Max(), "Unaligned against aligned ONNX scores.");
+        Assert.IsGreaterThan(AlignedConvolutions(unalignedModel, 8), AlignedConvolutions(alignedModel, 8), "Some compact conv got zero filters.");
         Assert.IsTrue(result.Network.IsCompact);
         TestContext.WriteLine(
             $"{architecture}: kept {result.Layers.Sum(l => l.Kept)} of {layout.PathLength} gated filters, {result.Layers.Count(l => l.GateDropped)} gates dropped; "
@@ -89,6 +98,14 @@ public sealed class NetworkCompactionTests
             + $"evaluation: agreement {result.Evaluation!.Value.PredictionAgreement:P1}, max diff {result.Evaluation!.Value.MaxScoreDifference:E2}; "
             + $"ONNX against compact torch: {onnxCompared} compared, max score diff {onnxScores.Zip(compactScores, (a, b) => Math.Abs(a - b)).Max():E2}, "
             + $"gated against compact ONNX: max score diff {MaxDifference(gatedScores, onnxScores, reproduced, gated.Classes):E2}.");
+    }
+
+    /// <summary>Convs of the graph whose filter count is a multiple of <paramref name="alignment"/>.</summary>
+    private static int AlignedConvolutions(byte[] model, int alignment)
+    {
+        var graph = global::Onnx.ModelProto.Parser.ParseFrom(model).Graph;
+        var weights = graph.Node.Where(n => n.OpType == "Conv").Select(n => n.Input[1]).ToHashSet();
+        return graph.Initializer.Count(i => weights.Contains(i.Name) && i.Dims[0] % alignment == 0);
     }
 
     [TestMethod]

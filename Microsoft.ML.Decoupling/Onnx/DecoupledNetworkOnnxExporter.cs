@@ -105,12 +105,14 @@ internal static class DecoupledNetworkOnnxExporter
 
         // The same program the network's forward pass interprets, step by step. GAP(Y) before the gate of every gated
         // layer goes to the responses output (not for compact networks, which do not compute the filters they removed).
-        var writer = new OnnxProgramWriter(program, graph, options.ResponsesName is not null && !network.IsCompact && network.IsGated);
+        // A compact network's convs get zero filters up to options.ChannelAlignment (see OnnxChannelLayout).
+        int alignment = network.IsCompact ? options.ChannelAlignment : 1;
+        var writer = new OnnxProgramWriter(program, graph, options.ResponsesName is not null && !network.IsCompact && network.IsGated, alignment);
         string x = writer.Run(image);
         var responses = writer.Responses;
         string pooled = graph.Node("GlobalAveragePool", "head.pool", [x]);
         string features = graph.Node("Flatten", "head.flatten", [pooled], Int("axis", 1));
-        string logits = OnnxProgramWriter.WriteLinear(graph, "head", features, program.Head);
+        string logits = OnnxProgramWriter.WriteLinear(graph, "head", features, program.Head, writer.LayoutOf(x, program.Maps[program.Output].Channels));
         string score = graph.Node("Softmax", perRow ? $"{options.ScoreName}.batched" : options.ScoreName, [logits], Int("axis", 1));
         string path = !writer.Path.IsEmpty
             ? writer.Path.Write(graph, image, perRow ? $"{options.PathName}.batched" : options.PathName)

@@ -34,8 +34,11 @@ internal sealed class OnnxPathAssembly
         _maskColumns += filters;
     }
 
-    /// <summary>A compact layer: the mask of its kept filters [N, kept] (null when its gate was dropped) and where its bits go.</summary>
-    public void AddCompact(string? mask, CompactPathBits bits)
+    /// <summary>
+    /// A compact layer: the mask of its kept filters [N, <paramref name="maskWidth"/>] (null when its gate was dropped; the
+    /// columns after the kept filters' belong to appended zero filters and are left out) and where its bits go.
+    /// </summary>
+    public void AddCompact(string? mask, long maskWidth, CompactPathBits bits)
     {
         _compact = true;
         float[] constants = bits.Constants();
@@ -48,7 +51,7 @@ internal sealed class OnnxPathAssembly
                 keptColumn[bits.Kept[j]] = _maskColumns + j;
             }
 
-            _maskColumns += bits.Kept.Length;
+            _maskColumns += maskWidth;
         }
 
         for (int f = 0; f < bits.Filters; f++)

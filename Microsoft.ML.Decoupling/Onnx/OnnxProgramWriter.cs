@@ -15,6 +15,8 @@ namespace Microsoft.ML.Decoupling.Onnx;
 internal sealed class OnnxProgramWriter : StepInterpreter<string>
 {
     private readonly OnnxGraphWriter _graph;
+    private readonly int _alignment;
+    private readonly Dictionary<string, OnnxChannelLayout> _layouts = new(StringComparer.Ordinal);
     private int _pools;
     private int _adds;
     private int _shortcuts;
@@ -23,10 +25,15 @@ internal sealed class OnnxProgramWriter : StepInterpreter<string>
     /// <param name="program">The program.</param>
     /// <param name="graph">The graph to add to.</param>
     /// <param name="writeResponses">Whether to collect each gated layer's GAP(Y) before its gate (<see cref="Responses"/>).</param>
-    public OnnxProgramWriter(NetworkProgram program, OnnxGraphWriter graph, bool writeResponses)
+    /// <param name="alignment">
+    /// Filter counts of convs whose maps may hold zero channels (those no residual sum reads) are rounded up to a multiple of
+    /// this with zero filters (<see cref="OnnxExportOptions.ChannelAlignment"/>); 1 leaves every conv as it is.
+    /// </param>
+    public OnnxProgramWriter(NetworkProgram program, OnnxGraphWriter graph, bool writeResponses, int alignment = 1)
         : base(program)
     {
         _graph = graph;
+        _alignment = alignment;
         Responses = writeResponses ? [] : null;
     }
 
@@ -36,28 +43,63 @@ internal sealed class OnnxProgramWriter : StepInterpreter<string>
     /// <summary>GAP(Y) before the gate of every gated layer, when asked for.</summary>
     public List<string>? Responses { get; }
 
-    public override string Convolution(ConvolutionStep step) => WriteUnit(_graph, this[step.Input], step.Unit, Path, Responses);
+    /// <summary>Where the channels of the value <paramref name="name"/>, a map of <paramref name="channels"/> channels, sit.</summary>
+    public OnnxChannelLayout LayoutOf(string name, long channels) =>
+        _layouts.TryGetValue(name, out var layout) ? layout : OnnxChannelLayout.Identity(channels);
 
-    public override string MaxPool(MaxPoolStep step) => _graph.Node("MaxPool", $"pool{_pools++}", [this[step.Input]],
-        Ints("kernel_shape", step.KernelSize, step.KernelSize), Ints("strides", step.Stride, step.Stride), Ints("pads", step.Padding, step.Padding, step.Padding, step.Padding));
+    public override string Convolution(ConvolutionStep step)
+    {
+        string input = this[step.Input];
+        var inputLayout = LayoutOf(input, Program.Maps[step.Input].Channels);
+        var unit = step.Unit;
+        long filters = Program.Maps[step.Output].Channels;
+        bool align = _alignment > 1 && unit.Scatter is null && !Program.Maps[step.Output].KeepsEveryChannel && filters % _alignment != 0;
+        var outputLayout = align ? OnnxChannelLayout.Aligned(filters, _alignment) : OnnxChannelLayout.Identity(filters);
+        string output = WriteUnit(_graph, input, inputLayout, outputLayout.Physical, unit, Path, Responses);
+        return WithLayout(output, outputLayout);
+    }
+
+    public override string MaxPool(MaxPoolStep step)
+    {
+        string input = this[step.Input];
+        string output = _graph.Node("MaxPool", $"pool{_pools++}", [input],
+            Ints("kernel_shape", step.KernelSize, step.KernelSize), Ints("strides", step.Stride, step.Stride), Ints("pads", step.Padding, step.Padding, step.Padding, step.Padding));
+        return WithLayout(output, LayoutOf(input, Program.Maps[step.Input].Channels));
+    }
 
     public override string ResidualAdd(ResidualAddStep step) =>
         _graph.Node("Relu", $"add{_adds}.relu", [_graph.Node("Add", $"add{_adds++}", [this[step.Main], this[step.Shortcut]])]);
 
     public override string ZeroPadShortcut(ZeroPadShortcutStep step) => WriteZeroPadShortcut(_graph, $"shortcut{_shortcuts++}", this[step.Input], step);
 
-    public override string Concat(ConcatStep step) => _graph.Node("Concat", $"concat{_concats++}", step.Inputs.Select(i => this[i]), Int("axis", 1));
+    public override string Concat(ConcatStep step)
+    {
+        string output = _graph.Node("Concat", $"concat{_concats++}", step.Inputs.Select(i => this[i]), Int("axis", 1));
+        return WithLayout(output, OnnxChannelLayout.Concat(step.Inputs.Select(i => LayoutOf(this[i], Program.Maps[i].Channels))));
+    }
+
+    private string WithLayout(string name, OnnxChannelLayout layout)
+    {
+        if (!layout.IsIdentity)
+        {
+            _layouts[name] = layout;
+        }
+
+        return name;
+    }
 
     /// <summary>
     /// A conv unit: gate (read from the input), conv with BatchNorm folded in, optional Relu, mask; for a compact unit its
-    /// scatter. The gate's mask [N, F] goes to <paramref name="path"/>.
+    /// scatter. The gate's mask [N, F] goes to <paramref name="path"/>. The input's channels sit at
+    /// <paramref name="inputLayout"/>; the output has <paramref name="physicalFilters"/> channels, the unit's filters first
+    /// and zero channels after them (whose mask bits are 0 and left out of the path).
     /// </summary>
-    private static string WriteUnit(OnnxGraphWriter graph, string input, ConvolutionUnit unit, OnnxPathAssembly path, List<string>? responses)
+    private static string WriteUnit(OnnxGraphWriter graph, string input, OnnxChannelLayout inputLayout, long physicalFilters, ConvolutionUnit unit, OnnxPathAssembly path, List<string>? responses)
     {
         string layer = unit.Name;
         // The gate reads the layer INPUT (paper Eq. 3), so its nodes come before the conv's.
-        string? mask = unit.Gate is { } gate ? WriteGate(graph, layer, input, gate) : null;
-        string x = WriteConvolution(graph, layer, input, unit);
+        string? mask = unit.Gate is { } gate ? WriteGate(graph, layer, input, inputLayout, physicalFilters, gate) : null;
+        string x = WriteConvolution(graph, layer, input, inputLayout, physicalFilters, unit);
         if (unit.Relu)
         {
             x = graph.Node("Relu", $"{layer}.relu", [x]);
@@ -65,7 +107,7 @@ internal sealed class OnnxProgramWriter : StepInterpreter<string>
 
         if (unit.PathBits is { } bits)
         {
-            path.AddCompact(mask, bits);
+            path.AddCompact(mask, physicalFilters, bits);
         }
         else if (mask is not null)
         {
@@ -93,15 +135,21 @@ internal sealed class OnnxProgramWriter : StepInterpreter<string>
         return graph.Node("Gather", $"{layer}.scatter", [padded, graph.Int64s($"{layer}.scatter.source", scatter.Source)], Int("axis", 1));
     }
 
-    /// <summary>Conv with the BatchNorm folded in (<see cref="ConvolutionUnit.FoldBatchNorm"/>).</summary>
-    private static string WriteConvolution(OnnxGraphWriter graph, string layer, string input, ConvolutionUnit unit)
+    /// <summary>
+    /// Conv with the BatchNorm folded in (<see cref="ConvolutionUnit.FoldBatchNorm"/>), its weights placed at the input's
+    /// channel positions and zero filters appended up to <paramref name="physicalFilters"/>.
+    /// </summary>
+    private static string WriteConvolution(OnnxGraphWriter graph, string layer, string input, OnnxChannelLayout inputLayout, long physicalFilters, ConvolutionUnit unit)
     {
         var (weight, bias) = unit.FoldBatchNorm();
         long[] shape = weight.shape;
+        long[] physical = [physicalFilters, inputLayout.Physical, shape[2], shape[3]];
+        float[] weights = inputLayout.PlaceColumns(ToFloats(weight), shape[0], shape[2] * shape[3], physicalFilters);
+        float[] biases = [.. ToFloats(bias), .. new float[physicalFilters - shape[0]]];
         return graph.Node(
             "Conv",
             $"{layer}.conv",
-            [input, graph.Floats($"{layer}.weight", shape, ToFloats(weight)), graph.Floats($"{layer}.bias", [shape[0]], ToFloats(bias))],
+            [input, graph.Floats($"{layer}.weight", physical, weights), graph.Floats($"{layer}.bias", [physicalFilters], biases)],
             Ints("kernel_shape", shape[2], shape[3]),
             Ints("pads", unit.Padding, unit.Padding, unit.Padding, unit.Padding),
             Ints("strides", unit.Stride, unit.Stride));
@@ -124,26 +172,36 @@ internal sealed class OnnxProgramWriter : StepInterpreter<string>
     /// layers stay Gemms: as 1×1 Convs on [N, C, 1, 1] (no Flatten, no Unsqueeze) ONNX Runtime moved them to its blocked
     /// NCHWc layout and added reorders, slower than the reshapes they saved (BENCHMARKS.md, issue 18).
     /// </summary>
-    private static string WriteGate(OnnxGraphWriter graph, string layer, string input, ArchitectureControllingModule gate)
+    private static string WriteGate(OnnxGraphWriter graph, string layer, string input, OnnxChannelLayout inputLayout, long physicalFilters, ArchitectureControllingModule gate)
     {
         string prefix = $"{layer}.gate";
         string pooled = graph.Node("GlobalAveragePool", $"{prefix}.pool", [input]);
         string squeezed = graph.Node("Flatten", $"{prefix}.flatten", [pooled], Int("axis", 1));
-        string hidden = WriteLinear(graph, $"{prefix}.squeeze", squeezed, gate.Squeeze);
+        string hidden = WriteLinear(graph, $"{prefix}.squeeze", squeezed, gate.Squeeze, inputLayout);
         string activated = graph.Node("Relu", $"{prefix}.relu", [hidden]);
-        string logits = WriteLinear(graph, $"{prefix}.excite", activated, gate.Excite);
+        // Appended zero filters get a gate that is never open (zero weights, bias −1): their bits are 0.
+        string logits = WriteLinear(graph, $"{prefix}.excite", activated, gate.Excite, null, physicalFilters, -1f);
         string open = graph.Node("Greater", $"{prefix}.open", [logits, graph.Floats("gate.threshold", [], [0f])]);
         return graph.Node("Cast", $"{prefix}.z", [open], Int("to", (int)DataType.Float));
     }
 
-    /// <summary>y = x·Wᵀ + b as a Gemm with the weight kept in PyTorch's [out, in] layout.</summary>
-    public static string WriteLinear(OnnxGraphWriter graph, string name, string input, Linear linear)
+    /// <summary>
+    /// y = x·Wᵀ + b as a Gemm with the weight kept in PyTorch's [out, in] layout; the input's features sit at
+    /// <paramref name="inputLayout"/> (null: as they are), and outputs up to <paramref name="outputs"/> (null: none added)
+    /// have zero weights and the bias <paramref name="paddedBias"/>.
+    /// </summary>
+    public static string WriteLinear(OnnxGraphWriter graph, string name, string input, Linear linear, OnnxChannelLayout? inputLayout = null, long? outputs = null, float paddedBias = 0f)
     {
         var weight = linear.weight ?? throw new InvalidOperationException($"The network has no {name}.weight; expected every linear layer to hold its weight.");
-        var inputs = new List<string> { input, graph.Floats($"{name}.weight", weight.shape, ToFloats(weight)) };
+        long rows = weight.shape[0];
+        long physicalRows = outputs ?? rows;
+        var layout = inputLayout ?? OnnxChannelLayout.Identity(weight.shape[1]);
+        float[] weights = layout.PlaceColumns(ToFloats(weight), rows, 1, physicalRows);
+        var inputs = new List<string> { input, graph.Floats($"{name}.weight", [physicalRows, layout.Physical], weights) };
         if (linear.bias is not null)
         {
-            inputs.Add(graph.Floats($"{name}.bias", linear.bias.shape, ToFloats(linear.bias)));
+            float[] bias = [.. ToFloats(linear.bias), .. Enumerable.Repeat(paddedBias, (int)(physicalRows - rows))];
+            inputs.Add(graph.Floats($"{name}.bias", [physicalRows], bias));
         }
 
         return graph.Node("Gemm", $"{name}.gemm", inputs, Int("transB", 1));

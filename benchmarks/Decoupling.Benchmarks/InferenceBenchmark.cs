@@ -21,6 +21,12 @@ internal static class InferenceBenchmark
     /// <summary>The ONNX variant that bounds the compact graph: no gates, no masks, no path (<see cref="StaticPruningBound"/>).</summary>
     private const string StaticBound = "bound: compact without gates";
 
+    /// <summary>The compact graph without zero filters (<see cref="OnnxExportOptions.ChannelAlignment"/> 1; "compact" is the default, 8).</summary>
+    private const string Unaligned = "compact, channels not aligned";
+
+    /// <summary>The compact graph with zero filters up to a multiple of 16.</summary>
+    private const string Aligned16 = "compact, channels aligned to 16";
+
     /// <summary>Runs the benchmark; <paramref name="args"/> (the whole command line) is quoted in the report.</summary>
     public static int Run(InferenceArguments arguments, IReadOnlyList<string> args, Action<string> log)
     {
@@ -85,6 +91,8 @@ internal static class InferenceBenchmark
             ("dense", DecoupledNetworkOnnxExporter.Export(subject.Dense)),
             ("masked", DecoupledNetworkOnnxExporter.Export(subject.Gated)),
             ("compact", DecoupledNetworkOnnxExporter.Export(subject.Compact.Network)),
+            (Unaligned, DecoupledNetworkOnnxExporter.Export(subject.Compact.Network, new OnnxExportOptions { ChannelAlignment = 1 })),
+            (Aligned16, DecoupledNetworkOnnxExporter.Export(subject.Compact.Network, new OnnxExportOptions { ChannelAlignment = 16 })),
             (StaticBound, Array.Empty<byte>()),
         };
         onnx[^1].Model = StaticPruningBound.FromCompact(onnx[2].Model);
@@ -123,7 +131,7 @@ internal static class InferenceBenchmark
                         int images = batch == 1 ? arguments.ImagesPerRun : batch;
                         float[] pixels = subject.Pool.AsSpan(0, images * subject.Gated.Input.Size).ToArray();
                         var onnxVariants = sessions
-                            .Select(s => new Variant("ONNX Runtime", s.Name, subject.Flops(s.Name == StaticBound ? "compact" : s.Name), OnnxCall(s.Session, pixels, images, batch, subject.Gated.Input.Size, onnxValues, withPath: s.Name != StaticBound)))
+                            .Select(s => new Variant("ONNX Runtime", s.Name, subject.Flops(s.Name.StartsWith("compact", StringComparison.Ordinal) || s.Name == StaticBound ? "compact" : s.Name), OnnxCall(s.Session, pixels, images, batch, subject.Gated.Input.Size, onnxValues, withPath: s.Name != StaticBound)))
                             .ToList();
                         var torchVariants = new List<Variant>();
                         if (arguments.Runtimes.Contains("torch"))
@@ -180,10 +188,10 @@ internal static class InferenceBenchmark
         int size = subject.Gated.Input.Size;
         float[] pixels = subject.Pool.AsSpan(0, Math.Min(images, subject.Pool.Length / size) * size).ToArray();
         int count = pixels.Length / size;
-        foreach (var (variant, network) in new[] { ("dense", subject.Dense), ("compact", subject.Compact.Network) })
+        foreach (var (variant, network, alignment) in new[] { ("dense", subject.Dense, 1), (Unaligned, subject.Compact.Network, 1), ("compact", subject.Compact.Network, 8) })
         {
             log($"{subject.Name}: profiling the {variant} graph on {count} images.");
-            var kinds = OnnxProfile.Measure(DecoupledNetworkOnnxExporter.Export(network), pixels, size, count, threads: 1, optimization);
+            var kinds = OnnxProfile.Measure(DecoupledNetworkOnnxExporter.Export(network, new OnnxExportOptions { ChannelAlignment = alignment }), pixels, size, count, threads: 1, optimization);
             double total = kinds.Sum(k => k.MillisecondsPerImage);
             foreach (var (kind, milliseconds) in kinds.Where(k => k.MillisecondsPerImage >= 0.01 * total))
             {
