@@ -99,7 +99,8 @@ internal static class InferenceBenchmark
         if (arguments.SaveOnnx is { } folder)
         {
             Directory.CreateDirectory(folder);
-            foreach (var (variant, model) in onnx.Where(o => o.Name != StaticBound))
+            // The product graphs only (the diagnostic variants are the same network exported otherwise).
+            foreach (var (variant, model) in onnx.Where(o => o.Name is "dense" or "masked" or "compact"))
             {
                 string path = Path.GetFullPath(Path.Combine(folder, $"{subject.Name}-{variant}.onnx"));
                 Microsoft.ML.Decoupling.IO.AtomicFile.WriteAllBytes(path, model);
