@@ -33,5 +33,6 @@ public sealed class SparsityWarmupTests
         options.Validate();
         Assert.AreEqual(0.75 * 0.04, new LossWeights(0.5, 1, 0.04, 0.5) { SparsityWarmupEpochs = 4 }.AtEpoch(2 + 1).Sparsity, 1e-12, "the last epoch of 3 is still ramping");
         DecoupleNetworkEstimator.Options.ForDynamicPaths().Validate();
+        DecoupleNetworkEstimator.Options.ForAccurateDynamicPaths().Validate();
     }
 }

@@ -7,7 +7,7 @@ namespace Microsoft.ML.Decoupling.Transforms;
 public sealed partial class DecoupleNetworkEstimator
 {
     /// <summary>Options of <see cref="DecoupleNetworkEstimator"/>; defaults follow the paper (see each field).</summary>
-    public sealed class Options
+    public sealed partial class Options
     {
         /// <summary>Input image column: known-size Vector&lt;Single&gt; of C·H·W values in [0, 1].</summary>
         public string FeatureColumnName { get; set; } = DecouplingColumnNames.Image;
@@ -177,37 +177,6 @@ public sealed partial class DecoupleNetworkEstimator
         /// reads each value once, negligible beside the network; false skips it.
         /// </summary>
         public bool CheckPixels { get; set; } = true;
-
-        /// <summary>
-        /// Settings for a few epochs from scratch (used by the Quickstart): λm 0.5, λs 0.05 and R 0.5, so that paths
-        /// become input-dependent within the budget. The paper's defaults (this class's) assume hundreds of epochs from a
-        /// pretrained network; R = 0.5 follows the paper's ImageNet settings (Table 5), the larger λm and λs are ours.
-        /// </summary>
-        public static Options ForShortTraining() => new()
-        {
-            MutualInformationWeight = 0.5,
-            SparsityWeight = 0.05,
-            TargetRatio = 0.5,
-        };
-
-        /// <summary>
-        /// The recipe for dynamic, informative calculation paths within a short budget (the Quickstart's and the
-        /// interpretation example's): 4 epochs of dense pretraining (the paper's initialisation), then 4 epochs of decoupling
-        /// with λm 0.5, λs 0.05 ramped in over the first 2 decoupling epochs, and R 0.5. Chosen by the recipe sweep
-        /// (BENCHMARKS.md, "Paths worth having"): on Fashion-MNIST it keeps about three quarters of the gated filters
-        /// input-dependent at 2.6× fewer FLOPs, where the paper's settings leave them static at this budget; it costs about
-        /// 3 points of test accuracy against the dense network trained as long (the sweep found no setting with dynamic paths
-        /// that costs less). The paper is silent on schedules; the warm-up and the weights are ours.
-        /// </summary>
-        public static Options ForDynamicPaths() => new()
-        {
-            DensePretrainingEpochs = 4,
-            Epochs = 4,
-            MutualInformationWeight = 0.5,
-            SparsityWeight = 0.05,
-            SparsityWarmupEpochs = 2,
-            TargetRatio = 0.5,
-        };
 
         /// <summary>
         /// A copy that the estimator keeps, so that changing these options after the estimator was made changes nothing.
