@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Decoupling.Examples.Shared.CommandLine;
+using Microsoft.ML.Decoupling.Transforms;
 
 namespace Interpretation;
 
@@ -7,30 +8,50 @@ namespace Interpretation;
 internal sealed class InterpretationCommandLine
 {
     private readonly Option<string?> _dataset = CommonOptions.Dataset("shapes", "Data set (concepts and occlusion need shapes).", "shapes", "fashion-mnist");
-    private readonly Option<int?> _epochs = CommonOptions.Epochs("Training epochs; default: the ForDynamicPaths recipe's.");
+    private readonly Option<int?> _epochs = CommonOptions.Epochs($"Decoupling epochs, after the dense pretraining; default: the ForAccurateDynamicPaths recipe's {DecoupleNetworkEstimator.Options.ForAccurateDynamicPaths().Epochs} (--ablation: {DecoupleNetworkEstimator.Options.ForDynamicPaths().Epochs}, from scratch).");
     private readonly Option<int?> _trainLimit = CommonOptions.TrainLimit("Training images (shapes: how many to generate, 4000 by default; Fashion-MNIST: the first N).");
     private readonly Option<int?> _testLimit = TypedOptions.OptionalInteger("--test-limit", "Test images the report analyses (shapes: 1000 by default; Fashion-MNIST: all).", minimum: 1);
     private readonly Option<string> _output = CommonOptions.OutputFolder("interpretation-report", "Folder the report is written to.");
     private readonly Option<int> _seed = CommonOptions.Seed();
+    private readonly Option<string?> _model = TypedOptions.OptionalText("--model", "An ML.NET model file of a fitted DecoupleNetwork (e.g. the Quickstart's model.zip) to analyse instead of training one.", "FILE");
     private readonly Option<bool> _ablation = TypedOptions.Flag("--ablation", "Train two models, λm 0.5 and 0, compare filter states, k-NN separability and Hopkins, then time each analysis.");
 
     public InterpretationCommandLine()
     {
         Command = new RootCommand("Trains a decoupled network and writes the interpretation report: filter activity, path separability, t-SNE of the paths, the decision tree of paths and, on shapes, concepts and occlusion.")
         {
-            _dataset, _epochs, _trainLimit, _testLimit, _output, _seed, _ablation,
+            _dataset, _epochs, _trainLimit, _testLimit, _output, _seed, _ablation, _model,
         };
         Command.HelpName = "dotnet run -c Release --project examples/Interpretation --";
     }
 
     public RootCommand Command { get; }
 
-    public InterpretationArguments Read(ParseResult parsed) => new(
-        parsed.GetValue(_dataset)!, // never null: the option has a default
-        parsed.GetValue(_epochs),
-        parsed.GetValue(_trainLimit),
-        parsed.GetValue(_testLimit),
-        parsed.GetRequiredValue(_output),
-        parsed.GetValue(_seed),
-        parsed.GetValue(_ablation));
+    /// <summary>The arguments, after the rules between options (an <see cref="ArgumentException"/> names the broken one).</summary>
+    public InterpretationArguments Read(ParseResult parsed)
+    {
+        var result = new InterpretationArguments(
+            parsed.GetValue(_dataset)!, // never null: the option has a default
+            parsed.GetValue(_epochs),
+            parsed.GetValue(_trainLimit),
+            parsed.GetValue(_testLimit),
+            parsed.GetRequiredValue(_output),
+            parsed.GetValue(_seed),
+            parsed.GetValue(_ablation),
+            parsed.GetValue(_model));
+        if (result.Model is { } model)
+        {
+            if (result.Epochs is not null || result.TrainLimit is not null || result.Ablation)
+            {
+                throw new ArgumentException("--model analyses a trained network; --epochs, --train-limit and --ablation are for training one.");
+            }
+
+            if (!File.Exists(model))
+            {
+                throw new ArgumentException($"--model: no file '{model}' (expected an ML.NET model file such as the Quickstart's model.zip).");
+            }
+        }
+
+        return result;
+    }
 }
