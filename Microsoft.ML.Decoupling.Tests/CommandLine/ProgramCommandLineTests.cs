@@ -64,7 +64,7 @@ public sealed class ProgramCommandLineTests
     [DataRow("AdversarialDetection", "--images-per-class", "1,x")]
     [DataRow("AdversarialDetection", "--attacks", "ifgsm,nope")]
     [DataRow("AdversarialDetection", "--train-pool-per-class", "20")]
-    [DataRow("Interpretation", "--model", "/no/such/model.zip")]
+    [DataRow("Interpretation", "--checkpoint", "/no/such/folder/network.checkpoint")]
     [DataRow("Benchmarks", "--architectures", "vgg,nope")]
     [DataRow("Benchmarks", "--settings", "0.05")]
     public void OutOfRangeValueOrBrokenRule_OneErrorLineAndExitTwo(string program, string option, string value)
@@ -75,15 +75,11 @@ public sealed class ProgramCommandLineTests
     }
 
     [TestMethod]
-    public void InterpretationModel_WithTrainingOptions_IsRejected_AndAFileThatIsNoModel_NamesTheOption()
+    public void InterpretationCheckpoint_WithAblation_IsRejected()
     {
-        var (exitCode, output, error) = Parse("Interpretation", ["--model", _existingFile, "--epochs", "2"]);
-        AssertOneErrorLine(exitCode, output, error, "--model analyses a trained network");
+        var (exitCode, output, error) = Parse("Interpretation", ["--checkpoint", "network.checkpoint", "--ablation"]);
 
-        var shapes = Data.ShapesGenerator.Generate(count: 4, seed: 1).Images;
-        var notAModel = Assert.ThrowsExactly<ArgumentException>(() => TrainedModel.Load(new MLContext(seed: 1), _existingFile, shapes));
-        StringAssert.Contains(notAModel.Message, "--model");
-        StringAssert.Contains(notAModel.Message, _existingFile);
+        AssertOneErrorLine(exitCode, output, error, "--checkpoint holds one network");
     }
 
     [TestMethod]

@@ -13,14 +13,14 @@ internal sealed class InterpretationCommandLine
     private readonly Option<int?> _testLimit = TypedOptions.OptionalInteger("--test-limit", "Test images the report analyses (shapes: 1000 by default; Fashion-MNIST: all).", minimum: 1);
     private readonly Option<string> _output = CommonOptions.OutputFolder("interpretation-report", "Folder the report is written to.");
     private readonly Option<int> _seed = CommonOptions.Seed();
-    private readonly Option<string?> _model = TypedOptions.OptionalText("--model", "An ML.NET model file of a fitted DecoupleNetwork (e.g. the Quickstart's model.zip) to analyse instead of training one.", "FILE");
+    private readonly Option<string?> _checkpoint = TypedOptions.OptionalText("--checkpoint", "Training checkpoint (rewritten every epoch, the dense stage's beside it as FILE.dense): an interrupted run resumes, a finished one is loaded instead of trained again.", "FILE");
     private readonly Option<bool> _ablation = TypedOptions.Flag("--ablation", "Train two models, λm 0.5 and 0, compare filter states, k-NN separability and Hopkins, then time each analysis.");
 
     public InterpretationCommandLine()
     {
         Command = new RootCommand("Trains a decoupled network and writes the interpretation report: filter activity, path separability, t-SNE of the paths, the decision tree of paths and, on shapes, concepts and occlusion.")
         {
-            _dataset, _epochs, _trainLimit, _testLimit, _output, _seed, _ablation, _model,
+            _dataset, _epochs, _trainLimit, _testLimit, _output, _seed, _ablation, _checkpoint,
         };
         Command.HelpName = "dotnet run -c Release --project examples/Interpretation --";
     }
@@ -38,17 +38,17 @@ internal sealed class InterpretationCommandLine
             parsed.GetRequiredValue(_output),
             parsed.GetValue(_seed),
             parsed.GetValue(_ablation),
-            parsed.GetValue(_model));
-        if (result.Model is { } model)
+            parsed.GetValue(_checkpoint));
+        if (result.Checkpoint is { } checkpoint)
         {
-            if (result.Epochs is not null || result.TrainLimit is not null || result.Ablation)
+            if (result.Ablation)
             {
-                throw new ArgumentException("--model analyses a trained network; --epochs, --train-limit and --ablation are for training one.");
+                throw new ArgumentException("--checkpoint holds one network; --ablation trains two.");
             }
 
-            if (!File.Exists(model))
+            if (Path.GetDirectoryName(Path.GetFullPath(checkpoint)) is { } folder && !Directory.Exists(folder))
             {
-                throw new ArgumentException($"--model: no file '{model}' (expected an ML.NET model file such as the Quickstart's model.zip).");
+                throw new ArgumentException($"--checkpoint: no folder '{folder}' for '{checkpoint}'.");
             }
         }
 

@@ -47,20 +47,8 @@ if (arguments.Ablation)
     return 0;
 }
 
-DecoupledNetworkTransformer loadedOrTrained;
-try
-{
-    loadedOrTrained = arguments.Model is { } modelFile
-        ? TrainedModel.Load(mlContext, modelFile, test)
-        : TrainedModel.Train(mlContext, architecture, train, epochs, arguments.Seed);
-}
-catch (ArgumentException ex) when (arguments.Model is not null)
-{
-    return CommandLineProgram.FailWithBadArguments(ex.Message);
-}
-
-using var model = loadedOrTrained;
-Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] {(arguments.Model is null ? "trained" : $"loaded {arguments.Model}")}.");
+using var model = TrainedModel.Train(mlContext, architecture, train, epochs, arguments.Seed, arguments.Checkpoint);
+Console.WriteLine($"[{clock.Elapsed:mm\\:ss}] trained{(arguments.Checkpoint is null ? "" : $" (checkpoint {arguments.Checkpoint})")}.");
 
 string lastStep = "";
 var progress = new Progress<(string Step, long Done, long? Total)>(p =>

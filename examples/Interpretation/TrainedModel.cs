@@ -6,11 +6,15 @@ using Microsoft.ML.Decoupling.Transforms;
 
 namespace Interpretation;
 
-/// <summary>The network the report analyses: trained here with the Quickstart's recipe, or loaded from a model file.</summary>
+/// <summary>The network the report analyses, trained with the Quickstart's recipe.</summary>
 internal static class TrainedModel
 {
-    /// <summary>Fits the Quickstart's recipe (<see cref="DecoupleNetworkEstimator.Options.ForAccurateDynamicPaths"/>).</summary>
-    public static DecoupledNetworkTransformer Train(MLContext mlContext, NetworkArchitecture architecture, ImageDataset train, int epochs, int seed)
+    /// <summary>
+    /// Fits the Quickstart's recipe (<see cref="DecoupleNetworkEstimator.Options.ForAccurateDynamicPaths"/>); with a
+    /// <paramref name="checkpoint"/> an interrupted fit resumes and a finished one loads instead of training again. (A
+    /// model.zip cannot stand in: ML.NET reloads it as a plain ONNX pipeline without the TorchSharp network the report needs.)
+    /// </summary>
+    public static DecoupledNetworkTransformer Train(MLContext mlContext, NetworkArchitecture architecture, ImageDataset train, int epochs, int seed, string? checkpoint = null)
     {
         Console.WriteLine($"Training {architecture} on {train.Count} images for {epochs} decoupling epochs…");
         // With the paper's defaults a few epochs leave nearly every gate energetic or silent, and a path of constant bits
@@ -20,38 +24,7 @@ internal static class TrainedModel
         options.ImageChannels = train.Channels;
         options.Epochs = epochs;
         options.Seed = seed;
+        options.CheckpointPath = checkpoint;
         return mlContext.Transforms.DecoupleNetwork(options).Fit(train.ToDataView(mlContext));
-    }
-
-    /// <summary>
-    /// Loads a fitted DecoupleNetwork from an ML.NET model file; an <see cref="ArgumentException"/> names the file when it
-    /// holds something else or a network for images of another shape than <paramref name="test"/>'s.
-    /// </summary>
-    public static DecoupledNetworkTransformer Load(MLContext mlContext, string file, ImageDataset test)
-    {
-        ITransformer loaded;
-        try
-        {
-            loaded = mlContext.Model.Load(file, out _);
-        }
-        catch (Exception ex) when (ex is InvalidDataException or FormatException or InvalidOperationException)
-        {
-            throw new ArgumentException($"--model: '{file}' is not an ML.NET model file ({ex.Message}).", ex);
-        }
-
-        if (loaded is not DecoupledNetworkTransformer model)
-        {
-            (loaded as IDisposable)?.Dispose();
-            throw new ArgumentException($"--model: '{file}' holds a {loaded.GetType().Name}, not a fitted DecoupleNetwork.");
-        }
-
-        var expected = new ImageShape(test.Channels, test.Height, test.Width);
-        if (model.Network.Input != expected)
-        {
-            model.Dispose();
-            throw new ArgumentException($"--model: '{file}' takes {model.Network.Input} images but the data set's are {expected}; pass the --dataset it was trained on.");
-        }
-
-        return model;
     }
 }
