@@ -23,6 +23,7 @@ public sealed class ProgramCommandLineTests
         ["Benchmarks", Array.Empty<string>()],
         ["Benchmarks", new[] { "--inference" }],
         ["Benchmarks", new[] { "--larger-than-memory" }],
+        ["Benchmarks", new[] { "--convolution-layouts" }],
         ["OnnxCudaCheck", new[] { _existingFile, _existingFile }],
     ];
 
@@ -129,7 +130,7 @@ public sealed class ProgramCommandLineTests
                 var detection = new DetectionCommandLine();
                 return (detection.Command, detection.Read);
             case "Benchmarks":
-                var benchmarks = new BenchmarkCommandLine(_ => -1, _ => -1);
+                var benchmarks = new BenchmarkCommandLine(_ => -1, _ => -1, _ => -1);
                 return (benchmarks.Command, benchmarks.Read);
             case "OnnxCudaCheck":
                 var cudaCheck = new CudaCheckCommandLine();

@@ -7,7 +7,7 @@ namespace Decoupling.Benchmarks;
 
 /// <summary>
 /// The benchmarks' command line: the accuracy / FLOPs trade-off with the training-step timing (no subcommand), and the
-/// <c>--inference</c> and <c>--larger-than-memory</c> subcommands, each with its own options.
+/// <c>--inference</c>, <c>--larger-than-memory</c> and <c>--convolution-layouts</c> subcommands, each with its own options.
 /// </summary>
 internal sealed class BenchmarkCommandLine
 {
@@ -28,16 +28,18 @@ internal sealed class BenchmarkCommandLine
     private readonly Option<string?> _oneDnn = TypedOptions.Choice("--onednn", "off switches libtorch's oneDNN off before anything runs (benchmarks/convolution-workaround-cost.sh).", "on", "on", "off");
     private readonly Option<string?> _output = CommonOptions.OutputFile();
 
-    public BenchmarkCommandLine(Func<InferenceArguments, int> inference, Func<LargerThanMemoryArguments, int> largerThanMemory)
+    public BenchmarkCommandLine(Func<InferenceArguments, int> inference, Func<LargerThanMemoryArguments, int> largerThanMemory, Func<ConvolutionLayoutArguments, int> convolutionLayouts)
     {
         var inferenceCommand = new InferenceCommandLine();
         CommandLineProgram.SetAction(inferenceCommand.Command, inferenceCommand.Read, inference);
         var largerThanMemoryCommand = new LargerThanMemoryCommandLine();
         CommandLineProgram.SetAction(largerThanMemoryCommand.Command, largerThanMemoryCommand.Read, largerThanMemory);
-        Command = new RootCommand("Accuracy / FLOPs trade-off on Fashion-MNIST (a dense baseline, then decoupled networks from it) and the cost of a decoupled training step; the subcommands time inference and streaming training.")
+        var convolutionLayoutsCommand = new ConvolutionLayoutCommandLine();
+        CommandLineProgram.SetAction(convolutionLayoutsCommand.Command, convolutionLayoutsCommand.Read, convolutionLayouts);
+        Command = new RootCommand("Accuracy / FLOPs trade-off on Fashion-MNIST (a dense baseline, then decoupled networks from it) and the cost of a decoupled training step; the subcommands time inference and streaming training, and probe convolution layouts.")
         {
             _architectures, _denseEpochs, _fineTuneEpochs, _fineTuneRate, _trainLimit, _testLimit, _dataDirectory, _seed, _lambdaM, _settings,
-            _stepBatches, _stepsOnly, _glibcDefaults, _oneDnn, _output, inferenceCommand.Command, largerThanMemoryCommand.Command,
+            _stepBatches, _stepsOnly, _glibcDefaults, _oneDnn, _output, inferenceCommand.Command, largerThanMemoryCommand.Command, convolutionLayoutsCommand.Command,
         };
         Command.HelpName = "dotnet run -c Release --project benchmarks/Decoupling.Benchmarks --";
     }

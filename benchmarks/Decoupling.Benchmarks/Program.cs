@@ -19,7 +19,9 @@ var commandLine = new BenchmarkCommandLine(
     // Inference speed (issue 8): dense / masked / compact / skip, ONNX Runtime and TorchSharp.
     inference => InferenceBenchmark.Run(inference, args, Logger()),
     // Streaming training (issue 11): ResNet-18 on a generated 224×224 image folder larger than the in-memory limit.
-    streaming => LargerThanMemoryBenchmark.Run(streaming, args, Logger()));
+    streaming => LargerThanMemoryBenchmark.Run(streaming, args, Logger()),
+    // CPU convolution fault (issue 18): float32 convs against float64 in NCHW and channels-last layout.
+    layouts => ConvolutionLayoutProbe.Run(layouts, Logger()));
 if (!CommandLineProgram.TryRead(commandLine.Command, args, commandLine.Read, out var arguments, out int exitCode))
 {
     return exitCode;
