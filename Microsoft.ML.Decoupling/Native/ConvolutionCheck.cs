@@ -77,11 +77,8 @@ internal static class ConvolutionCheck
             var expected = reference(c, input, weight, outputGradient);
             for (int q = 0; q < quantities.Length; q++)
             {
-                var g = got[q].to(float64);
-                var e = expected[q].to(float64);
-                double scale = e.abs().max().item<double>();
-                double error = g.isfinite().all().item<bool>() ? (g - e).abs().max().item<double>() : double.NaN;
-                if (!(error <= RelativeTolerance * Math.Max(1.0, scale)))
+                var (error, scale) = Deviation(got[q], expected[q]);
+                if (!IsWithinTolerance(error, scale))
                 {
                     failures.Add(new ConvolutionCheckFailure(c, quantities[q], error, scale));
                 }
@@ -90,6 +87,23 @@ internal static class ConvolutionCheck
 
         return failures;
     }
+
+    /// <summary>
+    /// The largest absolute difference of <paramref name="got"/> from <paramref name="expected"/> (NaN when
+    /// <paramref name="got"/> holds a non-finite value) and the largest magnitude of <paramref name="expected"/>; tensors
+    /// belong to the caller's dispose scope.
+    /// </summary>
+    internal static (double Error, double Scale) Deviation(Tensor got, Tensor expected)
+    {
+        var g = got.to(float64);
+        var e = expected.to(float64);
+        double scale = e.abs().max().item<double>();
+        double error = g.isfinite().all().item<bool>() ? (g - e).abs().max().item<double>() : double.NaN;
+        return (error, scale);
+    }
+
+    /// <summary>Whether a <see cref="Deviation"/> is within <see cref="RelativeTolerance"/> (of the scale, or absolute below 1).</summary>
+    internal static bool IsWithinTolerance(double error, double scale) => error <= RelativeTolerance * Math.Max(1.0, scale);
 
     /// <summary>Output, input gradient and weight gradient of the case in <paramref name="type"/>, as autograd computes them.</summary>
     private static Tensor[] Evaluate(ConvolutionCheckCase c, Tensor input, Tensor weight, Tensor outputGradient, ScalarType type)

@@ -15,8 +15,6 @@ namespace Decoupling.Benchmarks;
 /// </summary>
 internal static class ConvolutionLayoutProbe
 {
-    private const double RelativeTolerance = 1e-3; // ConvolutionCheck's.
-
     public static int Run(ConvolutionLayoutArguments arguments, Action<string> log)
     {
         TorchNativeLoader.EnsureTorch();
@@ -118,10 +116,8 @@ internal static class ConvolutionLayoutProbe
 
     private static bool Close(Tensor candidate, Tensor reference)
     {
-        var c = candidate.contiguous().to(float64);
-        double scale = reference.abs().max().item<double>();
-        double error = c.isfinite().all().item<bool>() ? (c - reference).abs().max().item<double>() : double.NaN;
-        return error <= RelativeTolerance * Math.Max(1.0, scale);
+        var (error, scale) = ConvolutionCheck.Deviation(candidate, reference);
+        return ConvolutionCheck.IsWithinTolerance(error, scale);
     }
 
     private sealed record Shape(int Batch, int Inputs, int Filters, int Kernel, int Stride, int Padding, int Size)
