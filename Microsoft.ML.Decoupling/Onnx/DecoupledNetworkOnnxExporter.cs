@@ -18,7 +18,7 @@ namespace Microsoft.ML.Decoupling.Onnx;
 /// Each BatchNorm is folded into its conv from the running statistics (<see cref="ConvolutionUnit.FoldBatchNorm"/>), so the graph holds Conv (→ Relu) per layer whatever the network's training/eval mode. The graph follows the
 /// network's forward program step by step (convs, max-pools, residual Add → Relu, option-A shortcuts as Slice → Pad,
 /// inception Concat), after an optional per-channel Sub → Div normalisation. A gated layer adds,
-/// read from the conv's input: GlobalAveragePool → Flatten → Gemm → Relu → Gemm → Greater(0) → Cast, and the layer output
+/// read from the conv's input: GlobalAveragePool → Flatten → Gemm → Relu → Gemm → HardSigmoid (a step at 0: <see cref="OnnxProgramWriter.StepSlope"/>), and the layer output
 /// is multiplied by the resulting 0/1 mask. Closed filters are still computed: the model reproduces the paths, it does not
 /// skip work. A compact network (<see cref="Compaction.NetworkCompaction"/>) exports the same way with its smaller convs;
 /// its path is assembled once at the end (<see cref="OnnxPathAssembly"/>: the kept gates' masks and a (0, 1) constant pair

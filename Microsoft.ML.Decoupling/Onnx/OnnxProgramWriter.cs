@@ -3,7 +3,6 @@ using Microsoft.ML.Decoupling.Modules;
 using TorchSharp.Modules;
 using static Microsoft.ML.Decoupling.Onnx.OnnxGraphWriter;
 using static TorchSharp.torch;
-using DataType = Onnx.TensorProto.Types.DataType;
 
 namespace Microsoft.ML.Decoupling.Onnx;
 
@@ -181,9 +180,17 @@ internal sealed class OnnxProgramWriter : StepInterpreter<string>
         string activated = graph.Node("Relu", $"{prefix}.relu", [hidden]);
         // Appended zero filters get a gate that is never open (zero weights, bias −1): their bits are 0.
         string logits = WriteLinear(graph, $"{prefix}.excite", activated, gate.Excite, null, physicalFilters, -1f);
-        string open = graph.Node("Greater", $"{prefix}.open", [logits, graph.Floats("gate.threshold", [], [0f])]);
-        return graph.Node("Cast", $"{prefix}.z", [open], Int("to", (int)DataType.Float));
+        return graph.Node("HardSigmoid", $"{prefix}.z", [logits], Float("alpha", StepSlope), Float("beta", 0f));
     }
+
+    /// <summary>
+    /// The slope of the gate's step: z = HardSigmoid(g) = max(0, min(1, <see cref="StepSlope"/>·g)), one node that ONNX
+    /// Runtime fuses into the excite Gemm (Greater(0) → Cast were two more nodes per gate; BENCHMARKS.md, issue 18). It is
+    /// the paper's z = 1(g &gt; 0) for every float g but the positive ones below 2⁻¹²⁸ (subnormals, which no gate of ours
+    /// produces): float.MaxValue·g is at least 1 for every normal g &gt; 0, overflows to +∞ (then 1) for g ≥ 1, is 0 for
+    /// g = 0 and ≤ 0 (then 0) for g &lt; 0.
+    /// </summary>
+    internal const float StepSlope = float.MaxValue;
 
     /// <summary>
     /// y = x·Wᵀ + b as a Gemm with the weight kept in PyTorch's [out, in] layout; the input's features sit at
