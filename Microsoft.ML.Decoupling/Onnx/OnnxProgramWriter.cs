@@ -51,8 +51,16 @@ internal sealed class OnnxProgramWriter : StepInterpreter<string>
         string input = this[step.Input];
         var inputLayout = LayoutOf(input, Program.Maps[step.Input].Channels);
         var unit = step.Unit;
+        if (unit.Scatter is not null)
+        {
+            // A conv feeding a residual sum computes its kept filters only (aligned with zero filters like any other), and
+            // its scatter puts them back into the full-width map, which keeps every channel in place.
+            long kept = unit.Convolution.weight!.shape[0];
+            return WriteUnit(_graph, input, inputLayout, OnnxChannelLayout.Aligned(kept, _alignment).Physical, unit, Path, Responses);
+        }
+
         long filters = Program.Maps[step.Output].Channels;
-        bool align = _alignment > 1 && unit.Scatter is null && !Program.Maps[step.Output].KeepsEveryChannel && filters % _alignment != 0;
+        bool align = _alignment > 1 && !Program.Maps[step.Output].KeepsEveryChannel && filters % _alignment != 0;
         var outputLayout = align ? OnnxChannelLayout.Aligned(filters, _alignment) : OnnxChannelLayout.Identity(filters);
         string output = WriteUnit(_graph, input, inputLayout, outputLayout.Physical, unit, Path, Responses);
         return WithLayout(output, outputLayout);
@@ -124,13 +132,17 @@ internal sealed class OnnxProgramWriter : StepInterpreter<string>
             x = graph.Node("Mul", $"{layer}.out", [x, channelMask]);
         }
 
-        return unit.Scatter is { } scatter ? WriteScatter(graph, layer, x, scatter) : x;
+        return unit.Scatter is { } scatter ? WriteScatter(graph, layer, x, scatter, unit.Convolution.weight!.shape[0] < physicalFilters) : x;
     }
 
-    /// <summary>A compact conv's kept channels put back among zero channels: Pad one zero channel, then Gather.</summary>
-    private static string WriteScatter(OnnxGraphWriter graph, string layer, string x, ChannelScatter scatter)
+    /// <summary>
+    /// A compact conv's kept channels put back among zero channels with one Gather. <see cref="ChannelScatter.Source"/> takes
+    /// a removed channel from index <c>kept</c>: the first appended zero filter where the conv has them
+    /// (<paramref name="hasZeroFilter"/>), otherwise a zero channel that a Pad appends first.
+    /// </summary>
+    private static string WriteScatter(OnnxGraphWriter graph, string layer, string x, ChannelScatter scatter, bool hasZeroFilter)
     {
-        string padded = graph.Node("Pad", $"{layer}.scatter.pad", [x, graph.Int64s($"{layer}.scatter.pads", 0, 0, 0, 0, 0, 1, 0, 0)]);
+        string padded = hasZeroFilter ? x : graph.Node("Pad", $"{layer}.scatter.pad", [x, graph.Int64s($"{layer}.scatter.pads", 0, 0, 0, 0, 0, 1, 0, 0)]);
         return graph.Node("Gather", $"{layer}.scatter", [padded, graph.Int64s($"{layer}.scatter.source", scatter.Source)], Int("axis", 1));
     }
 
