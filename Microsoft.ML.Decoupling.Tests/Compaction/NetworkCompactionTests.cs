@@ -90,6 +90,15 @@ public sealed class NetworkCompactionTests
         CollectionAssert.AreEqual(onnxPaths, unalignedPaths, "The unaligned graph's paths.");
         Assert.IsLessThanOrEqualTo(1e-5f, unalignedScores.Zip(onnxScores, (a, b) => Math.Abs(a - b)).Max(), "Unaligned against aligned ONNX scores.");
         Assert.IsGreaterThan(AlignedConvolutions(unalignedModel, 8), AlignedConvolutions(alignedModel, 8), "Some compact conv got zero filters.");
+        // Every conv computes the compact network's filters (a conv feeding a residual sum too: its kept ones, not the full width).
+        CollectionAssert.AreEqual(
+            result.Network.Description.Convolutions.Select(c => (long)c.Filters).Order().ToArray(),
+            ConvolutionFilters(unalignedModel).Order().ToArray(),
+            "The unaligned graph's convs have the compact network's filter counts.");
+        CollectionAssert.AreEqual(
+            result.Network.Description.Convolutions.Select(c => (c.Filters + 7L) / 8 * 8).Order().ToArray(),
+            ConvolutionFilters(alignedModel).Order().ToArray(),
+            "The aligned graph's convs have them rounded up to 8.");
         Assert.IsTrue(result.Network.IsCompact);
         TestContext.WriteLine(
             $"{architecture}: kept {result.Layers.Sum(l => l.Kept)} of {layout.PathLength} gated filters, {result.Layers.Count(l => l.GateDropped)} gates dropped; "
@@ -98,6 +107,14 @@ public sealed class NetworkCompactionTests
             + $"evaluation: agreement {result.Evaluation!.Value.PredictionAgreement:P1}, max diff {result.Evaluation!.Value.MaxScoreDifference:E2}; "
             + $"ONNX against compact torch: {onnxCompared} compared, max score diff {onnxScores.Zip(compactScores, (a, b) => Math.Abs(a - b)).Max():E2}, "
             + $"gated against compact ONNX: max score diff {MaxDifference(gatedScores, onnxScores, reproduced, gated.Classes):E2}.");
+    }
+
+    /// <summary>The filter count of every conv of the graph.</summary>
+    private static long[] ConvolutionFilters(byte[] model)
+    {
+        var graph = global::Onnx.ModelProto.Parser.ParseFrom(model).Graph;
+        var filters = graph.Initializer.ToDictionary(i => i.Name, i => i.Dims[0]);
+        return [.. graph.Node.Where(n => n.OpType == "Conv").Select(n => filters[n.Input[1]])];
     }
 
     /// <summary>Convs of the graph whose filter count is a multiple of <paramref name="alignment"/>.</summary>
