@@ -49,7 +49,22 @@ internal sealed class InferenceSubject : IDisposable
         double open = gatedPaths.Average();
         Note = string.Create(CultureInfo.InvariantCulture,
             $"{name} ({gated.Architecture}, {gated.Input}): {origin}; {open:P0} of the gated filters open per image on the timed images; compact keeps {compact.Layers.Sum(l => l.Kept)} of {length} gated filters, drops {compact.Layers.Count(l => l.GateDropped)} of {compact.Layers.Count} gates; "
-            + $"{evaluation.ChangedPaths} of {evaluation.Images} evaluation images take another path in the compact network, predictions agree on {evaluation.PredictionAgreement:P1}.");
+            + $"{evaluation.ChangedPaths} of {evaluation.Images} evaluation images take another path in the compact network, predictions agree on {evaluation.PredictionAgreement:P1}; "
+            + $"conv multiply-accumulates dense / compact {ConvolutionMacs(dense, 1) / ConvolutionMacs(compact.Network, 1):F2}×, with channel counts rounded up to ONNX Runtime's NCHWc block ({NchwcBlock} on this CPU) "
+            + $"{ConvolutionMacs(dense, NchwcBlock) / ConvolutionMacs(compact.Network, NchwcBlock):F2}×.");
+    }
+
+    /// <summary>
+    /// The channel block of ONNX Runtime's NCHWc convolutions on this CPU (MLAS: 16 with AVX-512F, 8 with AVX2 and AVX).
+    /// ORT pads a conv's filters, and its inputs from 8 channels up, to this multiple, so a compact conv computes that many.
+    /// </summary>
+    private static int NchwcBlock => System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? 16 : 8;
+
+    /// <summary>Multiply-accumulates per image of the network's convs with input (from 8 up) and output channels rounded up to <paramref name="block"/>.</summary>
+    private static double ConvolutionMacs(DecoupledNetwork network, int block)
+    {
+        static int RoundUp(int channels, int block) => (channels + block - 1) / block * block;
+        return network.Description.Convolutions.Sum(c => (double)c.MultiplyAccumulates(c.InputChannels < 8 ? c.InputChannels : RoundUp(c.InputChannels, block), RoundUp(c.Filters, block)));
     }
 
     public string Name { get; }
