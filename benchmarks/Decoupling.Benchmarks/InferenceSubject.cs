@@ -50,8 +50,8 @@ internal sealed class InferenceSubject : IDisposable
         Note = string.Create(CultureInfo.InvariantCulture,
             $"{name} ({gated.Architecture}, {gated.Input}): {origin}; {open:P0} of the gated filters open per image on the timed images; compact keeps {compact.Layers.Sum(l => l.Kept)} of {length} gated filters, drops {compact.Layers.Count(l => l.GateDropped)} of {compact.Layers.Count} gates; "
             + $"{evaluation.ChangedPaths} of {evaluation.Images} evaluation images take another path in the compact network, predictions agree on {evaluation.PredictionAgreement:P1}; "
-            + $"conv multiply-accumulates dense / compact {ConvolutionMacs(dense, 1) / ConvolutionMacs(compact.Network, 1):F2}×, with channel counts rounded up to ONNX Runtime's NCHWc block ({NchwcBlock} on this CPU) "
-            + $"{ConvolutionMacs(dense, NchwcBlock) / ConvolutionMacs(compact.Network, NchwcBlock):F2}×.");
+            + $"conv multiply-accumulates dense / compact {ConvolutionMacs(dense, 1) / ConvolutionMacs(compact.Network, 1):F2}×; with channel counts rounded up to ONNX Runtime's NCHWc block "
+            + $"(8 with AVX2, 16 with AVX-512; {NchwcBlock} on this CPU) {ConvolutionMacs(dense, 8) / ConvolutionMacs(compact.Network, 8):F2}× and {ConvolutionMacs(dense, 16) / ConvolutionMacs(compact.Network, 16):F2}×.");
     }
 
     /// <summary>
@@ -60,11 +60,16 @@ internal sealed class InferenceSubject : IDisposable
     /// </summary>
     private static int NchwcBlock => System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? 16 : 8;
 
-    /// <summary>Multiply-accumulates per image of the network's convs with input (from 8 up) and output channels rounded up to <paramref name="block"/>.</summary>
+    /// <summary>
+    /// Multiply-accumulates per image of the network's convs with input and output channels rounded up to
+    /// <paramref name="block"/>, but the first conv's input (the image, fewer than 8 channels, which ORT leaves as it is;
+    /// every other narrow input is a compact map that the exporter's alignment has already made 8 channels wide).
+    /// </summary>
     private static double ConvolutionMacs(DecoupledNetwork network, int block)
     {
         static int RoundUp(int channels, int block) => (channels + block - 1) / block * block;
-        return network.Description.Convolutions.Sum(c => (double)c.MultiplyAccumulates(c.InputChannels < 8 ? c.InputChannels : RoundUp(c.InputChannels, block), RoundUp(c.Filters, block)));
+        var convolutions = network.Description.Convolutions;
+        return convolutions.Select((c, i) => (double)c.MultiplyAccumulates(i == 0 ? c.InputChannels : RoundUp(c.InputChannels, block), RoundUp(c.Filters, block))).Sum();
     }
 
     public string Name { get; }
