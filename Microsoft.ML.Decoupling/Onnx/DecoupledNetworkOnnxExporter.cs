@@ -22,8 +22,9 @@ namespace Microsoft.ML.Decoupling.Onnx;
 /// is multiplied by the resulting 0/1 mask. Closed filters are still computed: the model reproduces the paths, it does not
 /// skip work. A compact network (<see cref="Compaction.NetworkCompaction"/>) exports the same way with its smaller convs;
 /// its path is assembled once at the end (<see cref="OnnxPathAssembly"/>: the kept gates' masks and a (0, 1) constant pair
-/// concatenated, then one Gather puts every bit in place), and a conv feeding a residual sum Pads one zero channel and Gathers its
-/// kept channels back into place. Initializers and values are named after the layers of <see cref="CalculationPathLayout"/> (<c>features.3.weight</c>,
+/// concatenated, then one Gather puts every bit in place), and a conv feeding a residual sum computes its kept filters only and
+/// Gathers them back into place, reading removed channels from an appended zero filter (or from a zero channel that a Pad
+/// appends when the conv has none). Initializers and values are named after the layers of <see cref="CalculationPathLayout"/> (<c>features.3.weight</c>,
 /// <c>layer1.0.conv1.gate.squeeze.weight</c>, …), and the layer table is stored in <c>metadata_props</c>.
 /// With the responses output, a network trained by the estimator also gets the PathDeviation output
 /// (<see cref="OnnxPathDeviationWriter"/>).

@@ -25,8 +25,9 @@ internal sealed class OnnxProgramWriter : StepInterpreter<string>
     /// <param name="graph">The graph to add to.</param>
     /// <param name="writeResponses">Whether to collect each gated layer's GAP(Y) before its gate (<see cref="Responses"/>).</param>
     /// <param name="alignment">
-    /// Filter counts of convs whose maps may hold zero channels (those no residual sum reads) are rounded up to a multiple of
-    /// this with zero filters (<see cref="OnnxExportOptions.ChannelAlignment"/>); 1 leaves every conv as it is.
+    /// Filter counts of compact convs (whose maps may hold zero channels, and those that scatter into a residual sum) are
+    /// rounded up to a multiple of this with zero filters (<see cref="OnnxExportOptions.ChannelAlignment"/>); 1 leaves every
+    /// conv as it is.
     /// </param>
     public OnnxProgramWriter(NetworkProgram program, OnnxGraphWriter graph, bool writeResponses, int alignment = 1)
         : base(program)
