@@ -47,11 +47,55 @@ internal sealed class InferenceSubject : IDisposable
         };
         var evaluation = compact.Evaluation!.Value;
         double open = gatedPaths.Average();
+        var keptOpen = KeptOpenShares(gated, compact, gatedPaths, poolCount);
         Note = string.Create(CultureInfo.InvariantCulture,
             $"{name} ({gated.Architecture}, {gated.Input}): {origin}; {open:P0} of the gated filters open per image on the timed images; compact keeps {compact.Layers.Sum(l => l.Kept)} of {length} gated filters, drops {compact.Layers.Count(l => l.GateDropped)} of {compact.Layers.Count} gates; "
             + $"{evaluation.ChangedPaths} of {evaluation.Images} evaluation images take another path in the compact network, predictions agree on {evaluation.PredictionAgreement:P1}; "
+            + $"of the kept filters of the compact layers that keep a gate, {keptOpen.Whole:P0} open per image (per layer: lowest {keptOpen.Lowest:P0}, median {keptOpen.Median:P0}; what per-input skipping could still save); "
             + $"conv multiply-accumulates dense / compact {ConvolutionMacs(dense, 1) / ConvolutionMacs(compact.Network, 1):F2}×; with channel counts rounded up to ONNX Runtime's NCHWc block "
             + $"(8 with AVX2, 16 with AVX-512; {NchwcBlock} on this CPU) {ConvolutionMacs(dense, 8) / ConvolutionMacs(compact.Network, 8):F2}× and {ConvolutionMacs(dense, 16) / ConvolutionMacs(compact.Network, 16):F2}×.");
+    }
+
+    /// <summary>
+    /// Over the timed images, the share of the compact network's kept filters that are open per image, in the layers that
+    /// keep their gate: whole, and the lowest and median over those layers. Gated weights pay in ONNX Runtime only below
+    /// about half open (DESIGN.md §3), so this tells whether per-input skipping on top of compaction has anything left.
+    /// </summary>
+    private static (double Whole, double Lowest, double Median) KeptOpenShares(DecoupledNetwork gated, CompactionResult compact, float[] paths, int images)
+    {
+        var layout = gated.PathLayout;
+        var shares = new List<double>();
+        double open = 0, kept = 0;
+        for (int l = 0; l < layout.Layers.Count; l++)
+        {
+            var (_, _, keptFilters, gateDropped, allSilent) = compact.Layers[l];
+            if (gateDropped || allSilent || keptFilters == 0)
+            {
+                continue;
+            }
+
+            var layer = layout.Layers[l];
+            double layerOpen = 0;
+            for (int i = 0; i < images; i++)
+            {
+                for (int f = 0; f < layer.Filters; f++)
+                {
+                    layerOpen += paths[(i * layout.PathLength) + layer.PathOffset + f];
+                }
+            }
+
+            open += layerOpen / images;
+            kept += keptFilters;
+            shares.Add(layerOpen / images / keptFilters);
+        }
+
+        if (shares.Count == 0)
+        {
+            return (double.NaN, double.NaN, double.NaN);
+        }
+
+        shares.Sort();
+        return (open / kept, shares[0], shares[shares.Count / 2]);
     }
 
     /// <summary>
