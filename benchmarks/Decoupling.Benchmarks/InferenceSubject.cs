@@ -47,73 +47,13 @@ internal sealed class InferenceSubject : IDisposable
         };
         var evaluation = compact.Evaluation!.Value;
         double open = gatedPaths.Average();
-        var keptOpen = KeptOpenShares(gated, compact, gatedPaths, poolCount);
+        var keptOpen = CompactionHeadroom.KeptOpenShares(gated, compact, gatedPaths, poolCount);
         Note = string.Create(CultureInfo.InvariantCulture,
             $"{name} ({gated.Architecture}, {gated.Input}): {origin}; {open:P0} of the gated filters open per image on the timed images; compact keeps {compact.Layers.Sum(l => l.Kept)} of {length} gated filters, drops {compact.Layers.Count(l => l.GateDropped)} of {compact.Layers.Count} gates; "
             + $"{evaluation.ChangedPaths} of {evaluation.Images} evaluation images take another path in the compact network, predictions agree on {evaluation.PredictionAgreement:P1}; "
             + $"of the kept filters of the compact layers that keep a gate, {keptOpen.Whole:P0} open per image (per layer: lowest {keptOpen.Lowest:P0}, median {keptOpen.Median:P0}; what per-input skipping could still save); "
-            + $"conv multiply-accumulates dense / compact {ConvolutionMacs(dense, 1) / ConvolutionMacs(compact.Network, 1):F2}×; with channel counts rounded up to ONNX Runtime's NCHWc block "
-            + $"(8 with AVX2, 16 with AVX-512; {NchwcBlock} on this CPU) {ConvolutionMacs(dense, 8) / ConvolutionMacs(compact.Network, 8):F2}× and {ConvolutionMacs(dense, 16) / ConvolutionMacs(compact.Network, 16):F2}×.");
-    }
-
-    /// <summary>
-    /// Over the timed images, the share of the compact network's kept filters that are open per image, in the layers that
-    /// keep their gate: whole, and the lowest and median over those layers. Gated weights pay in ONNX Runtime only below
-    /// about half open (DESIGN.md §3), so this tells whether per-input skipping on top of compaction has anything left.
-    /// </summary>
-    private static (double Whole, double Lowest, double Median) KeptOpenShares(DecoupledNetwork gated, CompactionResult compact, float[] paths, int images)
-    {
-        var layout = gated.PathLayout;
-        var shares = new List<double>();
-        double open = 0, kept = 0;
-        for (int l = 0; l < layout.Layers.Count; l++)
-        {
-            var (_, _, keptFilters, gateDropped, allSilent) = compact.Layers[l];
-            if (gateDropped || allSilent || keptFilters == 0)
-            {
-                continue;
-            }
-
-            var layer = layout.Layers[l];
-            double layerOpen = 0;
-            for (int i = 0; i < images; i++)
-            {
-                for (int f = 0; f < layer.Filters; f++)
-                {
-                    layerOpen += paths[(i * layout.PathLength) + layer.PathOffset + f];
-                }
-            }
-
-            open += layerOpen / images;
-            kept += keptFilters;
-            shares.Add(layerOpen / images / keptFilters);
-        }
-
-        if (shares.Count == 0)
-        {
-            return (double.NaN, double.NaN, double.NaN);
-        }
-
-        shares.Sort();
-        return (open / kept, shares[0], shares[shares.Count / 2]);
-    }
-
-    /// <summary>
-    /// The channel block of ONNX Runtime's NCHWc convolutions on this CPU (MLAS: 16 with AVX-512F, 8 with AVX2 and AVX).
-    /// ORT pads a conv's filters, and its inputs from 8 channels up, to this multiple, so a compact conv computes that many.
-    /// </summary>
-    private static int NchwcBlock => System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? 16 : 8;
-
-    /// <summary>
-    /// Multiply-accumulates per image of the network's convs with input and output channels rounded up to
-    /// <paramref name="block"/>, but the first conv's input (the image, fewer than 8 channels, which ORT leaves as it is;
-    /// every other narrow input is a compact map that the exporter's alignment has already made 8 channels wide).
-    /// </summary>
-    private static double ConvolutionMacs(DecoupledNetwork network, int block)
-    {
-        static int RoundUp(int channels, int block) => (channels + block - 1) / block * block;
-        var convolutions = network.Description.Convolutions;
-        return convolutions.Select((c, i) => (double)c.MultiplyAccumulates(i == 0 ? c.InputChannels : RoundUp(c.InputChannels, block), RoundUp(c.Filters, block))).Sum();
+            + $"conv multiply-accumulates dense / compact {CompactionHeadroom.ConvolutionMacs(dense, 1) / CompactionHeadroom.ConvolutionMacs(compact.Network, 1):F2}×; with channel counts rounded up to ONNX Runtime's NCHWc block "
+            + $"(8 with AVX2, 16 with AVX-512; {CompactionHeadroom.NchwcBlock} on this CPU) {CompactionHeadroom.ConvolutionMacs(dense, 8) / CompactionHeadroom.ConvolutionMacs(compact.Network, 8):F2}× and {CompactionHeadroom.ConvolutionMacs(dense, 16) / CompactionHeadroom.ConvolutionMacs(compact.Network, 16):F2}×.");
     }
 
     public string Name { get; }
