@@ -29,7 +29,8 @@ public sealed class GateStepTests
         using var options = new SessionOptions { GraphOptimizationLevel = optimization };
         using var session = new InferenceSession(StepModel(Logits.Length), options);
         using var input = OrtValue.CreateTensorValueFromMemory(Logits, [1, Logits.Length]);
-        using var outputs = session.Run(new RunOptions(), ["g"], [input], ["z"]);
+        using var runOptions = new RunOptions();
+        using var outputs = session.Run(runOptions, ["g"], [input], ["z"]);
 
         float[] z = outputs[0].GetTensorDataAsSpan<float>().ToArray();
 
