@@ -44,9 +44,10 @@ public sealed class OnnxExportOptions
     public string? PathDeviationName { get; set; } = DecouplingColumnNames.PathDeviation;
 
     /// <summary>
-    /// For a compact network: each compact conv gets zero filters appended up to a multiple of this (the layers reading
-    /// its map zero weights for them; a conv feeding a residual sum scatters its kept filters back into the full-width
-    /// map, reading removed channels from a zero filter), because ONNX Runtime's CPU convolutions only use their
+    /// For a compact network: each conv whose map can hold zero channels, and each conv feeding a residual sum, gets zero
+    /// filters appended up to a multiple of this (the layers reading its map zero weights for them; a conv feeding a
+    /// residual sum scatters its kept filters back into the full-width map, reading removed channels from a zero
+    /// filter), because ONNX Runtime's CPU convolutions only use their
     /// fast blocked (NCHWc) kernels when the input channels are a multiple of the block size (8 with AVX2, 16 with
     /// AVX-512); outputs and paths are unchanged. 1 turns it off; other networks ignore it. Default: 8 (on VGG-16 at 32×32
     /// as fast as 16 and 1.2–1.6× faster than unaligned; neutral on the CIFAR ResNets, whose 16-channel stages 16 would

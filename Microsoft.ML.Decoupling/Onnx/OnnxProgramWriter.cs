@@ -199,9 +199,9 @@ internal sealed class OnnxProgramWriter : StepInterpreter<string>
     /// <summary>
     /// The slope of the gate's step: z = HardSigmoid(g) = max(0, min(1, <see cref="StepSlope"/>·g)), one node that ONNX
     /// Runtime fuses into the excite Gemm (Greater(0) → Cast were two more nodes per gate; BENCHMARKS.md, issue 18). It is
-    /// the paper's z = 1(g &gt; 0) for every float g but the positive subnormals below 2⁻¹²⁸, where it gives a value in
+    /// the paper's z = 1(g &gt; 0) for every float g but the positive subnormals below 2⁻¹²⁷ (g ≤ 2⁻¹²⁸), where it gives a value in
     /// (0, 1) instead of 1 — a deviation from the paper's step, documented in the README: float.MaxValue·g is at least 1
-    /// for every normal g &gt; 0, overflows to +∞ (then 1) for g ≥ 1, is 0 for g = 0 and ≤ 0 (then 0) for g &lt; 0.
+    /// for every g ≥ 2⁻¹²⁷, overflows to +∞ (then 1) for g ≥ 1, is 0 for g = 0 and ≤ 0 (then 0) for g &lt; 0.
     /// </summary>
     internal const float StepSlope = float.MaxValue;
 

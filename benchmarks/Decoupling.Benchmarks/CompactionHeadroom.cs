@@ -11,7 +11,8 @@ internal static class CompactionHeadroom
 {
     /// <summary>
     /// Over the timed images, the share of the compact network's kept filters that are open per image, in the layers that
-    /// keep their gate: whole, and the lowest and median over those layers. Gated weights pay in ONNX Runtime only below
+    /// keep their gate: whole, and the lowest and median over those layers. <paramref name="paths"/> are the compact
+    /// network's own paths, whose bits of removed filters are constant 0. Gated weights pay in ONNX Runtime only below
     /// about half open (DESIGN.md §3), so this tells whether per-input skipping on top of compaction has anything left.
     /// </summary>
     internal static (double Whole, double Lowest, double Median) KeptOpenShares(DecoupledNetwork gated, CompactionResult compact, float[] paths, int images)
@@ -22,7 +23,7 @@ internal static class CompactionHeadroom
         for (int l = 0; l < layout.Layers.Count; l++)
         {
             var (_, _, keptFilters, gateDropped, allSilent) = compact.Layers[l];
-            if (gateDropped || allSilent || keptFilters == 0)
+            if (gateDropped || allSilent)
             {
                 continue;
             }
@@ -48,7 +49,9 @@ internal static class CompactionHeadroom
         }
 
         shares.Sort();
-        return (open / kept, shares[0], shares[shares.Count / 2]);
+        int middle = shares.Count / 2;
+        double median = shares.Count % 2 == 1 ? shares[middle] : (shares[middle - 1] + shares[middle]) / 2;
+        return (open / kept, shares[0], median);
     }
 
     /// <summary>

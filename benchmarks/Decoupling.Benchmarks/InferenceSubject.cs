@@ -47,7 +47,7 @@ internal sealed class InferenceSubject : IDisposable
         };
         var evaluation = compact.Evaluation!.Value;
         double open = gatedPaths.Average();
-        var keptOpen = CompactionHeadroom.KeptOpenShares(gated, compact, gatedPaths, poolCount);
+        var keptOpen = CompactionHeadroom.KeptOpenShares(gated, compact, compactPaths, poolCount);
         Note = string.Create(CultureInfo.InvariantCulture,
             $"{name} ({gated.Architecture}, {gated.Input}): {origin}; {open:P0} of the gated filters open per image on the timed images; compact keeps {compact.Layers.Sum(l => l.Kept)} of {length} gated filters, drops {compact.Layers.Count(l => l.GateDropped)} of {compact.Layers.Count} gates; "
             + $"{evaluation.ChangedPaths} of {evaluation.Images} evaluation images take another path in the compact network, predictions agree on {evaluation.PredictionAgreement:P1}; "
