@@ -63,6 +63,8 @@ internal static class GradientAttack
             for (int start = 0; start < count; start += batchSize)
             {
                 int size = Math.Min(batchSize, count - start);
+                // No collection while TorchSharp's temporary scalars (ε, the step, BatchNorm's) may still be read natively.
+                using var collectionPause = Native.ScalarLifetimeGuard.Enter();
                 using var scope = NewDisposeScope();
                 var clean = tensor(pixels.AsSpan(start * imageSize, size * imageSize).ToArray(), new long[] { size, imageSize }, device: network.Device);
                 var classes = tensor(((targets ?? labels).AsSpan(start, size)).ToArray().Select(l => (long)l).ToArray(), new long[] { size }, device: network.Device);

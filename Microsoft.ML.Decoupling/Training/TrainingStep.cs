@@ -7,7 +7,8 @@ namespace Microsoft.ML.Decoupling.Training;
 internal static class TrainingStep
 {
     /// <summary>
-    /// One training step in its own dispose scope: forward, objective, backward, optional gradient clipping, SGD update.
+    /// One training step in its own dispose scope and no-GC section (<see cref="Native.ScalarLifetimeGuard"/>): forward,
+    /// objective, backward, optional gradient clipping, SGD update.
     /// Returns Lce, Lmi, Lkl, Ls, the total, the mean gate value and the number of correct predictions of the batch;
     /// <paramref name="pathQuality"/>, when given, tallies the batch's noise-free paths.
     /// <paramref name="gateNoise"/> draws the gate noise (null: torch's process-wide generator).
@@ -19,6 +20,8 @@ internal static class TrainingStep
         DecoupledNetwork network, TorchSharp.Modules.SGD optimizer, ReadOnlySpan<float> pixels, ReadOnlySpan<long> labels, LossWeights weights, Device device,
         Generator? gateNoise, double? gradientClipNorm = null, (int Epoch, int Batch) position = default, PathQualityTally? pathQuality = null)
     {
+        // No collection while TorchSharp's temporary scalars (BatchNorm's and SGD's included) may still be read natively.
+        using var collectionPause = Native.ScalarLifetimeGuard.Enter();
         using var scope = NewDisposeScope();
         int size = labels.Length;
         var input = tensor(pixels.ToArray(), new long[] { size, network.Input.Size }, device: device);

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Decoupling.Examples.Shared.CommandLine;
-using Microsoft.ML.Decoupling.Transforms;
 
 namespace Quickstart;
 
@@ -8,7 +7,7 @@ namespace Quickstart;
 internal sealed class QuickstartCommandLine
 {
     private readonly Option<string?> _dataset = CommonOptions.Dataset(null, "Data set; default: Fashion-MNIST where it is installed, else the generated shapes.", "fashion-mnist", "shapes");
-    private readonly Option<int?> _epochs = CommonOptions.Epochs($"Decoupling epochs, after the dense pretraining; default: the ForAccurateDynamicPaths recipe's {DecoupleNetworkEstimator.Options.ForAccurateDynamicPaths().Epochs}.");
+    private readonly Option<int?> _epochs = CommonOptions.Epochs($"Decoupling epochs, after the dense pretraining; default: {QuickstartDefaults.FashionMnistEpochs} on Fashion-MNIST, the ForAccurateDynamicPaths recipe's {QuickstartDefaults.ShapesEpochs} on shapes.");
     private readonly Option<int?> _trainLimit = CommonOptions.TrainLimit($"Training images (shapes: how many to generate, {QuickstartDefaults.ShapesTrainImages} by default; Fashion-MNIST: the first N, {QuickstartDefaults.FashionMnistTrainImages} by default).");
     private readonly Option<string> _output = CommonOptions.OutputFolder("quickstart-output", "Folder for model.zip, network.onnx, metrics.json and paths.csv.");
     private readonly Option<double> _epsilon = TypedOptions.Number("--epsilon", "L∞ budget of the adversarial attack, in (0, 1].", 0.1, minimum: 0, maximum: 1, minimumExcluded: true);
@@ -16,7 +15,7 @@ internal sealed class QuickstartCommandLine
     private readonly Option<double?> _lambdaM = CommonOptions.MutualInformationWeight();
     private readonly Option<double?> _lambdaS = CommonOptions.SparsityWeight();
     private readonly Option<double?> _targetRatio = CommonOptions.TargetRatio();
-    private readonly Option<int?> _pretrainEpochs = CommonOptions.PretrainEpochs($"Epochs of dense pretraining before decoupling; default: the recipe's {DecoupleNetworkEstimator.Options.ForAccurateDynamicPaths().DensePretrainingEpochs}.");
+    private readonly Option<int?> _pretrainEpochs = CommonOptions.PretrainEpochs($"Epochs of dense pretraining before decoupling; default: {QuickstartDefaults.FashionMnistDensePretrainingEpochs} on Fashion-MNIST, the recipe's {QuickstartDefaults.ShapesDensePretrainingEpochs} on shapes.");
     private readonly Option<string> _architecture = TypedOptions.Text("--architecture", "Network: vgg, vgg:<layout>, vgg11/13/16/19, resnet<6n+2>, resnet18 or googlenet.", "vgg", "A");
 
     public QuickstartCommandLine()

@@ -1,0 +1,117 @@
+using System.Runtime;
+using Microsoft.ML.Decoupling.Adversarial;
+using Microsoft.ML.Decoupling.Modules;
+using Microsoft.ML.Decoupling.Native;
+using Microsoft.ML.Decoupling.Seeding;
+using Microsoft.ML.Decoupling.Training;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Decoupling.Tests;
+
+// The guard changes the process's GC latency mode: other tests' allocations would end its region, and their training
+// steps would share it.
+[TestClass]
+[DoNotParallelize]
+public sealed class ScalarLifetimeGuardTests
+{
+    private static readonly ImageShape Shape = new(1, 12, 12);
+
+    [TestMethod]
+    public void Section_CollectsNothingWithinItsBudget_AndRestoresTheLatencyMode()
+    {
+        var before = GCSettings.LatencyMode;
+        int collections;
+        var kept = new List<byte[]>();
+        using (ScalarLifetimeGuard.Enter())
+        {
+            Assert.AreEqual(GCLatencyMode.NoGCRegion, GCSettings.LatencyMode);
+            collections = GC.CollectionCount(0);
+            // 8 MB in small arrays, a quarter of the budget: enough to trigger several gen-0 collections outside a region.
+            for (int i = 0; i < 2048; i++)
+            {
+                kept.Add(new byte[4096]);
+            }
+
+            Assert.AreEqual(collections, GC.CollectionCount(0), "no collection inside the section");
+        }
+
+        Assert.AreEqual(before, GCSettings.LatencyMode);
+        Assert.IsFalse(ScalarLifetimeGuard.IsHeld);
+        GC.KeepAlive(kept);
+    }
+
+    [TestMethod]
+    public void Sections_Nest_TheLastToLeaveEndsTheRegion()
+    {
+        var outer = ScalarLifetimeGuard.Enter();
+        var inner = ScalarLifetimeGuard.Enter();
+        inner.Dispose();
+        inner.Dispose(); // a second Dispose of the same section changes nothing
+        Assert.IsTrue(ScalarLifetimeGuard.IsHeld);
+        Assert.AreEqual(GCLatencyMode.NoGCRegion, GCSettings.LatencyMode);
+        outer.Dispose();
+        Assert.IsFalse(ScalarLifetimeGuard.IsHeld);
+        Assert.AreNotEqual(GCLatencyMode.NoGCRegion, GCSettings.LatencyMode);
+    }
+
+    [TestMethod]
+    public void Section_PastItsBudget_LetsTheRuntimeCollect_AndLeavesWithoutThrowing()
+    {
+        var kept = new List<byte[]>();
+        using (ScalarLifetimeGuard.Enter())
+        {
+            for (long allocated = 0; allocated < 2 * ScalarLifetimeGuard.Budget; allocated += 1 << 16)
+            {
+                kept.Add(new byte[1 << 16]);
+                if (kept.Count > 64)
+                {
+                    kept.RemoveAt(0);
+                }
+            }
+
+            Assert.AreNotEqual(GCLatencyMode.NoGCRegion, GCSettings.LatencyMode, "the runtime ended the region");
+        }
+
+        Assert.IsFalse(ScalarLifetimeGuard.IsHeld);
+        using (ScalarLifetimeGuard.Enter())
+        {
+            Assert.AreEqual(GCLatencyMode.NoGCRegion, GCSettings.LatencyMode, "the next section starts a region again");
+        }
+    }
+
+    [TestMethod]
+    public void ARegionStartedElsewhere_IsLeftToItsOwner()
+    {
+        Assert.IsTrue(GC.TryStartNoGCRegion(1 << 20));
+        using (ScalarLifetimeGuard.Enter())
+        {
+            Assert.AreEqual(GCLatencyMode.NoGCRegion, GCSettings.LatencyMode);
+        }
+
+        Assert.AreEqual(GCLatencyMode.NoGCRegion, GCSettings.LatencyMode, "the guard did not end a region it did not start");
+        GC.EndNoGCRegion();
+    }
+
+    [TestMethod]
+    public void TrainingStepAndAttack_RunInsideASection_AndLeaveIt()
+    {
+        using var network = NetworkArchitecture.Vgg("4,8,M,8").Build(Shape, 3, gated: true, seed: 1);
+        network.train();
+        using var optimizer = optim.SGD(network.parameters(), 0.01, momentum: 0.9, weight_decay: 1e-4);
+        using var noise = SeededGenerator.Create(1);
+        var random = new Random(1);
+        var pixels = Enumerable.Range(0, 8 * Shape.Size).Select(_ => (float)random.NextDouble()).ToArray();
+        var labels = Enumerable.Range(0, 8).Select(i => (long)(i % 3)).ToArray();
+        var collections = GC.CollectionCount(2);
+        TrainingStep.Run(network, optimizer, pixels, labels, new LossWeights(0.5, 1, 0.05, 0.5), CPU, noise);
+        Assert.IsGreaterThan(collections, GC.CollectionCount(2), "entering the section collected first");
+        Assert.IsFalse(ScalarLifetimeGuard.IsHeld);
+        Assert.AreNotEqual(GCLatencyMode.NoGCRegion, GCSettings.LatencyMode);
+
+        var attack = new FastGradientSignMethod(0.1);
+        var result = attack.Run(network, pixels, labels.Select(l => (int)l).ToArray(), seed: 1);
+        Assert.HasCount(labels.Length, result.Predicted);
+        Assert.IsFalse(ScalarLifetimeGuard.IsHeld);
+        Assert.AreNotEqual(GCLatencyMode.NoGCRegion, GCSettings.LatencyMode);
+    }
+}
