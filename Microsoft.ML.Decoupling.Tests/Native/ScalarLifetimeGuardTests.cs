@@ -80,6 +80,26 @@ public sealed class ScalarLifetimeGuardTests
     }
 
     [TestMethod]
+    public void QuickstartTrainingStep_AllocatesFarLessThanTheBudget()
+    {
+        // The Quickstart's network and batch: the guard protects a step only while the step stays inside the region.
+        var shape = new ImageShape(1, 28, 28);
+        using var network = NetworkArchitecture.Parse("vgg", "architecture").Build(shape, 10, gated: true, seed: 1);
+        network.train();
+        using var optimizer = optim.SGD(network.parameters(), 0.01, momentum: 0.9, weight_decay: 1e-4);
+        using var noise = SeededGenerator.Create(1);
+        var random = new Random(1);
+        var pixels = Enumerable.Range(0, 128 * shape.Size).Select(_ => (float)random.NextDouble()).ToArray();
+        var labels = Enumerable.Range(0, 128).Select(i => (long)(i % 10)).ToArray();
+        var weights = new LossWeights(0.35, 1, 0.05, 0.5);
+        TrainingStep.Run(network, optimizer, pixels, labels, weights, CPU, noise);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        TrainingStep.Run(network, optimizer, pixels, labels, weights, CPU, noise);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.IsLessThan(ScalarLifetimeGuard.Budget / 8, allocated, $"{allocated} bytes in one step");
+    }
+
+    [TestMethod]
     public void ARegionStartedElsewhere_IsLeftToItsOwner()
     {
         Assert.IsTrue(GC.TryStartNoGCRegion(1 << 20));
