@@ -46,6 +46,11 @@ internal static class ScalarLifetimeGuard
                     // Another component started a region between the check and the call: leave it to its owner.
                     _ours = false;
                 }
+                catch (ArgumentOutOfRangeException)
+                {
+                    // A heap configured smaller than the budget (e.g. a hard limit): the step runs unguarded, as before.
+                    _ours = false;
+                }
             }
         }
 
