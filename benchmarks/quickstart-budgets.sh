@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Issue 18, item 4: the Fashion-MNIST Quickstart at shorter training budgets. Each setting "PRETRAIN+EPOCHS[@IMAGES]:SEED"
 # is one run of the Quickstart as the README runs it (its recipe, ForAccurateDynamicPaths, with --pretrain-epochs,
-# --epochs, --seed and, after @, --train-limit overridden; the Quickstart's 20 000 images without @), one after the other; each finished run appends one row to the results file, and a rerun
+# --epochs, --seed and --train-limit overridden: after @ the images, 20 000 (the preset's) without @), one after the other; each finished run appends one row to the results file, and a rerun
 # skips the settings that already have a row (a cut-off run loses one row, not the table).
 # Usage: bash benchmarks/quickstart-budgets.sh RESULTS.md SETTING...     e.g. ... results.md 8+12:1 4+10:1 2+5@40000:1
 # Wall times are only worth something when nothing else runs on the machine; the log of every run is kept beside the
 # results file (RESULTS.md.logs/).
 set -euo pipefail
+export LC_ALL=C
 cd "$(dirname "$0")/.."
 results=${1:?results file}
 shift
-[ $# -gt 0 ] || { echo "give at least one setting PRETRAIN+EPOCHS:SEED" >&2; exit 2; }
+[ $# -gt 0 ] || { echo "give at least one setting PRETRAIN+EPOCHS[@IMAGES]:SEED" >&2; exit 2; }
 for setting in "$@"; do
   [[ $setting =~ ^[0-9]+\+[0-9]+(@[0-9]+)?:[0-9]+$ ]] || { echo "bad setting '$setting': expected PRETRAIN+EPOCHS[@IMAGES]:SEED, e.g. 4+10:1 or 2+5@40000:1" >&2; exit 2; }
 done
@@ -52,7 +53,12 @@ for setting in "$@"; do
   m="$out/metrics.json"
   dense=$({ grep -o "dense pretraining epoch .*\[[0-9.]*s\]" "$log" || true; } | { grep -o "\[[0-9.]*s\]" || true; } | tr -d '[]s' | awk '{ s += $1 } END { if (NR) printf "%.1f s", s / NR; else print "–" }')
   decoupling=$({ grep "^\[[0-9:]*\] epoch [0-9]*/" "$log" || true; } | { grep -o "\[[0-9.]*s\]" || true; } | tr -d '[]s' | awk '{ s += $1 } END { if (NR) printf "%.1f s", s / NR; else print "–" }')
-  check=$(grep -o '"convolution_self_check": *"[A-Za-z]*"' "$m" | sed 's/.*: *"//; s/"//')
+  check=$({ grep -o '"convolution_self_check": *"[A-Za-z]*"' "$m" || echo '"–"'; } | sed 's/.*"\([^"]*\)"$/\1/')
+  if grep -q '"skipped"' "$m"; then
+    echo "run $setting: the Quickstart skipped the detection (see $log); no row" >&2
+    rm -rf "$out"
+    continue
+  fi
   printf "| %s + %s | %s | %s | %d min %02d s | %s | %s | %.4f | %.2f× | %.1f %% | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %s |\n" \
     "$pretrain" "$epochs" "$images" "$seed" "$(printf '%.0f' "$wall" | awk '{ print int($1 / 60) }')" "$(printf '%.0f' "$wall" | awk '{ print $1 % 60 }')" \
     "$dense" "$decoupling" "$(value test_accuracy "$m")" "$(value flops_reduction "$m")" \

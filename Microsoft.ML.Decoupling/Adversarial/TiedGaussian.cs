@@ -14,8 +14,8 @@ internal static class TiedGaussian
     /// <param name="classes">Number of classes.</param>
     public static (Tensor Means, Tensor Precision) Fit(Tensor x, Tensor labels, int classes)
     {
-        var counts = zeros(classes, dtype: ScalarType.Float64).index_add_(0, labels, ones(labels.shape[0], dtype: ScalarType.Float64), 1.0);
-        var sums = zeros(classes, x.shape[1], dtype: ScalarType.Float64).index_add_(0, labels, x, 1.0);
+        var counts = zeros(classes, dtype: ScalarType.Float64).index_add_(0, labels, ones(labels.shape[0], dtype: ScalarType.Float64), Native.RootedScalars.One);
+        var sums = zeros(classes, x.shape[1], dtype: ScalarType.Float64).index_add_(0, labels, x, Native.RootedScalars.One);
         // A class without rows gets the overall mean (the transformer's calibration sample need not hold every class).
         var means = where(counts.unsqueeze(1) > 0, sums / counts.clamp_min(1).unsqueeze(1), x.mean([0], keepdim: true));
         var centred = x - means.index_select(0, labels);

@@ -15,10 +15,12 @@ namespace Microsoft.ML.Decoupling.Native;
 /// A step runs inside a no-GC region (<see cref="GC.TryStartNoGCRegion(long)"/>) of <see cref="Budget"/> bytes: no
 /// collection, so no scalar made in the step is finalized before the step ends (a step of the Quickstart's network at
 /// batch 128 stays far below the budget; <c>ScalarLifetimeGuardTests</c> checks it). Starting the region collects first
-/// (a full blocking collection); the Quickstart's epoch times did not change measurably (BENCHMARKS.md, "The main job in
-/// less time"). Steps on several threads share one region (the first starts it, the last ends it); when a process
-/// allocates past the budget the runtime ends the region itself and collects as usual, which is no worse than without
-/// the guard. A region that another component of the process started is left alone.
+/// (usually a blocking collection); the Quickstart's epoch times did not change beyond the run-to-run spread (BENCHMARKS.md,
+/// "The main job in less time"). Steps on several threads share one region (the first starts it, the last ends it); when
+/// the process allocates past the budget the runtime ends the region itself and collects as usual, and while steps on
+/// several threads keep overlapping no new region starts (starting one may collect, which is unsafe while another thread
+/// is in a step): such steps run unguarded, as without the guard. A region that another component started is left alone,
+/// and while a step holds ours, another component's <see cref="GC.TryStartNoGCRegion(long)"/> fails.
 /// </para>
 /// </summary>
 internal static class ScalarLifetimeGuard
@@ -73,13 +75,26 @@ internal static class ScalarLifetimeGuard
     {
         lock (Gate)
         {
+            if (_holders == 0)
+            {
+                // A copy of a section disposed twice: nothing is held.
+                return;
+            }
+
             if (--_holders == 0 && _ours)
             {
                 _ours = false;
-                // The runtime ends the region itself when the budget ran out (and EndNoGCRegion would then throw).
+                // The runtime ends the region itself when the budget ran out, possibly between this check and the call
+                // (another thread allocating), and EndNoGCRegion then throws: the region is over either way.
                 if (GCSettings.LatencyMode == GCLatencyMode.NoGCRegion)
                 {
-                    GC.EndNoGCRegion();
+                    try
+                    {
+                        GC.EndNoGCRegion();
+                    }
+                    catch (InvalidOperationException)
+                    {
+                    }
                 }
             }
         }
