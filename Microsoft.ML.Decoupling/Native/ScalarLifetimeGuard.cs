@@ -33,7 +33,7 @@ internal static class ScalarLifetimeGuard
     private static bool _ours;
 
     /// <summary>Enters the guarded section; dispose the result when the step's TorchSharp calls have returned.</summary>
-    public static Section Enter()
+    internal static Section Enter()
     {
         lock (Gate)
         {
@@ -101,7 +101,7 @@ internal static class ScalarLifetimeGuard
     }
 
     /// <summary>One guarded section; <see cref="Dispose"/> leaves it (once).</summary>
-    public struct Section : IDisposable
+    internal struct Section : IDisposable
     {
         private bool _open;
 
