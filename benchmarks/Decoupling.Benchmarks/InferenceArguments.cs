@@ -46,6 +46,9 @@ internal sealed record InferenceArguments
     /// <summary>Images profiled per ONNX graph (ORT's profiler, 1 thread, batch 1; 0: no profile).</summary>
     public int Profile { get; init; }
 
+    /// <summary>Group the profile by layer (and node kind) instead of by node kind.</summary>
+    public bool ProfileByLayer { get; init; }
+
     /// <summary>ONNX Runtime's graph optimisation level of the timed and profiled sessions.</summary>
     public GraphOptimizationLevel GraphOptimization { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
 

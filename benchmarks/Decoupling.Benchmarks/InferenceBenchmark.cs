@@ -27,6 +27,12 @@ internal static class InferenceBenchmark
     /// <summary>The compact graph with zero filters up to a multiple of 16.</summary>
     private const string Aligned16 = "compact, channels aligned to 16";
 
+    /// <summary>Per-input skipping in ONNX Runtime on the gated network (<see cref="OnnxPerInputSkipping"/>; batch 1).</summary>
+    private const string SkipInOnnx = "skip in ONNX (gathered weights)";
+
+    /// <summary>The same on the compact network: its kept filters skipped per input.</summary>
+    private const string CompactSkipInOnnx = "compact + skip in ONNX (gathered weights)";
+
     /// <summary>Runs the benchmark; <paramref name="args"/> (the whole command line) is quoted in the report.</summary>
     public static int Run(InferenceArguments arguments, IReadOnlyList<string> args, Action<string> log)
     {
@@ -49,11 +55,11 @@ internal static class InferenceBenchmark
                 return 1;
             }
 
-            notes.Add(subject.Note);
             Measure(subject, arguments, speeds, log);
+            notes.Add(subject.Note);
             if (arguments.Profile > 0)
             {
-                Profile(subject, arguments.Profile, arguments.GraphOptimization, profile, log);
+                Profile(subject, arguments.Profile, arguments.GraphOptimization, arguments.ProfileByLayer, profile, log);
             }
         }
 
@@ -96,6 +102,28 @@ internal static class InferenceBenchmark
             (StaticBound, Array.Empty<byte>()),
         };
         onnx[^1].Model = StaticPruningBound.FromCompact(onnx[2].Model);
+
+        // Per-input skipping inside ONNX Runtime (item 3 of issue 18): batch 1 only, networks of convs and max-pools only;
+        // timed only after its scores and paths match the product graph's on the timed images.
+        var onnxSkipping = new List<(string Name, string Flops, byte[] Model)>();
+        if (OnnxPerInputSkipping.Supports(subject.Gated) && arguments.Batches.Contains(1))
+        {
+            int size = subject.Gated.Input.Size;
+            int count = Math.Min(arguments.ImagesPerRun, subject.Pool.Length / size);
+            foreach (var (variant, flops, network, reference) in new[] { (SkipInOnnx, "skip", subject.Gated, onnx[1].Model), (CompactSkipInOnnx, "compact + skip", subject.Compact.Network, onnx[2].Model) })
+            {
+                byte[] model = OnnxPerInputSkipping.Export(network);
+                var (scores, paths) = OnnxPerInputSkipping.Compare(reference, model, subject.Pool, count, size);
+                subject.AddNote(Invariant($"{variant}: against the {(network.IsCompact ? "compact" : "masked")} graph on the {count} images of a timed run, scores within {scores:G2}, {paths} paths differ"));
+                if (scores > 1e-5 || paths > 0)
+                {
+                    throw new InvalidOperationException(Invariant($"{subject.Name}: the {variant} graph does not reproduce the {(network.IsCompact ? "compact" : "masked")} graph (scores differ by {scores:G3}, {paths} paths differ); not timed."));
+                }
+
+                onnxSkipping.Add((variant, flops, model));
+            }
+        }
+
         if (arguments.SaveOnnx is { } folder)
         {
             Directory.CreateDirectory(folder);
@@ -125,6 +153,9 @@ internal static class InferenceBenchmark
                 var sessions = arguments.Runtimes.Contains("onnx")
                     ? onnx.Select(o => (o.Name, Session: new InferenceSession(o.Model, options))).ToList()
                     : [];
+                var skippingSessions = arguments.Runtimes.Contains("onnx")
+                    ? onnxSkipping.Select(o => (o.Name, o.Flops, Session: new InferenceSession(o.Model, options))).ToList()
+                    : [];
                 try
                 {
                     foreach (int batch in arguments.Batches)
@@ -134,6 +165,11 @@ internal static class InferenceBenchmark
                         var onnxVariants = sessions
                             .Select(s => new Variant("ONNX Runtime", s.Name, subject.Flops(s.Name.StartsWith("compact", StringComparison.Ordinal) || s.Name == StaticBound ? "compact" : s.Name), OnnxCall(s.Session, pixels, images, batch, subject.Gated.Input.Size, onnxValues, withPath: s.Name != StaticBound)))
                             .ToList();
+                        if (batch == 1)
+                        {
+                            onnxVariants.AddRange(skippingSessions.Select(s => new Variant("ONNX Runtime", s.Name, subject.Flops(s.Flops), OnnxCall(s.Session, pixels, images, batch, subject.Gated.Input.Size, onnxValues, withPath: true))));
+                        }
+
                         var torchVariants = new List<Variant>();
                         if (arguments.Runtimes.Contains("torch"))
                         {
@@ -173,6 +209,7 @@ internal static class InferenceBenchmark
                 finally
                 {
                     sessions.ForEach(s => s.Session.Dispose());
+                    skippingSessions.ForEach(s => s.Session.Dispose());
                 }
             }
         }
@@ -184,17 +221,29 @@ internal static class InferenceBenchmark
     }
 
     /// <summary>ONNX Runtime's profile of the dense and compact graphs of <paramref name="subject"/>, a row per node kind into <paramref name="table"/>.</summary>
-    private static void Profile(InferenceSubject subject, int images, GraphOptimizationLevel optimization, MarkdownTable table, Action<string> log)
+    private static void Profile(InferenceSubject subject, int images, GraphOptimizationLevel optimization, bool byLayer, MarkdownTable table, Action<string> log)
     {
         int size = subject.Gated.Input.Size;
         float[] pixels = subject.Pool.AsSpan(0, Math.Min(images, subject.Pool.Length / size) * size).ToArray();
         int count = pixels.Length / size;
-        foreach (var (variant, network, alignment) in new[] { ("dense", subject.Dense, 1), (Unaligned, subject.Compact.Network, 1), ("compact", subject.Compact.Network, 8) })
+        var graphs = new List<(string Variant, byte[] Model)>
+        {
+            ("dense", DecoupledNetworkOnnxExporter.Export(subject.Dense)),
+            (Unaligned, DecoupledNetworkOnnxExporter.Export(subject.Compact.Network, new OnnxExportOptions { ChannelAlignment = 1 })),
+            ("compact", DecoupledNetworkOnnxExporter.Export(subject.Compact.Network)),
+        };
+        if (OnnxPerInputSkipping.Supports(subject.Gated))
+        {
+            graphs.Add((SkipInOnnx, OnnxPerInputSkipping.Export(subject.Gated)));
+            graphs.Add((CompactSkipInOnnx, OnnxPerInputSkipping.Export(subject.Compact.Network)));
+        }
+
+        foreach (var (variant, model) in graphs)
         {
             log($"{subject.Name}: profiling the {variant} graph on {count} images.");
-            var kinds = OnnxProfile.Measure(DecoupledNetworkOnnxExporter.Export(network, new OnnxExportOptions { ChannelAlignment = alignment }), pixels, size, count, threads: 1, optimization);
+            var kinds = OnnxProfile.Measure(model, pixels, size, count, threads: 1, optimization, byLayer);
             double total = kinds.Sum(k => k.MillisecondsPerImage);
-            foreach (var (kind, milliseconds) in kinds.Where(k => k.MillisecondsPerImage >= 0.01 * total))
+            foreach (var (kind, milliseconds) in (byLayer ? kinds.OrderBy(k => k.Kind, StringComparer.Ordinal).ToList() : kinds).Where(k => k.MillisecondsPerImage >= 0.01 * total))
             {
                 table.Add(OnnxProfile.Row(subject.Name, variant, kind, milliseconds, total));
             }

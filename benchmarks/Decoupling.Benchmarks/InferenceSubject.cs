@@ -67,7 +67,10 @@ internal sealed class InferenceSubject : IDisposable
     /// <summary>The images that are timed (and whose paths the FLOPs are counted on).</summary>
     public float[] Pool { get; }
 
-    public string Note { get; }
+    public string Note { get; private set; }
+
+    /// <summary>Appends <paramref name="text"/> to <see cref="Note"/> (what a variant found before it was timed).</summary>
+    public void AddNote(string text) => Note = $"{Note}; {text}";
 
     /// <summary>Multiply-accumulates per image of a variant: dense, masked (every filter plus the gates), compact, skip, compact + skip.</summary>
     public double Flops(string variant) => _flops[variant];

@@ -16,8 +16,11 @@ namespace Decoupling.Benchmarks;
 /// </summary>
 internal static class OnnxProfile
 {
-    /// <summary>Milliseconds per image by node kind: <paramref name="images"/> images run twice, the second pass counted (the first warms up).</summary>
-    public static IReadOnlyList<(string Kind, double MillisecondsPerImage)> Measure(byte[] model, float[] pixels, int imageSize, int images, int threads, GraphOptimizationLevel optimization)
+    /// <summary>
+    /// Milliseconds per image by node kind (or, with <paramref name="byLayer"/>, by layer and node kind): <paramref name="images"/>
+    /// images run twice, the second pass counted (the first warms up).
+    /// </summary>
+    public static IReadOnlyList<(string Kind, double MillisecondsPerImage)> Measure(byte[] model, float[] pixels, int imageSize, int images, int threads, GraphOptimizationLevel optimization, bool byLayer = false)
     {
         string prefix = Path.Combine(Path.GetTempPath(), $"decoupling-profile-{Guid.NewGuid():N}");
         string? file = null;
@@ -39,7 +42,7 @@ internal static class OnnxProfile
             }
 
             file = session.EndProfiling();
-            return Summarise(file, images);
+            return Summarise(file, images, byLayer);
         }
         finally
         {
@@ -50,7 +53,7 @@ internal static class OnnxProfile
         }
     }
 
-    private static List<(string, double)> Summarise(string file, int countedRuns)
+    private static List<(string, double)> Summarise(string file, int countedRuns, bool byLayer)
     {
         using var document = JsonDocument.Parse(File.ReadAllBytes(file));
         var runs = new List<Dictionary<string, double>>();
@@ -69,7 +72,16 @@ internal static class OnnxProfile
             {
                 string node = name[..^"_kernel_time".Length];
                 string op = e.TryGetProperty("args", out var args) && args.TryGetProperty("op_name", out var o) ? o.GetString() ?? "?" : "?";
-                string kind = node.Contains(".gate", StringComparison.Ordinal) ? "gates (all their nodes)" : op;
+                bool gate = node.Contains(".gate", StringComparison.Ordinal);
+                string kind = gate ? "gates (all their nodes)" : op;
+                if (byLayer)
+                {
+                    // The exporter names nodes after their layer (features.3.conv, layer1.0.conv1.gate.z); ONNX Runtime keeps
+                    // the name in the nodes it fuses or rewrites, sometimes behind a prefix ("fused ").
+                    string[] parts = node.Replace("fused ", string.Empty, StringComparison.Ordinal).Split('.');
+                    kind = $"{(parts.Length >= 2 ? $"{parts[0]}.{parts[1]}" : node)} {(gate ? "gate" : op)}";
+                }
+
                 current[kind] = current.GetValueOrDefault(kind) + (e.GetProperty("dur").GetDouble() / 1000);
             }
         }
