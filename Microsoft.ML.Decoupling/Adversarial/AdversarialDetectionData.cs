@@ -121,13 +121,24 @@ public static class AdversarialDetectionData
         ArgumentNullException.ThrowIfNull(pool);
         ArgumentOutOfRangeException.ThrowIfLessThan(perClass, 1);
         Training.DecouplingTrainer.RequireShape(network, pool);
-        var readout = NetworkReadout.Run(network, pool.Pixels, pool.Count);
-        int classes = network.Classes;
+        return SampleCorrectlyClassifiedFrom(ClassifyPool(network, pool), network.Classes, pool, perClass, seed, exclude);
+    }
+
+    /// <summary>The network's scores [pool.Count, classes] on every image of <paramref name="pool"/>, for <see cref="SampleCorrectlyClassifiedFrom"/>.</summary>
+    internal static float[] ClassifyPool(DecoupledNetwork network, ImageDataset pool) => NetworkReadout.Run(network, pool.Pixels, pool.Count).Scores;
+
+    /// <summary>
+    /// <see cref="SampleCorrectlyClassified(DecoupledNetwork, ImageDataset, int, int, IReadOnlySet{int}?)"/> from scores computed
+    /// once (<see cref="ClassifyPool"/>): drawing several disjoint samples from one pool runs the network over it once.
+    /// </summary>
+    internal static int[] SampleCorrectlyClassifiedFrom(float[] scores, int classes, ImageDataset pool, int perClass, int seed, IReadOnlySet<int>? exclude = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(perClass, 1);
         var byClass = Enumerable.Range(0, classes).Select(_ => new List<int>()).ToArray();
         for (int i = 0; i < pool.Count; i++)
         {
             int label = pool.GetLabel(i);
-            if (exclude?.Contains(i) != true && System.Numerics.Tensors.TensorPrimitives.IndexOfMax(readout.Scores.AsSpan(i * classes, classes)) == label)
+            if (exclude?.Contains(i) != true && System.Numerics.Tensors.TensorPrimitives.IndexOfMax(scores.AsSpan(i * classes, classes)) == label)
             {
                 byClass[label].Add(i);
             }

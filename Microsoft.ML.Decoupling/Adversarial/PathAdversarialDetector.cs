@@ -51,8 +51,11 @@ public static class PathAdversarialDetector
         // Before the sampling, the attacks and the forests: a bad calibration set would fail only at the end.
         MahalanobisDetector.RequireCalibration(network, calibration, nameof(calibration));
 
-        var trainIndices = AdversarialDetectionData.SampleCorrectlyClassified(network, images, trainPerClass, seed);
-        var testIndices = AdversarialDetectionData.SampleCorrectlyClassified(network, images, testPerClass, seed + 1, trainIndices.ToHashSet());
+        // One pass of the network over the images for both samples.
+        Training.DecouplingTrainer.RequireShape(network, images, nameof(images));
+        float[] poolScores = AdversarialDetectionData.ClassifyPool(network, images);
+        var trainIndices = AdversarialDetectionData.SampleCorrectlyClassifiedFrom(poolScores, network.Classes, images, trainPerClass, seed);
+        var testIndices = AdversarialDetectionData.SampleCorrectlyClassifiedFrom(poolScores, network.Classes, images, testPerClass, seed + 1, trainIndices.ToHashSet());
         // One fit of the class statistics for both sets.
         var deviation = PathDeviation.Fit(network, calibration, parameter: nameof(calibration));
         var train = AdversarialDetectionData.Create(network, images.Select(trainIndices), attack, new DetectionDataOptions { Seed = seed, FittedDeviation = deviation });
