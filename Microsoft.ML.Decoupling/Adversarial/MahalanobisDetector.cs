@@ -66,9 +66,14 @@ public sealed class MahalanobisDetector
     {
         ArgumentNullException.ThrowIfNull(network);
         RequireCalibration(network, clean, nameof(clean));
+        return FromReadout(network, clean, NetworkReadout.Run(network, clean.Pixels, clean.Count), warn);
+    }
+
+    /// <summary><see cref="Fit"/> from the network's readout of <paramref name="clean"/>, already computed (and checked) by the caller.</summary>
+    internal static MahalanobisDetector FromReadout(DecoupledNetwork network, ImageDataset clean, NetworkReadout readout, Action<string>? warn = null)
+    {
         int classes = network.Classes;
         int features = network.Description.HeadInputs;
-        var readout = NetworkReadout.Run(network, clean.Pixels, clean.Count);
         if (clean.Count > 1 && ConstantFeatures.Count(readout.Features, clean.Count, features) == features)
         {
             ConstantFeatures.Warn(warn,

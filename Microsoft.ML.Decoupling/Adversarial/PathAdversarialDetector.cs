@@ -56,8 +56,10 @@ public static class PathAdversarialDetector
         float[] poolScores = AdversarialDetectionData.ClassifyPool(network, images);
         var trainIndices = AdversarialDetectionData.SampleCorrectlyClassifiedFrom(poolScores, network.Classes, images, trainPerClass, seed);
         var testIndices = AdversarialDetectionData.SampleCorrectlyClassifiedFrom(poolScores, network.Classes, images, testPerClass, seed + 1, trainIndices.ToHashSet());
-        // One fit of the class statistics for both sets.
-        var deviation = PathDeviation.Fit(network, calibration, parameter: nameof(calibration));
+        // One fit of the class statistics for both sets; the path deviation and the Mahalanobis baseline read the same
+        // pass of the network over the calibration images.
+        var calibrationReadout = Inference.NetworkReadout.Run(network, calibration.Pixels, calibration.Count);
+        var deviation = PathDeviation.FromResponses(calibrationReadout.GatedResponses, [.. calibration.Labels], network.Classes, [.. network.PathLayout.Layers.Select(l => l.Filters)]);
         var train = AdversarialDetectionData.Create(network, images.Select(trainIndices), attack, new DetectionDataOptions { Seed = seed, FittedDeviation = deviation });
         var test = AdversarialDetectionData.Create(network, images.Select(testIndices), attack, new DetectionDataOptions { Seed = seed + 1, FittedDeviation = deviation });
         var trainView = train.ToDataView(mlContext);
@@ -66,7 +68,7 @@ public static class PathAdversarialDetector
         var responses = Evaluate(mlContext, trainView, testView, DecouplingColumnNames.Responses);
         var withDeviation = Evaluate(mlContext, trainView, testView, DetectorColumns);
         var scores = Evaluate(mlContext, trainView, testView, DecouplingColumnNames.Score);
-        var mahalanobis = MahalanobisDetector.Fit(network, calibration);
+        var mahalanobis = MahalanobisDetector.FromReadout(network, calibration, calibrationReadout);
         var threshold = DetectorMetrics.BestThreshold(mahalanobis.Score(train), train.Rows.Select(r => r.IsAdversarial).ToArray());
         var distance = DetectorMetrics.Compute(mahalanobis.Score(test), test.Rows.Select(r => r.IsAdversarial).ToArray(), threshold);
         double success = (train.AttackSuccessRate * trainIndices.Length + test.AttackSuccessRate * testIndices.Length) / (trainIndices.Length + testIndices.Length);
