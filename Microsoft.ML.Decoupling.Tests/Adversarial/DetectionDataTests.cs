@@ -31,6 +31,24 @@ public sealed class DetectionDataTests
     }
 
     [TestMethod]
+    public void OnePassOverThePool_DrawsTheSamplesOfTwoPasses_AndOneCalibrationReadoutFitsTheSameMahalanobisDetector()
+    {
+        // PathAdversarialDetector.Run classifies its images once for both samples and reads its calibration images once.
+        var network = TrainedShapesNetworks.Gated;
+        var pool = TrainedShapesNetworks.TestImages;
+        int[] first = AdversarialDetectionData.SampleCorrectlyClassified(network, pool, perClass: 5, seed: 7);
+        int[] second = AdversarialDetectionData.SampleCorrectlyClassified(network, pool, perClass: 5, seed: 8, first.ToHashSet());
+        float[] scores = AdversarialDetectionData.ClassifyPool(network, pool);
+        CollectionAssert.AreEqual(first, AdversarialDetectionData.SampleCorrectlyClassifiedFrom(scores, network.Classes, pool, perClass: 5, seed: 7));
+        CollectionAssert.AreEqual(second, AdversarialDetectionData.SampleCorrectlyClassifiedFrom(scores, network.Classes, pool, perClass: 5, seed: 8, first.ToHashSet()));
+
+        var calibration = TrainedShapesNetworks.TrainImages.Slice(0, 120);
+        var readout = NetworkReadout.Run(network, calibration.Pixels, calibration.Count);
+        var features = Enumerable.Range(0, 20).Select(i => readout.Features.AsSpan(i * network.Description.HeadInputs, network.Description.HeadInputs).ToArray()).ToList();
+        CollectionAssert.AreEqual(MahalanobisDetector.Fit(network, calibration).Score(features), MahalanobisDetector.FromReadout(network, calibration, readout).Score(features));
+    }
+
+    [TestMethod]
     public void DetectorFits_OnConstantImages_Warn_AndOnVariedImagesDoNot()
     {
         var pool = TrainedShapesNetworks.TestImages;

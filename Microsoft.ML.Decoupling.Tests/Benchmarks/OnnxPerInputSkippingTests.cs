@@ -1,0 +1,72 @@
+using Decoupling.Benchmarks;
+using Microsoft.ML.Decoupling.Compaction;
+using Microsoft.ML.Decoupling.Modules;
+using Microsoft.ML.Decoupling.Onnx;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Decoupling.Tests.Benchmarks;
+
+/// <summary>
+/// The benchmark's per-input skipping graph (issue 18, item 3) computes what the product graphs compute: same scores
+/// within 1e-5, identical paths, for the gated network and for its compact network (removed filters, a dropped gate).
+/// </summary>
+[TestClass]
+public sealed class OnnxPerInputSkippingTests
+{
+    private const int Count = 24;
+
+    [TestMethod]
+    public void SkippingGraphs_MatchTheMaskedAndCompactGraphs()
+    {
+        var shape = new ImageShape(3, 12, 12);
+        float[] pixels = global::Decoupling.Examples.Shared.RandomPixels.Uniform(Count * shape.Size, seed: 21);
+        using var gated = NetworkArchitecture.Parse("vgg:8,8,M,16,16").Build(shape, 5, seed: 22);
+        InputDependentGates.Apply(gated, pixels, Count, seed: 23);
+        using (no_grad())
+        {
+            // Filters no image opens (removed by the compaction) and a layer every image opens fully (its gate dropped).
+            gated.Gates[0].Excite.weight![0].zero_();
+            gated.Gates[0].Excite.bias![0] = -1;
+            gated.Gates[1].Excite.weight!.zero_();
+            gated.Gates[1].Excite.bias!.fill_(1);
+        }
+
+        using var compact = NetworkCompaction.Compact(gated, pixels, Count);
+        Assert.IsTrue(compact.Layers.Any(l => l.GateDropped) && compact.Layers.Any(l => l.Kept < l.Filters), "The compact network has removed filters and dropped gates.");
+
+        foreach (var network in new[] { gated, compact.Network })
+        {
+            Assert.IsTrue(OnnxPerInputSkipping.Supports(network));
+            var (scores, paths, closed) = OnnxPerInputSkipping.Compare(DecoupledNetworkOnnxExporter.Export(network), OnnxPerInputSkipping.Export(network), gated.PathLayout, pixels, Count, shape.Size);
+            Assert.IsLessThanOrEqualTo(1e-5, scores, network.IsCompact ? "compact" : "gated");
+            Assert.AreEqual(0, paths, network.IsCompact ? "compact" : "gated");
+            Assert.AreEqual(0, closed, network.IsCompact ? "compact" : "gated");
+        }
+    }
+
+    [TestMethod]
+    public void ImagesThatCloseAWholeLayer_AreFoundAndNotRun()
+    {
+        // ONNX Runtime 1.31.1 does not return from a conv over zero input channels: such images must never reach the graph.
+        var shape = new ImageShape(3, 12, 12);
+        float[] pixels = global::Decoupling.Examples.Shared.RandomPixels.Uniform(4 * shape.Size, seed: 21);
+        using var gated = NetworkArchitecture.Parse("vgg:8,8,M,16,16").Build(shape, 5, seed: 22);
+        using (no_grad())
+        {
+            gated.Gates[1].Excite.weight!.zero_();
+            gated.Gates[1].Excite.bias!.fill_(-1);
+        }
+
+        var (_, paths, closed) = OnnxPerInputSkipping.Compare(DecoupledNetworkOnnxExporter.Export(gated), OnnxPerInputSkipping.Export(gated), gated.PathLayout, pixels, 4, shape.Size);
+        Assert.AreEqual(4, closed);
+        Assert.AreEqual(0, paths);
+    }
+
+    [TestMethod]
+    public void ResidualNetworks_AreRefused()
+    {
+        using var network = NetworkArchitecture.Parse("resnet8").Build(new ImageShape(3, 8, 8), 4, seed: 1);
+        Assert.IsFalse(OnnxPerInputSkipping.Supports(network));
+        Assert.ThrowsExactly<NotSupportedException>(() => OnnxPerInputSkipping.Export(network));
+    }
+}
