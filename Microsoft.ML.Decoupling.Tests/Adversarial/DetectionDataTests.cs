@@ -31,7 +31,7 @@ public sealed class DetectionDataTests
     }
 
     [TestMethod]
-    public void OnePassOverThePool_DrawsTheSamplesOfTwoPasses_AndOneCalibrationReadoutFitsTheSameMahalanobisDetector()
+    public void OnePassOverThePool_DrawsTheSamplesOfTwoPasses_AndTheSharedCalibrationReadoutFitsTheSamePathDeviation()
     {
         // PathAdversarialDetector.Run classifies its images once for both samples and reads its calibration images once.
         var network = TrainedShapesNetworks.Gated;
@@ -43,9 +43,13 @@ public sealed class DetectionDataTests
         CollectionAssert.AreEqual(second, AdversarialDetectionData.SampleCorrectlyClassifiedFrom(scores, network.Classes, pool, perClass: 5, seed: 8, first.ToHashSet()));
 
         var calibration = TrainedShapesNetworks.TrainImages.Slice(0, 120);
-        var readout = NetworkReadout.Run(network, calibration.Pixels, calibration.Count);
-        var features = Enumerable.Range(0, 20).Select(i => readout.Features.AsSpan(i * network.Description.HeadInputs, network.Description.HeadInputs).ToArray()).ToList();
-        CollectionAssert.AreEqual(MahalanobisDetector.Fit(network, calibration).Score(features), MahalanobisDetector.FromReadout(network, calibration, readout).Score(features));
+        var fitted = PathDeviation.Fit(network, calibration);
+        var shared = PathDeviation.FromReadout(network, calibration, NetworkReadout.Run(network, calibration.Pixels, calibration.Count));
+        CollectionAssert.AreEqual(fitted.Means.ToArray(), shared.Means.ToArray());
+        for (int value = 0; value < fitted.Length; value++)
+        {
+            CollectionAssert.AreEqual(fitted.Precision(value).ToArray(), shared.Precision(value).ToArray(), $"value {value}");
+        }
     }
 
     [TestMethod]

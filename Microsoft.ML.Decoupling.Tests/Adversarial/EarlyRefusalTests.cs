@@ -24,6 +24,19 @@ public sealed class EarlyRefusalTests
     }
 
     [TestMethod]
+    public void PathDetector_WithoutImagesPerClass_OrWithImagesOfAnotherShape_FailsBeforeAnyPass()
+    {
+        using var network = NetworkArchitecture.Parse("vgg:8,16,M,16,32").Build(Shape, 4, seed: 3);
+        var images = Images(count: 40, classes: 4);
+        var mlContext = new MLContext(1);
+        var attack = new FastGradientSignMethod(0.1);
+        Assert.AreEqual("trainPerClass", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => PathAdversarialDetector.Run(mlContext, network, images, attack, 0, 5, images)).ParamName);
+        Assert.AreEqual("testPerClass", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => PathAdversarialDetector.Run(mlContext, network, images, attack, 5, 0, images)).ParamName);
+        var wide = new ImageDataset(new float[4 * 2 * Shape.Size], [0, 1, 2, 3], 2, 16, 16, ["a", "b", "c", "d"]);
+        Assert.AreEqual("images", Assert.ThrowsExactly<ArgumentException>(() => PathAdversarialDetector.Run(mlContext, network, wide, attack, 1, 1, images)).ParamName);
+    }
+
+    [TestMethod]
     public void PathDetector_WithACalibrationSetMissingAClass_FailsBeforeAttacking()
     {
         using var network = NetworkArchitecture.Parse("vgg:8,16,M,16,32").Build(Shape, 4, seed: 3);

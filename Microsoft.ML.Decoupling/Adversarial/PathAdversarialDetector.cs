@@ -48,18 +48,21 @@ public static class PathAdversarialDetector
             throw new ArgumentException("The network has no gates, so it has no calculation paths to detect attacks from.", nameof(network));
         }
 
-        // Before the sampling, the attacks and the forests: a bad calibration set would fail only at the end.
+        // Before the passes over the images, the attacks and the forests: bad counts or a bad calibration set would fail
+        // only at the end.
+        ArgumentOutOfRangeException.ThrowIfLessThan(trainPerClass, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(testPerClass, 1);
         MahalanobisDetector.RequireCalibration(network, calibration, nameof(calibration));
+        Training.DecouplingTrainer.RequireShape(network, images, nameof(images));
 
         // One pass of the network over the images for both samples.
-        Training.DecouplingTrainer.RequireShape(network, images, nameof(images));
         float[] poolScores = AdversarialDetectionData.ClassifyPool(network, images);
         var trainIndices = AdversarialDetectionData.SampleCorrectlyClassifiedFrom(poolScores, network.Classes, images, trainPerClass, seed);
         var testIndices = AdversarialDetectionData.SampleCorrectlyClassifiedFrom(poolScores, network.Classes, images, testPerClass, seed + 1, trainIndices.ToHashSet());
+
         // One fit of the class statistics for both sets; the path deviation and the Mahalanobis baseline read the same
-        // pass of the network over the calibration images.
-        var calibrationReadout = Inference.NetworkReadout.Run(network, calibration.Pixels, calibration.Count);
-        var deviation = PathDeviation.FromResponses(calibrationReadout.GatedResponses, [.. calibration.Labels], network.Classes, [.. network.PathLayout.Layers.Select(l => l.Filters)]);
+        // pass of the network over the calibration images (not kept beyond the two fits).
+        var (deviation, mahalanobis) = FitCalibration(network, calibration);
         var train = AdversarialDetectionData.Create(network, images.Select(trainIndices), attack, new DetectionDataOptions { Seed = seed, FittedDeviation = deviation });
         var test = AdversarialDetectionData.Create(network, images.Select(testIndices), attack, new DetectionDataOptions { Seed = seed + 1, FittedDeviation = deviation });
         var trainView = train.ToDataView(mlContext);
@@ -68,11 +71,17 @@ public static class PathAdversarialDetector
         var responses = Evaluate(mlContext, trainView, testView, DecouplingColumnNames.Responses);
         var withDeviation = Evaluate(mlContext, trainView, testView, DetectorColumns);
         var scores = Evaluate(mlContext, trainView, testView, DecouplingColumnNames.Score);
-        var mahalanobis = MahalanobisDetector.FromReadout(network, calibration, calibrationReadout);
         var threshold = DetectorMetrics.BestThreshold(mahalanobis.Score(train), train.Rows.Select(r => r.IsAdversarial).ToArray());
         var distance = DetectorMetrics.Compute(mahalanobis.Score(test), test.Rows.Select(r => r.IsAdversarial).ToArray(), threshold);
         double success = (train.AttackSuccessRate * trainIndices.Length + test.AttackSuccessRate * testIndices.Length) / (trainIndices.Length + testIndices.Length);
         return new AdversarialDetectionReport(attack.ToString(), success, TrainerName, path, responses, withDeviation, scores, distance, train, test, trainIndices, testIndices);
+    }
+
+    /// <summary>The path deviation and the Mahalanobis baseline, both from one readout of <paramref name="calibration"/>.</summary>
+    private static (PathDeviation Deviation, MahalanobisDetector Mahalanobis) FitCalibration(DecoupledNetwork network, ImageDataset calibration)
+    {
+        var readout = Inference.NetworkReadout.Run(network, calibration.Pixels, calibration.Count);
+        return (PathDeviation.FromReadout(network, calibration, readout), MahalanobisDetector.FromReadout(network, calibration, readout));
     }
 
     /// <summary>

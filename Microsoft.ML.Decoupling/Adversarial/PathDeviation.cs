@@ -89,6 +89,13 @@ internal sealed class PathDeviation
         return FromResponses(responses, labels, network.Classes, [.. network.PathLayout.Layers.Select(l => l.Filters)]);
     }
 
+    /// <summary>
+    /// <see cref="Fit"/> for a gated network from its readout of <paramref name="clean"/>, already computed by the caller
+    /// (who may read other statistics from it too).
+    /// </summary>
+    internal static PathDeviation FromReadout(DecoupledNetwork network, ImageDataset clean, Inference.NetworkReadout readout) =>
+        FromResponses(readout.GatedResponses, [.. clean.Labels], network.Classes, [.. network.PathLayout.Layers.Select(l => l.Filters)]);
+
     /// <summary>Fits on count×Σ<paramref name="layerFilters"/> responses with their true classes.</summary>
     internal static PathDeviation FromResponses(float[] responses, int[] labels, int classes, IReadOnlyList<int> layerFilters)
     {

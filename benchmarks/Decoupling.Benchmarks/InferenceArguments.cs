@@ -46,6 +46,9 @@ internal sealed record InferenceArguments
     /// <summary>Images profiled per ONNX graph (ORT's profiler, 1 thread, batch 1; 0: no profile).</summary>
     public int Profile { get; init; }
 
+    /// <summary>Also time (and profile) per-input skipping inside ONNX Runtime (<see cref="OnnxPerInputSkipping"/>; VGGs, batch 1).</summary>
+    public bool SkipInOnnx { get; init; }
+
     /// <summary>Group the profile by layer (and node kind) instead of by node kind.</summary>
     public bool ProfileByLayer { get; init; }
 

@@ -59,7 +59,7 @@ internal static class InferenceBenchmark
             notes.Add(subject.Note);
             if (arguments.Profile > 0)
             {
-                Profile(subject, arguments.Profile, arguments.GraphOptimization, arguments.ProfileByLayer, profile, log);
+                Profile(subject, arguments.Profile, arguments.GraphOptimization, arguments.ProfileByLayer, arguments.SkipInOnnx, profile, log);
             }
         }
 
@@ -103,23 +103,18 @@ internal static class InferenceBenchmark
         };
         onnx[^1].Model = StaticPruningBound.FromCompact(onnx[2].Model);
 
-        // Per-input skipping inside ONNX Runtime (item 3 of issue 18): batch 1 only, networks of convs and max-pools only;
-        // timed only after its scores and paths match the product graph's on the timed images.
+        // Per-input skipping inside ONNX Runtime (item 3 of issue 18; --skip-in-onnx): batch 1 only, networks of convs and
+        // max-pools only; timed only after its scores and paths match the product graph's on the timed images.
         var onnxSkipping = new List<(string Name, string Flops, byte[] Model)>();
-        if (OnnxPerInputSkipping.Supports(subject.Gated) && arguments.Batches.Contains(1))
+        if (arguments.SkipInOnnx && OnnxPerInputSkipping.Supports(subject.Gated) && arguments.Batches.Contains(1))
         {
             int size = subject.Gated.Input.Size;
             int count = Math.Min(arguments.ImagesPerRun, subject.Pool.Length / size);
+            using var parityOptions = new SessionOptions { IntraOpNumThreads = 1, GraphOptimizationLevel = arguments.GraphOptimization };
             foreach (var (variant, flops, network, reference) in new[] { (SkipInOnnx, "skip", subject.Gated, onnx[1].Model), (CompactSkipInOnnx, "compact + skip", subject.Compact.Network, onnx[2].Model) })
             {
                 byte[] model = OnnxPerInputSkipping.Export(network);
-                var (scores, paths, closed) = OnnxPerInputSkipping.Compare(reference, model, subject.Gated.PathLayout, subject.Pool, count, size);
-                if (closed > 0)
-                {
-                    subject.AddNote(Invariant($"{variant}: not timed, {closed} of the {count} images of a timed run close every filter of a layer (ONNX Runtime does not return from a conv over zero channels)"));
-                    continue;
-                }
-
+                var (scores, paths) = OnnxPerInputSkipping.Compare(reference, model, parityOptions, subject.Pool, count, size);
                 subject.AddNote(Invariant($"{variant}: against the {(network.IsCompact ? "compact" : "masked")} graph on the {count} images of a timed run, scores within {scores:G2}, {paths} paths differ"));
                 if (scores > 1e-5 || paths > 0)
                 {
@@ -226,8 +221,13 @@ internal static class InferenceBenchmark
         }
     }
 
-    /// <summary>ONNX Runtime's profile of the dense and compact graphs of <paramref name="subject"/>, a row per node kind into <paramref name="table"/>.</summary>
-    private static void Profile(InferenceSubject subject, int images, GraphOptimizationLevel optimization, bool byLayer, MarkdownTable table, Action<string> log)
+    /// <summary>
+    /// ONNX Runtime's profile of the dense, unaligned compact and compact graphs of <paramref name="subject"/> (and, with
+    /// <paramref name="skipInOnnx"/>, its per-input skipping graphs), a row per node kind (of at least 1 % of the time) or,
+    /// with <paramref name="byLayer"/>, per layer and node kind (every row, in the order the graph runs them) into
+    /// <paramref name="table"/>.
+    /// </summary>
+    private static void Profile(InferenceSubject subject, int images, GraphOptimizationLevel optimization, bool byLayer, bool skipInOnnx, MarkdownTable table, Action<string> log)
     {
         int size = subject.Gated.Input.Size;
         float[] pixels = subject.Pool.AsSpan(0, Math.Min(images, subject.Pool.Length / size) * size).ToArray();
@@ -238,7 +238,7 @@ internal static class InferenceBenchmark
             (Unaligned, DecoupledNetworkOnnxExporter.Export(subject.Compact.Network, new OnnxExportOptions { ChannelAlignment = 1 })),
             ("compact", DecoupledNetworkOnnxExporter.Export(subject.Compact.Network)),
         };
-        if (OnnxPerInputSkipping.Supports(subject.Gated))
+        if (skipInOnnx && OnnxPerInputSkipping.Supports(subject.Gated))
         {
             graphs.Add((SkipInOnnx, OnnxPerInputSkipping.Export(subject.Gated)));
             graphs.Add((CompactSkipInOnnx, OnnxPerInputSkipping.Export(subject.Compact.Network)));
@@ -249,7 +249,7 @@ internal static class InferenceBenchmark
             log($"{subject.Name}: profiling the {variant} graph on {count} images.");
             var kinds = OnnxProfile.Measure(model, pixels, size, count, threads: 1, optimization, byLayer);
             double total = kinds.Sum(k => k.MillisecondsPerImage);
-            foreach (var (kind, milliseconds) in (byLayer ? kinds.OrderBy(k => k.Kind, StringComparer.Ordinal).ToList() : kinds).Where(k => k.MillisecondsPerImage >= 0.01 * total))
+            foreach (var (kind, milliseconds) in kinds.Where(k => byLayer || k.MillisecondsPerImage >= 0.01 * total))
             {
                 table.Add(OnnxProfile.Row(subject.Name, variant, kind, milliseconds, total));
             }

@@ -24,6 +24,7 @@ internal sealed class InferenceCommandLine
     private readonly Option<int> _inputSize = TypedOptions.Integer("--input-size", "Height and width of the untrained networks' 3-channel input (32: CIFAR; 224: ImageNet).", _defaults.InputSize, minimum: 1);
     private readonly Option<IReadOnlyList<string>?> _runtimes = TypedOptions.TextList("--runtimes", "Runtimes to time.", _defaults.Runtimes, ["onnx", "torch"]);
     private readonly Option<int> _profile = TypedOptions.Integer("--profile", "Images profiled per ONNX graph (ORT's profiler, 1 thread, batch 1; 0: no profile).", _defaults.Profile, minimum: 0);
+    private readonly Option<bool> _skipInOnnx = TypedOptions.Flag("--skip-in-onnx", "Also time per-input skipping inside ONNX Runtime (VGG networks, batch 1; weights gathered per image; a diagnostic, not a product graph).");
     private readonly Option<string?> _profileBy = TypedOptions.Choice("--profile-by", "Group the profile by node kind, or by layer (the first two parts of a node's name, e.g. features.3, and the node kind).", "kind", "kind", "layer");
     private readonly Option<int> _seed = CommonOptions.Seed(_defaults.Seed);
     private readonly Option<string?> _graphOptimization = TypedOptions.Choice("--graph-optimization", "ONNX Runtime's graph optimisation level of the timed and profiled sessions (all includes the NCHWc layout).", "all", "all", "extended", "basic");
@@ -36,7 +37,7 @@ internal sealed class InferenceCommandLine
         Command = new Command("--inference", "Inference speed: dense, masked, compact and per-input skipping, in ONNX Runtime and TorchSharp.")
         {
             _networks, _runs, _warmup, _imagesPerRun, _batches, _threads, _skipRatios, _trainEpochs, _trainLimit, _weights, _silentShare, _openShare,
-            _inputSize, _runtimes, _profile, _profileBy, _seed, _graphOptimization, _glibcDefaults, _output, _saveOnnx,
+            _inputSize, _runtimes, _skipInOnnx, _profile, _profileBy, _seed, _graphOptimization, _glibcDefaults, _output, _saveOnnx,
         };
     }
 
@@ -63,6 +64,7 @@ internal sealed class InferenceCommandLine
             Runtimes = parsed.GetValue(_runtimes) ?? _defaults.Runtimes,
             Profile = parsed.GetValue(_profile),
             ProfileByLayer = parsed.GetValue(_profileBy) == "layer",
+            SkipInOnnx = parsed.GetValue(_skipInOnnx),
             Seed = parsed.GetValue(_seed),
             GlibcDefaults = parsed.GetValue(_glibcDefaults),
             GraphOptimization = parsed.GetValue(_graphOptimization) switch

@@ -18,10 +18,14 @@ namespace Decoupling.Benchmarks;
 /// variant, not a product graph: weights gathered per run cannot be prepacked into ONNX Runtime's NCHWc layout (the
 /// question this variant measures is whether skipping pays for that), the batch is fixed at 1 (another image takes
 /// another path), and only networks of convs and max-pools (the VGGs, the Quickstart's network) are written — residual
-/// sums would need their channels scattered back. An image whose gate closes every filter of a layer gives the next conv
-/// zero input channels, on which ONNX Runtime 1.31.1 (CPU) does not return (measured: a 3×3 Conv over a [1, 0, 6, 6]
-/// input spins forever); <see cref="Compare"/> finds such images from the product graph's path and leaves them out, and the
-/// benchmark times this graph only when none of its images is one (<see cref="InferenceBenchmark"/>).
+/// sums would need their channels scattered back.
+/// <para>
+/// Every gated layer also computes one zero channel (a filter of zero weights and bias, always among the gathered ones,
+/// read with zero weights by the next layer): an image whose gate closes every filter of a layer would otherwise give the
+/// next conv zero input channels, and ONNX Runtime 1.31.1 (CPU) does not return from such a conv (a 3×3 Conv over a
+/// [1, 0, 6, 6] input spun until killed). The zero channel changes no score and no path bit; it costs one filter per
+/// gated layer.
+/// </para>
 /// Works for a gated network (every filter gated) and for a compact one (its kept filters gated; a dropped gate keeps
 /// every kept filter open; the path's constant bits as in the product graph, <see cref="OnnxPathAssembly"/>).
 /// </summary>
@@ -65,15 +69,17 @@ internal static class OnnxPerInputSkipping
         return model.ToByteArray();
     }
 
-    /// <summary>y = x·Wᵀ + b with W's columns Gathered to the open channels <paramref name="open"/> (null: all of them).</summary>
+    /// <summary>
+    /// y = x·Wᵀ + b with W's columns Gathered to the open channels <paramref name="open"/> (null: all of them; otherwise W
+    /// gets a zero column for the input's zero channel).
+    /// </summary>
     private static string Linear(OnnxGraphWriter graph, string name, string x, TorchSharp.Modules.Linear linear, string? open)
     {
         var weight = linear.weight!;
-        string w = graph.Floats($"{name}.weight", weight.shape, Floats(weight));
-        if (open is not null)
-        {
-            w = graph.Node("Gather", $"{name}.weight.open", [w, open], Int("axis", 1));
-        }
+        long rows = weight.shape[0], columns = weight.shape[1];
+        string w = open is null
+            ? graph.Floats($"{name}.weight", weight.shape, Floats(weight))
+            : graph.Node("Gather", $"{name}.weight.open", [graph.Floats($"{name}.weight", [rows, columns + 1], Pad(Floats(weight), rows, columns, 1, rows, columns + 1)), open], Int("axis", 1));
 
         var inputs = new List<string> { x, w };
         if (linear.bias is { } bias)
@@ -86,29 +92,20 @@ internal static class OnnxPerInputSkipping
 
     /// <summary>
     /// Runs <paramref name="count"/> images of <paramref name="pixels"/> one by one through the product graph
-    /// <paramref name="reference"/> and the skipping graph <paramref name="skipping"/>: the largest score difference, the
-    /// number of images whose paths differ, and the number of images not run through the skipping graph because their path
-    /// closes every filter of a layer (see <see cref="OnnxPerInputSkipping"/>: ONNX Runtime would hang on them).
+    /// <paramref name="reference"/> and the skipping graph <paramref name="skipping"/> with <paramref name="options"/>: the
+    /// largest score difference and the number of images whose paths differ.
     /// </summary>
-    public static (double MaxScoreDifference, int PathsDiffering, int ImagesWithAClosedLayer) Compare(byte[] reference, byte[] skipping, CalculationPathLayout layout, float[] pixels, int count, int imageSize)
+    public static (double MaxScoreDifference, int PathsDiffering) Compare(byte[] reference, byte[] skipping, SessionOptions options, float[] pixels, int count, int imageSize)
     {
-        using var options = new SessionOptions { IntraOpNumThreads = 1 };
         using var a = new InferenceSession(reference, options);
         using var b = new InferenceSession(skipping, options);
         using var run = new RunOptions();
         double worst = 0;
-        int differing = 0, closed = 0;
+        int differing = 0;
         for (int i = 0; i < count; i++)
         {
             using var value = OrtValue.CreateTensorValueFromMemory(pixels.AsSpan(i * imageSize, imageSize).ToArray(), [1, imageSize]);
             using var ra = a.Run(run, [DecouplingColumnNames.Image], [value], [DecouplingColumnNames.Score, DecouplingColumnNames.Path]);
-            float[] path = ra[1].GetTensorDataAsSpan<float>().ToArray();
-            if (layout.Layers.Any(l => !path.AsSpan(l.PathOffset, l.Filters).ContainsAnyExcept(0f)))
-            {
-                closed++;
-                continue;
-            }
-
             using var rb = b.Run(run, [DecouplingColumnNames.Image], [value], [DecouplingColumnNames.Score, DecouplingColumnNames.Path]);
             var sa = ra[0].GetTensorDataAsSpan<float>();
             var sb = rb[0].GetTensorDataAsSpan<float>();
@@ -117,16 +114,28 @@ internal static class OnnxPerInputSkipping
                 worst = Math.Max(worst, Math.Abs(sa[k] - sb[k]));
             }
 
-            if (!path.AsSpan().SequenceEqual(rb[1].GetTensorDataAsSpan<float>()))
+            if (!ra[1].GetTensorDataAsSpan<float>().SequenceEqual(rb[1].GetTensorDataAsSpan<float>()))
             {
                 differing++;
             }
         }
 
-        return (worst, differing, closed);
+        return (worst, differing);
     }
 
     private static float[] Floats(Tensor tensor) => tensor.detach().cpu().to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
+
+    /// <summary>A row-major [rows, columns, inner] array placed in a zero [paddedRows, paddedColumns, inner] one.</summary>
+    private static float[] Pad(float[] values, long rows, long columns, long inner, long paddedRows, long paddedColumns)
+    {
+        var padded = new float[paddedRows * paddedColumns * inner];
+        for (long r = 0; r < rows; r++)
+        {
+            Array.Copy(values, r * columns * inner, padded, r * paddedColumns * inner, columns * inner);
+        }
+
+        return padded;
+    }
 
     /// <summary>A feature map holding only the channels listed in <see cref="Open"/> (an int64 [K] value; null: every channel).</summary>
     private sealed record SparseMap(string Name, string? Open);
@@ -159,8 +168,10 @@ internal static class OnnxPerInputSkipping
                     Path.AddGated(mask, gate.Filters);
                 }
 
+                // The open filters and the zero channel (index F, always "open").
                 string flat = graph.Node("Reshape", $"{layer}.gate.flat", [mask, graph.Int64s("flat_shape", -1)]);
-                open = graph.Node("Reshape", $"{layer}.open", [graph.Node("NonZero", $"{layer}.open.nonzero", [flat]), graph.Int64s("flat_shape", -1)]);
+                string withZeroChannel = graph.Node("Concat", $"{layer}.gate.with_zero_channel", [flat, graph.Floats("one", [1], [1f])], Int("axis", 0));
+                open = graph.Node("Reshape", $"{layer}.open", [graph.Node("NonZero", $"{layer}.open.nonzero", [withZeroChannel]), graph.Int64s("flat_shape", -1)]);
             }
             else if (unit.PathBits is { } bits)
             {
@@ -168,9 +179,12 @@ internal static class OnnxPerInputSkipping
                 Path.AddCompact(null, 0, bits);
             }
 
+            // Zero row for this layer's zero channel (gated), zero column for the input's (a sparse input).
             var (weight, bias) = unit.FoldBatchNorm();
-            string w = graph.Floats($"{layer}.weight", weight.shape, Floats(weight));
-            string b = graph.Floats($"{layer}.bias", bias.shape, Floats(bias));
+            long filters = weight.shape[0], inputs = weight.shape[1], kernel = weight.shape[2] * weight.shape[3];
+            long rows = filters + (open is null ? 0 : 1), columns = inputs + (input.Open is null ? 0 : 1);
+            string w = graph.Floats($"{layer}.weight", [rows, columns, weight.shape[2], weight.shape[3]], Pad(Floats(weight), filters, inputs, kernel, rows, columns));
+            string b = graph.Floats($"{layer}.bias", [rows], Pad(Floats(bias), filters, 1, 1, rows, 1));
             // Rows first: a Gather on axis 0 copies whole filters; the one on axis 1 then copies a kernel per kept row and
             // open input channel, over the open rows only.
             if (open is not null)

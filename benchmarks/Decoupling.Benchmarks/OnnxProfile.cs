@@ -58,6 +58,7 @@ internal static class OnnxProfile
         using var document = JsonDocument.Parse(File.ReadAllBytes(file));
         var runs = new List<Dictionary<string, double>>();
         var current = new Dictionary<string, double>();
+        var firstSeen = new Dictionary<string, int>();
         foreach (var e in document.RootElement.EnumerateArray())
         {
             string category = e.GetProperty("cat").GetString() ?? "";
@@ -83,15 +84,18 @@ internal static class OnnxProfile
                 }
 
                 current[kind] = current.GetValueOrDefault(kind) + (e.GetProperty("dur").GetDouble() / 1000);
+                firstSeen.TryAdd(kind, firstSeen.Count);
             }
         }
 
         var counted = runs.Skip(Math.Max(0, runs.Count - countedRuns)).ToList();
-        return counted.SelectMany(r => r)
+        var totals = counted.SelectMany(r => r)
             .GroupBy(p => p.Key)
-            .Select(g => (g.Key, g.Sum(p => p.Value) / counted.Count))
-            .OrderByDescending(p => p.Item2)
-            .ToList();
+            .Select(g => (g.Key, g.Sum(p => p.Value) / counted.Count));
+        // By layer: in the order the graph ran them (a run's events are in execution order); by kind: the largest first.
+        return byLayer
+            ? [.. totals.OrderBy(p => firstSeen[p.Key])]
+            : [.. totals.OrderByDescending(p => p.Item2)];
     }
 
     /// <summary>The table of <see cref="Row"/>s.</summary>
