@@ -24,7 +24,7 @@ public sealed class EarlyRefusalTests
     }
 
     [TestMethod]
-    public void PathDetector_WithoutImagesPerClass_OrWithImagesOfAnotherShape_FailsBeforeAnyPass()
+    public void PathDetector_WithoutImagesPerClass_OrWithImagesOfAnotherShapeOrClassCount_FailsBeforeAnyPass()
     {
         using var network = NetworkArchitecture.Parse("vgg:8,16,M,16,32").Build(Shape, 4, seed: 3);
         var images = Images(count: 40, classes: 4);
@@ -34,6 +34,10 @@ public sealed class EarlyRefusalTests
         Assert.AreEqual("testPerClass", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => PathAdversarialDetector.Run(mlContext, network, images, attack, 5, 0, images)).ParamName);
         var wide = new ImageDataset(new float[4 * 2 * Shape.Size], [0, 1, 2, 3], 2, 16, 16, ["a", "b", "c", "d"]);
         Assert.AreEqual("images", Assert.ThrowsExactly<ArgumentException>(() => PathAdversarialDetector.Run(mlContext, network, wide, attack, 1, 1, images)).ParamName);
+        var twoClasses = Images(count: 40, classes: 2);
+        var error = Assert.ThrowsExactly<ArgumentException>(() => PathAdversarialDetector.Run(mlContext, network, twoClasses, attack, 1, 1, images));
+        Assert.AreEqual("images", error.ParamName);
+        StringAssert.Contains(error.Message, "2 classes");
     }
 
     [TestMethod]

@@ -51,6 +51,7 @@ public sealed class OnnxPerInputSkippingTests
 
         // The compact network keeps one filter of the closed layer, with its gate (which never opens it).
         using var compact = NetworkCompaction.Compact(gated, pixels, 6);
+        Assert.IsTrue(compact.Layers[1].AllSilent && !compact.Layers[1].GateDropped, "The closed layer keeps a gated filter.");
         AssertSameAsProductGraphs(gated, compact.Network, pixels, 6, shape);
     }
 

@@ -26,17 +26,7 @@ public static class AdversarialDetectionData
         ArgumentNullException.ThrowIfNull(images);
         ArgumentNullException.ThrowIfNull(attack);
         options ??= new DetectionDataOptions();
-        Training.DecouplingTrainer.RequireShape(network, images);
-        if (images.Count == 0)
-        {
-            throw new ArgumentException("No images to attack.", nameof(images));
-        }
-
-        if (images.ClassNames.Count != network.Classes)
-        {
-            // The rows' Score vectors and class names must agree with the network's K.
-            throw new ArgumentException($"The images name {images.ClassNames.Count} classes; the network has {network.Classes}. Give the images the network's class names.", nameof(images));
-        }
+        RequireImages(network, images, nameof(images));
 
         if (!network.IsGated && options.DensePath is null)
         {
@@ -95,6 +85,24 @@ public static class AdversarialDetectionData
                 target,
                 System.Numerics.Tensors.TensorPrimitives.IndexOfMax(scores),
                 rowDeviation?.AsSpan(i * deviation!.Length, deviation.Length).ToArray());
+        }
+    }
+
+    /// <summary>
+    /// Refuses images the network cannot attack or score: another shape, none at all, or another number of classes (the
+    /// rows' Score vectors and class names must agree with the network's K); <paramref name="parameter"/> is named.
+    /// </summary>
+    internal static void RequireImages(DecoupledNetwork network, ImageDataset images, string parameter)
+    {
+        Training.DecouplingTrainer.RequireShape(network, images, parameter);
+        if (images.Count == 0)
+        {
+            throw new ArgumentException("No images to attack.", parameter);
+        }
+
+        if (images.ClassNames.Count != network.Classes)
+        {
+            throw new ArgumentException($"The images name {images.ClassNames.Count} classes; the network has {network.Classes}. Give the images the network's class names.", parameter);
         }
     }
 

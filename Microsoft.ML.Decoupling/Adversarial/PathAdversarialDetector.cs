@@ -53,7 +53,7 @@ public static class PathAdversarialDetector
         ArgumentOutOfRangeException.ThrowIfLessThan(trainPerClass, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(testPerClass, 1);
         MahalanobisDetector.RequireCalibration(network, calibration, nameof(calibration));
-        Training.DecouplingTrainer.RequireShape(network, images, nameof(images));
+        AdversarialDetectionData.RequireImages(network, images, nameof(images));
 
         // One pass of the network over the images for both samples.
         float[] poolScores = AdversarialDetectionData.ClassifyPool(network, images);

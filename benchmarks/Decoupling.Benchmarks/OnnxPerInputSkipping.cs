@@ -24,7 +24,8 @@ namespace Decoupling.Benchmarks;
 /// read with zero weights by the next layer): an image whose gate closes every filter of a layer would otherwise give the
 /// next conv zero input channels, and ONNX Runtime 1.31.1 (CPU) does not return from such a conv (a 3×3 Conv over a
 /// [1, 0, 6, 6] input spun until killed). The zero channel changes no score and no path bit; it costs one filter per
-/// gated layer.
+/// gated layer, one zero input column in each reader (the next conv and the next gate's squeeze) and a Concat per gated
+/// layer (not timed apart).
 /// </para>
 /// Works for a gated network (every filter gated) and for a compact one (its kept filters gated; a dropped gate keeps
 /// every kept filter open; the path's constant bits as in the product graph, <see cref="OnnxPathAssembly"/>).

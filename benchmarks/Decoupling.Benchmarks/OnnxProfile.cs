@@ -92,7 +92,7 @@ internal static class OnnxProfile
         var totals = counted.SelectMany(r => r)
             .GroupBy(p => p.Key)
             .Select(g => (g.Key, g.Sum(p => p.Value) / counted.Count));
-        // By layer: in the order the graph ran them (a run's events are in execution order); by kind: the largest first.
+        // By layer: ordered by each row's first node to run (a run's events are in execution order); by kind: the largest first.
         return byLayer
             ? [.. totals.OrderBy(p => firstSeen[p.Key])]
             : [.. totals.OrderByDescending(p => p.Item2)];
