@@ -41,7 +41,7 @@ public sealed class BenchmarkSmokeTests
 
         int exitCode = RunBenchmarks(
             "--inference", "--networks", "resnet8,vgg", "--input-size", "8", "--runs", "1", "--warmup", "1", "--images-per-run", "2",
-            "--batches", "1,2", "--threads", "1", "--skip-ratios", "1", "--skip-in-onnx", "--profile", "1", "--profile-by", "layer", "--output", report, "--save-onnx", Path.Combine(_folder, "onnx"));
+            "--batches", "1,2", "--threads", "1", "--skip-ratios", "1", "--skip-in-onnx", "--fixed-batch", "--ml-net-rows", "2", "--profile", "1", "--profile-by", "layer", "--output", report, "--save-onnx", Path.Combine(_folder, "onnx"));
 
         Assert.AreEqual(0, exitCode);
         string text = File.ReadAllText(report);
@@ -50,6 +50,8 @@ public sealed class BenchmarkSmokeTests
         StringAssert.Contains(text, "| vgg | ONNX Runtime | 1 | 1 | skip in ONNX (gathered weights) |");
         StringAssert.Contains(text, "| vgg | ONNX Runtime | 1 | 1 | compact + skip in ONNX (gathered weights) |");
         Assert.IsFalse(text.Contains("| resnet8 | ONNX Runtime | 1 | 1 | skip in ONNX", StringComparison.Ordinal));
+        StringAssert.Contains(text, "| resnet8 | ONNX Runtime | 2 | 1 | compact, batch fixed |");
+        StringAssert.Contains(text, "| vgg | compact | 1 |");
         Assert.IsFalse(text.Contains("| 2 | 1 | skip in ONNX", StringComparison.Ordinal));
         Assert.HasCount(6, Directory.GetFiles(Path.Combine(_folder, "onnx"), "*.onnx"));
     }

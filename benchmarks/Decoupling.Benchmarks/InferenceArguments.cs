@@ -49,6 +49,12 @@ internal sealed record InferenceArguments
     /// <summary>Also time (and profile) per-input skipping inside ONNX Runtime (<see cref="OnnxPerInputSkipping"/>; VGGs, batch 1).</summary>
     public bool SkipInOnnx { get; init; }
 
+    /// <summary>Also time the product graphs with ONNX Runtime's batch dimension fixed to the batch size (free dimension override).</summary>
+    public bool FixedBatch { get; init; }
+
+    /// <summary>Images scored row by row through ML.NET's OnnxTransformer per intra-op thread setting (<see cref="RowScoringTiming"/>; 0: not timed).</summary>
+    public int MlNetRows { get; init; }
+
     /// <summary>Group the profile by layer (and node kind) instead of by node kind.</summary>
     public bool ProfileByLayer { get; init; }
 

@@ -47,6 +47,7 @@ internal static class InferenceBenchmark
         var speeds = new MarkdownTable("network", "runtime", "batch", "threads", "variant", "FLOPs reduction", "ms / image (median)", "p10–p90", "speed-up over dense", "speed-up / FLOPs reduction");
         var notes = new List<string>();
         var profile = OnnxProfile.Table();
+        var rowScoring = RowScoringTiming.Table();
         foreach (string name in arguments.Networks)
         {
             using var subject = InferenceSubject.Create(name, arguments, log);
@@ -57,6 +58,11 @@ internal static class InferenceBenchmark
 
             Measure(subject, arguments, speeds, log);
             notes.Add(subject.Note);
+            if (arguments.MlNetRows > 0)
+            {
+                RowScoringTiming.Measure(subject, arguments.MlNetRows, arguments.Runs, rowScoring, log);
+            }
+
             if (arguments.Profile > 0)
             {
                 Profile(subject, arguments.Profile, arguments.GraphOptimization, arguments.ProfileByLayer, SkippingGraphsApply(subject, arguments, out _), profile, log);
@@ -71,6 +77,14 @@ internal static class InferenceBenchmark
         notes.ForEach(n => report.AppendLine($"- {n}"));
         report.AppendLine();
         report.Append(speeds.ToString());
+        if (rowScoring.Rows.Count > 0)
+        {
+            report.AppendLine();
+            report.AppendLine($"ML.NET's row-by-row scoring (OnnxTransformer over the per-row graph, one row per ONNX Runtime run, as the library's transformer scores; {arguments.Runs} passes over the rows per setting, interleaved; times per row). ONNX Runtime's default intra-op thread count is one per core; ML.NET leaves it unset unless given (OnnxOptions.IntraOpNumThreads, or mlContext.SetOnnxSessionOption for every ONNX stage of a context):");
+            report.AppendLine();
+            report.Append(rowScoring.ToString());
+        }
+
         if (profile.Rows.Count > 0)
         {
             report.AppendLine();
@@ -181,6 +195,22 @@ internal static class InferenceBenchmark
                         if (batch == 1)
                         {
                             onnxVariants.AddRange(skippingSessions.Select(s => new Variant("ONNX Runtime", s.Name, subject.Flops(s.Flops), OnnxCall(s.Session, pixels, images, batch, subject.Gated.Input.Size, onnxValues, withPath: true))));
+                        }
+
+                        // --fixed-batch: the product graphs again, in sessions whose batch dimension is fixed to this batch size
+                        // (ONNX Runtime's free dimension override), so that every shape in the graph is known when it is optimised.
+                        if (arguments.FixedBatch && arguments.Runtimes.Contains("onnx"))
+                        {
+                            var fixedOptions = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL, GraphOptimizationLevel = arguments.GraphOptimization };
+                            fixedOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+                            fixedOptions.AddFreeDimensionOverrideByName(DecoupledNetworkOnnxExporter.BatchDimension, batch);
+                            onnxValues.Add(fixedOptions);
+                            foreach (var (name, model) in onnx.Where(o => o.Name is "dense" or "masked" or "compact"))
+                            {
+                                var session = new InferenceSession(model, fixedOptions);
+                                onnxValues.Add(session);
+                                onnxVariants.Add(new Variant("ONNX Runtime", $"{name}, batch fixed", subject.Flops(name), OnnxCall(session, pixels, images, batch, subject.Gated.Input.Size, onnxValues, withPath: true)));
+                            }
                         }
 
                         var torchVariants = new List<Variant>();

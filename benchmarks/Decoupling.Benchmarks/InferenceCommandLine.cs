@@ -25,6 +25,8 @@ internal sealed class InferenceCommandLine
     private readonly Option<IReadOnlyList<string>?> _runtimes = TypedOptions.TextList("--runtimes", "Runtimes to time.", _defaults.Runtimes, ["onnx", "torch"]);
     private readonly Option<int> _profile = TypedOptions.Integer("--profile", "Images profiled per ONNX graph (ORT's profiler, 1 thread, batch 1; 0: no profile).", _defaults.Profile, minimum: 0);
     private readonly Option<bool> _skipInOnnx = TypedOptions.Flag("--skip-in-onnx", "Also time per-input skipping inside ONNX Runtime (VGG networks, batch 1; weights gathered per image; a diagnostic, not a product graph).");
+    private readonly Option<bool> _fixedBatch = TypedOptions.Flag("--fixed-batch", "Also time the dense, masked and compact graphs in ONNX Runtime sessions whose batch dimension is fixed to the batch size (free dimension override).");
+    private readonly Option<int> _mlNetRows = TypedOptions.Integer("--ml-net-rows", "Also time ML.NET's row-by-row scoring through the per-row masked and compact graphs on this many images, with ONNX Runtime's default intra-op thread count against 1 and 2 (0: not timed).", 0, minimum: 0);
     private readonly Option<string?> _profileBy = TypedOptions.Choice("--profile-by", "Group the profile by node kind, or by layer (the first two parts of a node's name, e.g. features.3, and the node kind).", "kind", "kind", "layer");
     private readonly Option<int> _seed = CommonOptions.Seed(_defaults.Seed);
     private readonly Option<string?> _graphOptimization = TypedOptions.Choice("--graph-optimization", "ONNX Runtime's graph optimisation level of the timed and profiled sessions (all includes the NCHWc layout).", "all", "all", "extended", "basic");
@@ -37,7 +39,7 @@ internal sealed class InferenceCommandLine
         Command = new Command("--inference", "Inference speed: dense, masked, compact and per-input skipping, in ONNX Runtime and TorchSharp.")
         {
             _networks, _runs, _warmup, _imagesPerRun, _batches, _threads, _skipRatios, _trainEpochs, _trainLimit, _weights, _silentShare, _openShare,
-            _inputSize, _runtimes, _skipInOnnx, _profile, _profileBy, _seed, _graphOptimization, _glibcDefaults, _output, _saveOnnx,
+            _inputSize, _runtimes, _skipInOnnx, _fixedBatch, _mlNetRows, _profile, _profileBy, _seed, _graphOptimization, _glibcDefaults, _output, _saveOnnx,
         };
     }
 
@@ -65,6 +67,8 @@ internal sealed class InferenceCommandLine
             Profile = parsed.GetValue(_profile),
             ProfileByLayer = parsed.GetValue(_profileBy) == "layer",
             SkipInOnnx = parsed.GetValue(_skipInOnnx),
+            MlNetRows = parsed.GetValue(_mlNetRows),
+            FixedBatch = parsed.GetValue(_fixedBatch),
             Seed = parsed.GetValue(_seed),
             GlibcDefaults = parsed.GetValue(_glibcDefaults),
             GraphOptimization = parsed.GetValue(_graphOptimization) switch
