@@ -80,7 +80,7 @@ internal static class InferenceBenchmark
         if (rowScoring.Rows.Count > 0)
         {
             report.AppendLine();
-            report.AppendLine($"ML.NET's row-by-row scoring (OnnxTransformer over the per-row graph, one row per ONNX Runtime run, as the library's transformer scores; {arguments.Runs} passes over the rows per setting, interleaved; times per row). ONNX Runtime's default intra-op thread count is one per core; ML.NET leaves it unset unless given (OnnxOptions.IntraOpNumThreads, or mlContext.SetOnnxSessionOption for every ONNX stage of a context):");
+            report.AppendLine($"ML.NET's row-by-row scoring (OnnxTransformer over the per-row graph, one row per ONNX Runtime run, as the library's transformer scores; one warm-up pass, then {arguments.Runs} passes over the rows per setting, the settings of a graph interleaved, the graphs one after the other; times per row). ONNX Runtime's default intra-op thread count is one per core; ML.NET leaves it unset unless given (OnnxOptions.IntraOpNumThreads, or mlContext.SetOnnxSessionOption for every ONNX stage of a context):");
             report.AppendLine();
             report.Append(rowScoring.ToString());
         }
