@@ -61,7 +61,7 @@ internal sealed class PathDeviation
         options ??= new DetectionDataOptions();
         MahalanobisDetector.RequireCalibration(network, clean, parameter);
         IReadOnlyList<int> filters = network.IsGated
-            ? network.PathLayout.Layers.Select(l => l.Filters).ToArray()
+            ? GatedLayerFilters(network)
             : options.DensePath?.LayerFilters
               ?? throw new ArgumentException("The network has no gates: give DetectionDataOptions.DensePath (DensePathEncoder.Fit) to measure its dense responses.", nameof(options));
         var responses = AdversarialDetectionData.Read(network, clean.Pixels, clean.Count, options).Responses;
@@ -86,7 +86,7 @@ internal sealed class PathDeviation
         }
 
         var responses = AdversarialDetectionData.Read(network, pixels, count, new DetectionDataOptions()).Responses;
-        return FromResponses(responses, labels, network.Classes, [.. network.PathLayout.Layers.Select(l => l.Filters)]);
+        return FromResponses(responses, labels, network.Classes, GatedLayerFilters(network));
     }
 
     /// <summary>
@@ -94,7 +94,10 @@ internal sealed class PathDeviation
     /// (who may read other statistics from it too).
     /// </summary>
     internal static PathDeviation FromReadout(DecoupledNetwork network, ImageDataset clean, Inference.NetworkReadout readout) =>
-        FromResponses(readout.GatedResponses, [.. clean.Labels], network.Classes, [.. network.PathLayout.Layers.Select(l => l.Filters)]);
+        FromResponses(readout.GatedResponses, [.. clean.Labels], network.Classes, GatedLayerFilters(network));
+
+    /// <summary>The filter count of each gated layer, in path order: how a gated network's responses split into layers.</summary>
+    private static int[] GatedLayerFilters(DecoupledNetwork network) => [.. network.PathLayout.Layers.Select(l => l.Filters)];
 
     /// <summary>Fits on count×Σ<paramref name="layerFilters"/> responses with their true classes.</summary>
     internal static PathDeviation FromResponses(float[] responses, int[] labels, int classes, IReadOnlyList<int> layerFilters)

@@ -132,7 +132,7 @@ internal static class InferenceBenchmark
                 int differing = 0;
                 foreach (int threads in arguments.Threads)
                 {
-                    using var parityOptions = new SessionOptions { IntraOpNumThreads = threads, GraphOptimizationLevel = arguments.GraphOptimization };
+                    using var parityOptions = TimedSessionOptions(threads, arguments.GraphOptimization);
                     var (scores, paths) = OnnxPerInputSkipping.Compare(reference, model, parityOptions, subject.Pool, count, size);
                     (worst, differing) = (Math.Max(worst, scores), Math.Max(differing, paths));
                 }
@@ -172,11 +172,7 @@ internal static class InferenceBenchmark
             {
                 set_num_threads(threads);
 
-                // Every session keeps its own pool of threads, which by default spin for a while after each run; with the
-                // variants interleaved, one session's spinning threads would take the cores of the next one (the first
-                // measurement's 2-thread rows had 2–3× spreads). Spinning is off for all sessions alike.
-                using var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL, GraphOptimizationLevel = arguments.GraphOptimization };
-                options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+                using var options = TimedSessionOptions(threads, arguments.GraphOptimization);
                 var sessions = arguments.Runtimes.Contains("onnx")
                     ? onnx.Select(o => (o.Name, Session: new InferenceSession(o.Model, options))).ToList()
                     : [];
@@ -199,16 +195,16 @@ internal static class InferenceBenchmark
 
                         // --fixed-batch: the product graphs again, in sessions whose batch dimension is fixed to this batch size
                         // (ONNX Runtime's free dimension override), so that every shape in the graph is known when it is optimised.
+                        // Disposed when this batch size is timed.
+                        var batchSessions = new List<IDisposable>();
                         if (arguments.FixedBatch && arguments.Runtimes.Contains("onnx"))
                         {
-                            var fixedOptions = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL, GraphOptimizationLevel = arguments.GraphOptimization };
-                            fixedOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-                            fixedOptions.AddFreeDimensionOverrideByName(DecoupledNetworkOnnxExporter.BatchDimension, batch);
-                            onnxValues.Add(fixedOptions);
+                            var fixedOptions = TimedSessionOptions(threads, arguments.GraphOptimization, fixedBatch: batch);
+                            batchSessions.Add(fixedOptions);
                             foreach (var (name, model) in onnx.Where(o => o.Name is "dense" or "masked" or "compact"))
                             {
                                 var session = new InferenceSession(model, fixedOptions);
-                                onnxValues.Add(session);
+                                batchSessions.Add(session);
                                 onnxVariants.Add(new Variant("ONNX Runtime", $"{name}, batch fixed", subject.Flops(name), OnnxCall(session, pixels, images, batch, subject.Gated.Input.Size, onnxValues, withPath: true)));
                             }
                         }
@@ -230,22 +226,30 @@ internal static class InferenceBenchmark
                             }
                         }
 
-                        // One runtime at a time: the variants of a runtime are interleaved with each other, never with the
-                        // other runtime's, whose thread pool would compete for the same cores.
-                        foreach (var variants in new[] { onnxVariants, torchVariants }.Where(v => v.Count > 0))
+                        try
                         {
-                            log($"{subject.Name}: {variants[0].Runtime}, batch {batch}, {threads} thread(s): timing {variants.Count} variants.");
-                            var timings = InterleavedTimer.Measure(variants.Select(v => v.Call).ToList(), arguments.Warmup, arguments.Runs, images);
-                            double denseTime = timings[variants.FindIndex(d => d.Name == "dense")].Median;
-                            for (int i = 0; i < variants.Count; i++)
+                            // One runtime at a time: the variants of a runtime are interleaved with each other, never with the
+                            // other runtime's, whose thread pool would compete for the same cores.
+                            foreach (var variants in new[] { onnxVariants, torchVariants }.Where(v => v.Count > 0))
                             {
-                                var v = variants[i];
-                                double flopsReduction = subject.Flops("dense") / v.Flops;
-                                double speedUp = denseTime / timings[i].Median;
-                                log(table.Add(
-                                    subject.Name, v.Runtime, Invariant($"{batch}"), Invariant($"{threads}"), v.Name, Invariant($"{flopsReduction:F2}×"),
-                                    Invariant($"{timings[i].Median:F3}"), Invariant($"{timings[i].P10:F3}–{timings[i].P90:F3}"), Invariant($"{speedUp:F2}×"), Invariant($"{speedUp / flopsReduction:F2}")));
+                                log($"{subject.Name}: {variants[0].Runtime}, batch {batch}, {threads} thread(s): timing {variants.Count} variants.");
+                                var timings = InterleavedTimer.Measure(variants.Select(v => v.Call).ToList(), arguments.Warmup, arguments.Runs, images);
+                                double denseTime = timings[variants.FindIndex(d => d.Name == "dense")].Median;
+                                for (int i = 0; i < variants.Count; i++)
+                                {
+                                    var v = variants[i];
+                                    double flopsReduction = subject.Flops("dense") / v.Flops;
+                                    double speedUp = denseTime / timings[i].Median;
+                                    log(table.Add(
+                                        subject.Name, v.Runtime, Invariant($"{batch}"), Invariant($"{threads}"), v.Name, Invariant($"{flopsReduction:F2}×"),
+                                        Invariant($"{timings[i].Median:F3}"), Invariant($"{timings[i].P10:F3}–{timings[i].P90:F3}"), Invariant($"{speedUp:F2}×"), Invariant($"{speedUp / flopsReduction:F2}")));
+                                }
                             }
+                        }
+                        finally
+                        {
+                            // The sessions first, then their options.
+                            Enumerable.Reverse(batchSessions).ToList().ForEach(d => d.Dispose());
                         }
                     }
                 }
@@ -261,6 +265,24 @@ internal static class InferenceBenchmark
             skipping.ForEach(s => s.Gated.Dispose());
             onnxValues.ForEach(v => v.Dispose());
         }
+    }
+
+    /// <summary>
+    /// The options of every timed session: <paramref name="threads"/> intra-op threads, sequential, and no thread spinning.
+    /// Every session keeps its own pool of threads, which by default spin for a while after each run; with the variants
+    /// interleaved, one session's spinning threads would take the cores of the next one (the first measurement's 2-thread
+    /// rows had 2–3× spreads). <paramref name="fixedBatch"/> fixes the graphs' batch dimension (--fixed-batch).
+    /// </summary>
+    private static SessionOptions TimedSessionOptions(int threads, GraphOptimizationLevel optimization, int? fixedBatch = null)
+    {
+        var options = new SessionOptions { IntraOpNumThreads = threads, InterOpNumThreads = 1, ExecutionMode = ExecutionMode.ORT_SEQUENTIAL, GraphOptimizationLevel = optimization };
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        if (fixedBatch is { } batch)
+        {
+            options.AddFreeDimensionOverrideByName(DecoupledNetworkOnnxExporter.BatchDimension, batch);
+        }
+
+        return options;
     }
 
     /// <summary>
