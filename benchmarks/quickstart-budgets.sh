@@ -49,7 +49,7 @@ for setting in "$@"; do
     rm -rf "$out"
     exit 1
   fi
-  wall=$(echo "$(date +%s.%N) - $start" | bc)
+  wall=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.3f", e - s }')
   m="$out/metrics.json"
   dense=$({ grep -o "dense pretraining epoch .*\[[0-9.]*s\]" "$log" || true; } | { grep -o "\[[0-9.]*s\]" || true; } | tr -d '[]s' | awk '{ s += $1 } END { if (NR) printf "%.1f s", s / NR; else print "–" }')
   decoupling=$({ grep "^\[[0-9:]*\] epoch [0-9]*/" "$log" || true; } | { grep -o "\[[0-9.]*s\]" || true; } | tr -d '[]s' | awk '{ s += $1 } END { if (NR) printf "%.1f s", s / NR; else print "–" }')
@@ -62,7 +62,7 @@ for setting in "$@"; do
   printf "| %s + %s | %s | %s | %d min %02d s | %s | %s | %.4f | %.2f× | %.1f %% | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %s |\n" \
     "$pretrain" "$epochs" "$images" "$seed" "$(printf '%.0f' "$wall" | awk '{ print int($1 / 60) }')" "$(printf '%.0f' "$wall" | awk '{ print $1 % 60 }')" \
     "$dense" "$decoupling" "$(value test_accuracy "$m")" "$(value flops_reduction "$m")" \
-    "$(echo "$(value dynamic_share "$m") * 100" | bc -l)" "$(value whole_path_5nn_accuracy "$m")" "$(value auc "$m")" \
+    "$(awk -v d="$(value dynamic_share "$m")" 'BEGIN { print d * 100 }')" "$(value whole_path_5nn_accuracy "$m")" "$(value auc "$m")" \
     "$(value responses_auc "$m")" "$(value path_bits_auc "$m")" "$(value baseline_scores_auc "$m")" \
     "$(value baseline_mahalanobis_auc "$m")" "$check" | tee -a "$results"
   rm -rf "$out"

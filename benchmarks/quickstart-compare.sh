@@ -21,7 +21,7 @@ for round in $(seq "$rounds"); do
     out="$work/out-$v-$round"
     start=$(date +%s.%N)
     dotnet "$work/$v-bin/Quickstart.dll" --dataset fashion-mnist --train-limit "$limit" --epochs "$epochs" --output "$out" > "$work/$v-$round.log" 2>&1
-    wall=$(echo "$(date +%s.%N) - $start" | bc)
+    wall=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.3f", e - s }')
     accuracy=$(grep -o '"test_accuracy": *[0-9.]*' "$out/metrics.json" | grep -o '[0-9.]*$')
     epoch=$(grep -o "epoch $epochs/$epochs lr.*\[[0-9.]*s\]" "$work/$v-$round.log" | grep -o "\[[0-9.]*s\]" | tail -1)
     sums=$(md5sum "$out/network.onnx" "$out/paths.csv" | awk '{ printf "%s ", substr($1, 1, 8) }')

@@ -14,6 +14,8 @@ internal static class TiedGaussian
     /// <param name="classes">Number of classes.</param>
     public static (Tensor Means, Tensor Precision) Fit(Tensor x, Tensor labels, int classes)
     {
+        // TorchSharp turns the numbers below into temporary scalars: no collection until their native calls have returned.
+        using var collectionPause = Native.ScalarLifetimeGuard.Enter();
         var counts = zeros(classes, dtype: ScalarType.Float64).index_add_(0, labels, ones(labels.shape[0], dtype: ScalarType.Float64), Native.RootedScalars.One);
         var sums = zeros(classes, x.shape[1], dtype: ScalarType.Float64).index_add_(0, labels, x, Native.RootedScalars.One);
         // A class without rows gets the overall mean (the transformer's calibration sample need not hold every class).

@@ -43,8 +43,15 @@ internal static class SemanticHashing
         return (soft + correction).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Evaluation-time gate: z = 1(g &gt; 0). No noise, no gradient.</summary>
-    public static Tensor Evaluate(Tensor logits) => (logits > 0).to_type(logits.dtype);
+    /// <summary>
+    /// Evaluation-time gate: z = 1(g &gt; 0). No noise, no gradient. The comparison's 0 is a rooted scalar
+    /// (<see cref="Native.RootedScalars"/>): evaluation forward passes run outside any no-GC section.
+    /// </summary>
+    public static Tensor Evaluate(Tensor logits)
+    {
+        using var open = logits.gt(Native.RootedScalars.Zero);
+        return open.to_type(logits.dtype);
+    }
 
     /// <summary>σ'(x) = max(0, min(1, 1.2·sigmoid(x) − 0.1)).</summary>
     public static Tensor SaturatingSigmoid(Tensor x)

@@ -68,6 +68,8 @@ internal static class ConvolutionCheck
         using var noGrad = no_grad();
         foreach (var c in cases)
         {
+            // The weights' scale (a number divided into a tensor) is a temporary TorchSharp scalar: no collection meanwhile.
+            using var collectionPause = ScalarLifetimeGuard.Enter();
             using var scope = NewDisposeScope();
             var input = randn([c.Batch, c.InputChannels, c.Size, c.Size], float64, generator: generator).to(float32).to(float64);
             var weight = (randn([c.OutputChannels, c.InputChannels, 3, 3], float64, generator: generator) / Math.Sqrt(9 * c.InputChannels)).to(float32).to(float64);

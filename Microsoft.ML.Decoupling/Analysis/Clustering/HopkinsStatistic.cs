@@ -80,6 +80,8 @@ internal static class HopkinsStatistic
             (order[i], order[j]) = (order[j], order[i]);
         }
 
+        // TorchSharp turns the numbers below into temporary scalars: no collection until their native calls have returned.
+        using var collectionPause = Native.ScalarLifetimeGuard.Enter();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var data = tensor(points, new long[] { n, width }, float64);

@@ -20,6 +20,8 @@ internal static class NearestNeighborVote
         }
 
         int k = Math.Min(neighbors, count - 1);
+        // TorchSharp turns the numbers below into temporary scalars: no collection until their native calls have returned.
+        using var collectionPause = Native.ScalarLifetimeGuard.Enter();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var x = tensor(points, new long[] { count, width }, float64);

@@ -12,6 +12,8 @@ internal static class PrincipalComponents
     /// </summary>
     public static Tensor Project(Tensor points, int dimensions)
     {
+        // TorchSharp turns the numbers below into temporary scalars: no collection until their native calls have returned.
+        using var collectionPause = Native.ScalarLifetimeGuard.Enter();
         long n = points.shape[0], d = points.shape[1];
         int keep = (int)Math.Min(dimensions, Math.Min(d, n));
         var centred = points - points.mean(new long[] { 0 }, keepdim: true);
