@@ -36,7 +36,7 @@ if [ ! -s "$results" ]; then
     echo "timed from start to exit with \`dotnet run\`'s build check, one run per row: \`bash benchmarks/quickstart-main-job.sh $results\`."
     echo "Issue 18's item 4 asks for ≤ 10 min, test accuracy ≥ 0.91, FLOPs reduction ≥ 2.5× and the path detector's AUC above the scores'."
     echo
-    echo "| date (UTC) | commit | CPU | family/model/stepping | vector | cores | self-check | CPUs busy before start | wall time | test accuracy | FLOPs reduction | AUC detector | AUC scores | AUC Mahalanobis | item 4 |"
+    echo "| finished (UTC) | commit | CPU | family/model/stepping | vector | cores | self-check | CPUs busy before start | wall time | test accuracy | FLOPs reduction | AUC detector | AUC scores | AUC Mahalanobis | item 4 |"
     echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   } > "$results"
 fi
