@@ -32,6 +32,8 @@ public sealed class BenchmarkSmokeTests
         string text = File.ReadAllText(report);
         StringAssert.Contains(text, "| resnet8 | dense baseline |");
         StringAssert.Contains(text, "dense ms / step");
+        StringAssert.Contains(text, $"\n\nMachine: ");
+        StringAssert.Contains(text, $", {Environment.ProcessorCount} logical CPUs; ");
     }
 
     [TestMethod]
@@ -46,6 +48,7 @@ public sealed class BenchmarkSmokeTests
         Assert.AreEqual(0, exitCode);
         string text = File.ReadAllText(report);
         StringAssert.Contains(text, "| resnet8 | TorchSharp | 1 | 1 | compact |");
+        StringAssert.Contains(text, $", {Environment.ProcessorCount} logical CPUs; ");
         // Per-input skipping in ONNX Runtime: VGGs only, batch 1 only.
         StringAssert.Contains(text, "| vgg | ONNX Runtime | 1 | 1 | skip in ONNX (gathered weights) |");
         StringAssert.Contains(text, "| vgg | ONNX Runtime | 1 | 1 | compact + skip in ONNX (gathered weights) |");

@@ -70,8 +70,7 @@ internal static class InferenceBenchmark
         }
 
         var report = new StringBuilder();
-        report.AppendLine($"Command: `dotnet run -c Release --project benchmarks/Decoupling.Benchmarks -- {string.Join(' ', args)}`");
-        report.AppendLine();
+        report.Append(ReportHeader.For(args));
         report.AppendLine($"{arguments.Runs} timed runs per variant after {arguments.Warmup} warm-up runs; each runtime's variants interleaved with each other (one runtime after the other); ONNX Runtime sessions without thread spinning, graph optimisation {arguments.GraphOptimization}; allocator: {(tunedAllocator ? "NativeAllocator.UseTrainingSettings" : "glibc defaults")}; a run is {arguments.ImagesPerRun} images one by one at batch 1, one batch otherwise; times per image.");
         report.AppendLine();
         notes.ForEach(n => report.AppendLine($"- {n}"));

@@ -43,8 +43,7 @@ internal static class LargerThanMemoryBenchmark
         }
 
         Console.WriteLine();
-        Console.WriteLine($"Command: `dotnet run -c Release --project benchmarks/Decoupling.Benchmarks -- {string.Join(' ', args)}`");
-        Console.WriteLine();
+        Console.Write(ReportHeader.For(args));
         Console.WriteLine($"ResNet-18 (gated), batch {arguments.BatchSize}, up to {arguments.Steps} steps, 224×224 RGB JPEG image folder, torch threads {TorchSharp.torch.get_num_threads()}, {Environment.ProcessorCount} logical CPUs.");
         Console.WriteLine();
         Console.Write(table.ToString());

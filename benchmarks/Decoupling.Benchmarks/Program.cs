@@ -95,8 +95,7 @@ foreach (string name in arguments.Architectures)
 }
 
 var report = new StringBuilder();
-report.AppendLine($"Command: `dotnet run -c Release --project benchmarks/Decoupling.Benchmarks -- {string.Join(' ', args)}`");
-report.AppendLine();
+report.Append(ReportHeader.For(args));
 report.AppendLine($"Fashion-MNIST, {train.Count} training / {test.Count} test images, seed {arguments.Seed}, torch threads {get_num_threads()}, total {clock.Elapsed:hh\\:mm\\:ss}.");
 report.AppendLine();
 report.Append(results.ToString());
