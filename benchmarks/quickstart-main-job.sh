@@ -7,21 +7,37 @@
 # to start while the CPUs are more than 10 % busy (over 10 s; MAIN_JOB_IGNORE_LOAD=1 runs anyway, and the row says so).
 set -euo pipefail
 export LC_ALL=C
+# A results path given on the command line is the caller's; the default is the repository's.
+[ $# -gt 0 ] && results=$(realpath -m "$1") || results=""
 cd "$(dirname "$0")/.."
-results=${1:-benchmarks/results/quickstart-main-job.md}
+results=${results:-benchmarks/results/quickstart-main-job.md}
 data=${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}
 [ -d "$data" ] || { echo "Fashion-MNIST not found at $data: apt-get install -y dataset-fashion-mnist (or set FASHION_MNIST_DIR); the main job would run on shapes" >&2; exit 2; }
-dotnet build examples/Quickstart -c Release -warnaserror -v q >/dev/null
-# Let the build's processes (the compiler server, MSBuild nodes) go, then measure how busy the CPUs are over 10 s (the
-# load average lags by minutes after a build).
+build_log=$(mktemp)
+if ! dotnet build examples/Quickstart -c Release -warnaserror -v q > "$build_log" 2>&1; then
+  cat "$build_log" >&2
+  rm -f "$build_log"
+  echo "the Quickstart did not build" >&2
+  exit 1
+fi
+rm -f "$build_log"
+# Let the build's processes (the compiler server, MSBuild nodes; this stops those of other builds too, which should not
+# run beside a timing anyway) go, then measure how busy the CPUs are over 10 s (the load average lags by minutes after
+# a build). Busy: user, nice, system, irq, softirq and steal (a hypervisor's other guests slow a timing too); the
+# counters' difference is taken inside awk, whose numbers are doubles (mawk prints large integers in e-notation).
 dotnet build-server shutdown >/dev/null 2>&1 || true
 sleep 5
-busy_share() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat; }
-read -r busy0 total0 < <(busy_share)
+cpu_times() { sed -n 's/^cpu  *//p' /proc/stat; }
+before=$(cpu_times)
 sleep 10
-read -r busy1 total1 < <(busy_share)
-load=$(awk -v b=$((busy1 - busy0)) -v t=$((total1 - total0)) 'BEGIN { printf "%.0f %%", (t > 0 ? 100 * b / t : 0) }')
-busy=$(awk -v b=$((busy1 - busy0)) -v t=$((total1 - total0)) 'BEGIN { print (t > 0 && b / t > 0.1) ? 1 : 0 }')
+after=$(cpu_times)
+share=$(awk -v a="$before" -v b="$after" 'BEGIN {
+  split(a, x, " "); split(b, y, " ")
+  busy = (y[1] + y[2] + y[3] + y[6] + y[7] + y[8]) - (x[1] + x[2] + x[3] + x[6] + x[7] + x[8])
+  idle = (y[4] + y[5]) - (x[4] + x[5])
+  printf "%.3f", (busy + idle > 0) ? busy / (busy + idle) : 0 }')
+load=$(awk -v s="$share" 'BEGIN { printf "%.0f %%", 100 * s }')
+busy=$(awk -v s="$share" 'BEGIN { print (s > 0.1) ? 1 : 0 }')
 if [ "$busy" = 1 ] && [ "${MAIN_JOB_IGNORE_LOAD:-0}" != 1 ]; then
   echo "the CPUs were $load busy over 10 s before the start: something else runs on this machine, so the wall time would not count (MAIN_JOB_IGNORE_LOAD=1 runs anyway)" >&2
   exit 3
@@ -36,7 +52,7 @@ if [ ! -s "$results" ]; then
     echo "timed from start to exit with \`dotnet run\`'s build check, one run per row: \`bash benchmarks/quickstart-main-job.sh $results\`."
     echo "Issue 18's item 4 asks for ≤ 10 min, test accuracy ≥ 0.91, FLOPs reduction ≥ 2.5× and the path detector's AUC above the scores'."
     echo
-    echo "| finished (UTC) | commit | CPU | family/model/stepping | vector | cores | self-check | CPUs busy before start | wall time | test accuracy | FLOPs reduction | AUC detector | AUC scores | AUC Mahalanobis | item 4 |"
+    echo "| finished (UTC) | commit | CPU | family/model/stepping | vector | CPUs | self-check | CPUs busy before start | wall time | test accuracy | FLOPs reduction | AUC detector | AUC scores | AUC Mahalanobis | item 4 |"
     echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   } > "$results"
 fi
@@ -72,5 +88,5 @@ note=""
 [ "$busy" = 1 ] && note=" (busy)"
 printf "| %s | %s | %s | %s/%s/%s | %s | %s | %s | %s%s | %d min %02d s | %.4f | %.2f× | %.3f | %.3f | %.3f | %s |\n" \
   "$(date -u '+%F %H:%M')" "$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!benchmarks/results' || echo '+changes')" \
-  "$(cpu 'Model name')" "$(cpu 'CPU family')" "$(cpu 'Model')" "$(cpu 'Stepping')" "$avx512" "$(nproc)" "$check" "$load" "$note" \
+  "$(cpu 'Model name')" "$(cpu 'CPU family')" "$(cpu 'Model')" "$(cpu 'Stepping')" "$avx512" "$(getconf _NPROCESSORS_ONLN)" "$check" "$load" "$note" \
   "$((wall / 60))" "$((wall % 60))" "$accuracy" "$reduction" "$auc" "$scores" "$mahalanobis" "$verdict" | tee -a "$results"

@@ -48,8 +48,8 @@ internal sealed class ArchitectureControllingModule : nn.Module<Tensor, Tensor>
         using (no_grad())
         {
             squeeze.weight!.zero_();
-            squeeze.bias!.fill_(1.0);
-            excite.bias!.fill_(1.0);
+            squeeze.bias!.fill_(Native.RootedScalars.One);
+            excite.bias!.fill_(Native.RootedScalars.One);
         }
 
         RegisterComponents();

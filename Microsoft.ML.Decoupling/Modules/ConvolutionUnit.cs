@@ -57,15 +57,18 @@ internal sealed class ConvolutionUnit
     /// <summary>
     /// The conv with its BatchNorm folded in, for inference: w' = w·γ/√(σ²+ε), b' = β + (b − μ)·γ/√(σ²+ε) from the running
     /// statistics, computed in double precision and returned as contiguous float tensors [filters, inputs, k, k] and
-    /// [filters] in the caller's dispose scope. The one fold that the ONNX exporter and per-input skipping both use.
+    /// [filters] in the caller's dispose scope. The one fold that the ONNX exporter and per-input skipping both use. It
+    /// makes no temporary TorchSharp scalar (ε is a tensor, the sums' alpha rooted: <see cref="Native.RootedScalars"/>), so
+    /// it needs no no-GC section wherever it runs.
     /// </summary>
     public (Tensor Weight, Tensor Bias) FoldBatchNorm()
     {
         using var noGrad = no_grad();
         var weight = Read(Convolution.weight, ".weight").to_type(ScalarType.Float64);
-        var scale = Read(Norm.weight, " BatchNorm weight").to_type(ScalarType.Float64) / (Read(Norm.running_var, " BatchNorm running_var").to_type(ScalarType.Float64) + Norm.eps).sqrt();
+        var epsilon = tensor(Norm.eps, ScalarType.Float64, device: weight.device);
+        var scale = Read(Norm.weight, " BatchNorm weight").to_type(ScalarType.Float64) / Native.RootedScalars.Sum(Read(Norm.running_var, " BatchNorm running_var").to_type(ScalarType.Float64), epsilon).sqrt();
         var convBias = Convolution.bias is null ? zeros_like(scale) : Read(Convolution.bias, ".bias").to_type(ScalarType.Float64);
-        var shift = Read(Norm.bias, " BatchNorm bias").to_type(ScalarType.Float64) + ((convBias - Read(Norm.running_mean, " BatchNorm running_mean").to_type(ScalarType.Float64)) * scale);
+        var shift = Native.RootedScalars.Sum(Read(Norm.bias, " BatchNorm bias").to_type(ScalarType.Float64), (convBias - Read(Norm.running_mean, " BatchNorm running_mean").to_type(ScalarType.Float64)) * scale);
         var folded = (weight * scale.view(-1, 1, 1, 1)).to_type(ScalarType.Float32).contiguous();
         return (folded, shift.to_type(ScalarType.Float32).contiguous());
     }

@@ -66,10 +66,10 @@ internal static class ConvolutionCheck
         var failures = new List<ConvolutionCheckFailure>();
         using var generator = new Generator(InputSeed, CPU);
         using var noGrad = no_grad();
+        // The weights' scale (a number divided into a tensor) is a temporary TorchSharp scalar: no collection meanwhile.
+        using var collectionPause = ScalarLifetimeGuard.Enter();
         foreach (var c in cases)
         {
-            // The weights' scale (a number divided into a tensor) is a temporary TorchSharp scalar: no collection meanwhile.
-            using var collectionPause = ScalarLifetimeGuard.Enter();
             using var scope = NewDisposeScope();
             var input = randn([c.Batch, c.InputChannels, c.Size, c.Size], float64, generator: generator).to(float32).to(float64);
             var weight = (randn([c.OutputChannels, c.InputChannels, 3, 3], float64, generator: generator) / Math.Sqrt(9 * c.InputChannels)).to(float32).to(float64);

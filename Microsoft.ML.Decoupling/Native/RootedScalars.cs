@@ -8,11 +8,11 @@ namespace Microsoft.ML.Decoupling.Native;
 /// alpha = 1 as a new finalizable <see cref="Scalar"/> that nothing references once its handle is read, so the GC may
 /// free it while libtorch still reads it (dotnet/TorchSharp pull requests 1434 and 1496, open in 0.107). Seen here once in
 /// a parallel test run as "toFloat at c10/core/Scalar.h:140" in a residual sum, the op with the longest window (a
-/// feature-map-sized kernel reads alpha). Hot paths use these: the residual sums, and the evaluation gate, which every
+/// feature-map-sized kernel reads alpha). Hot paths use these: the residual sums, the evaluation gate, which every
 /// TorchSharp forward pass outside training runs (NetworkReadout, per-input skipping) and which no
-/// <see cref="ScalarLifetimeGuard"/> section covers, so that an evaluation forward pass makes no temporary scalar at all
-/// (TorchSharp's own BatchNorm, conv, linear, pooling and ReLU take none in evaluation). A static scalar is never
-/// finalized, and libtorch only reads it, so threads may share it.
+/// <see cref="ScalarLifetimeGuard"/> section covers, and the BatchNorm fold, so that an evaluation forward pass and the
+/// setup of per-input skipping make no temporary scalar at all (TorchSharp's own BatchNorm, conv, linear, pooling and
+/// ReLU take none in evaluation). A static scalar is never finalized, and libtorch only reads it, so threads may share it.
 /// </summary>
 internal static class RootedScalars
 {

@@ -80,11 +80,12 @@ internal static class HopkinsStatistic
             (order[i], order[j]) = (order[j], order[i]);
         }
 
-        // TorchSharp turns the numbers below into temporary scalars: no collection until their native calls have returned.
-        using var collectionPause = Native.ScalarLifetimeGuard.Enter();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
+        // tensor() keeps a managed copy of its array: made before the no-GC section, so that it does not spend its budget.
         var data = tensor(points, new long[] { n, width }, float64);
+        // TorchSharp turns the numbers below into temporary scalars: no collection until their native calls have returned.
+        using var collectionPause = Native.ScalarLifetimeGuard.Enter();
         var sampled = order.AsSpan(0, m).ToArray();
         var fromSamples = data.index(tensor(sampled.Select(s => (long)s).ToArray()));
         var w = SquaredDistances(fromSamples, data)

@@ -20,13 +20,14 @@ internal static class NearestNeighborVote
         }
 
         int k = Math.Min(neighbors, count - 1);
-        // TorchSharp turns the numbers below into temporary scalars: no collection until their native calls have returned.
-        using var collectionPause = Native.ScalarLifetimeGuard.Enter();
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
+        // tensor() keeps a managed copy of its array: made before the no-GC section, so that it does not spend its budget.
         var x = tensor(points, new long[] { count, width }, float64);
-        var squaredNorms = x.square().sum(1);
         var labelTensor = tensor(labels, int64);
+        // TorchSharp turns the numbers below into temporary scalars: no collection until their native calls have returned.
+        using var collectionPause = Native.ScalarLifetimeGuard.Enter();
+        var squaredNorms = x.square().sum(1);
         long correct = 0;
         for (int start = 0; start < count; start += RowsPerBlock)
         {
