@@ -59,16 +59,13 @@ internal sealed class ConvolutionVerdictCache
     internal static string MachineDescription()
     {
         var cpu = new StringBuilder();
-        if (File.Exists("/proc/cpuinfo"))
+        var fields = CpuInfo.FirstProcessor();
+        if (fields.Count > 0)
         {
             string[] keys = ["vendor_id", "cpu family", "model", "model name", "stepping", "flags"];
-            foreach (string line in File.ReadLines("/proc/cpuinfo").TakeWhile(l => l.Length > 0))
+            foreach (var (key, value) in fields.Where(f => keys.Contains(f.Key)))
             {
-                int colon = line.IndexOf(':', StringComparison.Ordinal);
-                if (colon > 0 && keys.Contains(line[..colon].Trim()))
-                {
-                    cpu.Append(line[..colon].Trim()).Append('=').Append(line[(colon + 1)..].Trim()).Append(';');
-                }
+                cpu.Append(key).Append('=').Append(value).Append(';');
             }
         }
         else

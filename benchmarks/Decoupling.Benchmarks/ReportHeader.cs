@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.ML.Decoupling.Native;
 
 namespace Decoupling.Benchmarks;
 
@@ -16,16 +17,9 @@ internal static class ReportHeader
     internal static string Machine()
     {
         var fields = new Dictionary<string, string>();
-        if (File.Exists("/proc/cpuinfo"))
+        foreach (var (key, value) in CpuInfo.FirstProcessor())
         {
-            foreach (string line in File.ReadLines("/proc/cpuinfo").TakeWhile(l => l.Length > 0))
-            {
-                int colon = line.IndexOf(':', StringComparison.Ordinal);
-                if (colon > 0)
-                {
-                    fields.TryAdd(line[..colon].Trim(), line[(colon + 1)..].Trim());
-                }
-            }
+            fields.TryAdd(key, value);
         }
 
         string Field(string key) => fields.TryGetValue(key, out var value) ? value : "?";
