@@ -52,8 +52,8 @@ public sealed class OnnxExportOptions
     /// AVX-512); outputs and paths are unchanged. 1 turns it off; other networks ignore it. Default: 8, AVX2's block (on
     /// VGG-16 at 32×32 1.04–1.60× faster than unaligned; on an AVX-512 CPU 16 was 1.13–1.17× faster still on VGG-16 at
     /// batch 1, the same at batch 32 and on ResNet-18, and 4–16 % slower on the CIFAR ResNets, whose 16-channel stages it
-    /// pads: BENCHMARKS.md, "Channel alignment" and "Alignment, again"). The zero filters are multiply-adds the graph does that the FLOPs count
-    /// of the network leaves out.
+    /// pads: BENCHMARKS.md, "Channel alignment" and "Alignment, again"). The zero filters are multiply-adds the graph
+    /// does that the FLOPs count of the network leaves out.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is not a power of two from 1 to 64.</exception>
     public int ChannelAlignment
