@@ -40,3 +40,4 @@ model.SaveOnnx(Path.Combine(output, "network.onnx"));                        // 
 ITransformer reloaded = mlContext.Model.Load(Path.Combine(output, "model.zip"), out _);
 var reloadedMetrics = mlContext.MulticlassClassification.Evaluate(reloaded.Transform(testImages.ToDataView(mlContext)));
 Console.WriteLine($"reloaded model.zip: test accuracy {reloadedMetrics.MicroAccuracy:F3}; model.zip and network.onnx in {output}");
+(reloaded as IDisposable)?.Dispose();                                        // ML.NET's ONNX stage deletes its temporary copy

@@ -5,7 +5,7 @@ using Microsoft.ML.Decoupling.Transforms;
 
 namespace Microsoft.ML.Decoupling.Tests;
 
-/// <summary>Bad input at inference and before training: image size, non-finite pixels, an unwritable checkpoint path.</summary>
+/// <summary>Bad input at inference and before training: image size, pixels that are not finite values in [0, 1], an unwritable checkpoint path.</summary>
 [TestClass]
 public sealed class TransformerInputChecksTests
 {
@@ -47,7 +47,7 @@ public sealed class TransformerInputChecksTests
         StringAssert.Contains(error.Message, "NaN at index 17 of row 1");
         StringAssert.Contains(error.Message, "CheckPixels");
 
-        using var engine = MlContext.Model.CreatePredictionEngine<Row, Prediction>(Model);
+        using var engine = MlContext.Model.CreatePredictionEngine<Row, Prediction>(Model, new PredictionEngineOptions { OwnsTransformer = false });
         error = Assert.ThrowsExactly<InvalidOperationException>(() => engine.Predict(new Row { Image = image, Label = 2 }));
         StringAssert.Contains(error.Message, "NaN at index 17");
 
@@ -56,6 +56,30 @@ public sealed class TransformerInputChecksTests
             .Fit(Shapes(16));
         var scores = Scores(unchecked_.Transform(data));
         Assert.IsTrue(float.IsNaN(scores[1][0]), "without the check the NaN goes through, as documented");
+    }
+
+    [TestMethod]
+    public void Transform_PixelOutsideTheUnitRange_FailsAsInTraining_NamingTheValueAndTheRange()
+    {
+        foreach (float bad in new[] { 255f, 1.0001f, -0.5f, float.PositiveInfinity })
+        {
+            var image = new float[256];
+            image[3] = bad;
+            var data = MlContext.Data.LoadFromEnumerable(new[] { new Row { Image = image, Label = 1 } });
+
+            var error = Assert.ThrowsExactly<InvalidOperationException>(() => Scores(Model.Transform(data)));
+            StringAssert.Contains(error.Message, "'Image'");
+            StringAssert.Contains(error.Message, $"holds {bad} at index 3 of row 0");
+            StringAssert.Contains(error.Message, "in [0, 1] (divide bytes by 255)");
+
+            using var engine = MlContext.Model.CreatePredictionEngine<Row, Prediction>(Model, new PredictionEngineOptions { OwnsTransformer = false });
+            error = Assert.ThrowsExactly<InvalidOperationException>(() => engine.Predict(new Row { Image = image, Label = 1 }));
+            StringAssert.Contains(error.Message, $"holds {bad} at index 3");
+        }
+
+        var edges = new float[256];
+        edges[0] = 1f;
+        Assert.HasCount(1, Scores(Model.Transform(MlContext.Data.LoadFromEnumerable(new[] { new Row { Image = edges, Label = 1 } }))), "0 and 1 are pixels");
     }
 
     [TestMethod]

@@ -8,16 +8,15 @@ namespace Microsoft.ML.Decoupling.IO;
 internal static class AtomicFile
 {
     /// <summary>Writes <paramref name="fullPath"/> (whose folder must exist) with <paramref name="write"/>.</summary>
-    /// <exception cref="DirectoryNotFoundException">The folder of <paramref name="fullPath"/> does not exist (the message
-    /// names the file and the folder, not the hidden temporary file).</exception>
-    /// <exception cref="IOException"><paramref name="fullPath"/> is a folder.</exception>
+    /// <exception cref="DirectoryNotFoundException">The folder of <paramref name="fullPath"/> does not exist or is a file
+    /// (the message names the file and the folder, not the hidden temporary file).</exception>
+    /// <exception cref="IOException"><paramref name="fullPath"/> is a folder, or the file system refused the temporary
+    /// file or the rename (the message names <paramref name="fullPath"/> first).</exception>
+    /// <exception cref="UnauthorizedAccessException">The folder may not be written (the message names <paramref name="fullPath"/> first).</exception>
     public static void Write(string fullPath, Action<Stream> write)
     {
+        OutputFilePath.RequireFolder(fullPath);
         string folder = Path.GetDirectoryName(fullPath)!;
-        if (!Directory.Exists(folder))
-        {
-            throw new DirectoryNotFoundException($"Cannot write '{fullPath}': the folder '{folder}' does not exist.");
-        }
 
         if (Directory.Exists(fullPath))
         {
@@ -27,13 +26,13 @@ internal static class AtomicFile
         string temporary = Path.Combine(folder, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            using (var stream = NamingTheTarget(fullPath, () => new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None)))
             {
                 write(stream);
-                stream.Flush(flushToDisk: true);
+                NamingTheTarget(fullPath, () => stream.Flush(flushToDisk: true));
             }
 
-            File.Move(temporary, fullPath, overwrite: true); // Atomic on one file system.
+            NamingTheTarget(fullPath, () => File.Move(temporary, fullPath, overwrite: true)); // Atomic on one file system.
         }
         finally
         {
@@ -53,6 +52,29 @@ internal static class AtomicFile
             }
         }
     }
+
+    // The file system's own messages name the hidden temporary file; the caller knows only the target.
+    private static T NamingTheTarget<T>(string fullPath, Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new UnauthorizedAccessException($"Cannot write '{fullPath}': {ex.Message}", ex);
+        }
+        catch (IOException ex)
+        {
+            throw new IOException($"Cannot write '{fullPath}': {ex.Message}", ex);
+        }
+    }
+
+    private static void NamingTheTarget(string fullPath, Action action) => NamingTheTarget(fullPath, () =>
+    {
+        action();
+        return true;
+    });
 
     /// <summary>Writes <paramref name="bytes"/> to <paramref name="fullPath"/> atomically.</summary>
     public static void WriteAllBytes(string fullPath, ReadOnlySpan<byte> bytes)

@@ -26,13 +26,19 @@ internal static class PixelInput
         CheckValues(pixels, imageSize, parameter, unitRange);
     }
 
+    /// <summary>
+    /// Whether <paramref name="value"/> is a pixel as the network is trained on: a finite value in [0, 1] (false for NaN).
+    /// The one definition that training (the estimator's data reader), the transformer's scoring check and attacks share.
+    /// </summary>
+    public static bool IsUnitPixel(float value) => value >= 0f && value <= 1f;
+
     /// <summary>Every value finite (and with <paramref name="unitRange"/> in [0, 1]); images of <paramref name="imageSize"/> values each, for the message.</summary>
     public static void CheckValues(ReadOnlySpan<float> pixels, int imageSize, string parameter, bool unitRange)
     {
         for (int i = 0; i < pixels.Length; i++)
         {
             float value = pixels[i];
-            if (!float.IsFinite(value) || (unitRange && (value < 0 || value > 1)))
+            if (unitRange ? !IsUnitPixel(value) : !float.IsFinite(value))
             {
                 throw new ArgumentException(
                     string.Create(CultureInfo.InvariantCulture, $"{parameter} holds {value} at value {i % imageSize} of image {i / imageSize}; expected {(unitRange ? "values in [0, 1]" : "finite values")}."),

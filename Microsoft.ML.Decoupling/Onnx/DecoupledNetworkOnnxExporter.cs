@@ -73,7 +73,7 @@ internal static class DecoupledNetworkOnnxExporter
     public static void Export(DecoupledNetwork network, string path, OnnxExportOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(network);
-        string fullPath = OnnxOutputPath.Resolve(path, nameof(path));
+        string fullPath = IO.OutputFilePath.Resolve(path, nameof(path), IO.OutputFilePath.OnnxFile);
 
         // Build first: invalid options or an unreadable network must not touch the file system.
         byte[] bytes = Export(network, options);

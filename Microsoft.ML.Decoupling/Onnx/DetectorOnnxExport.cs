@@ -59,7 +59,7 @@ public static class DetectorOnnxExport
         ArgumentNullException.ThrowIfNull(detector);
         ArgumentNullException.ThrowIfNull(detectorInput);
         options ??= new DetectorOnnxExportOptions();
-        string fullPath = OnnxOutputPath.Resolve(path, nameof(path));
+        string fullPath = IO.OutputFilePath.Resolve(path, nameof(path), IO.OutputFilePath.OnnxFile);
         byte[] bytes = Export(mlContext, network, detector, detectorInput, options).ToByteArray();
         IO.AtomicFile.WriteAllBytes(fullPath, bytes);
     }

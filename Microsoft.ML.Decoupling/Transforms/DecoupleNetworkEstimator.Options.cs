@@ -172,9 +172,11 @@ public sealed partial class DecoupleNetworkEstimator
         public int? Seed { get; set; }
 
         /// <summary>
-        /// Whether the fitted transformer checks that every image value it reads is finite, failing with the column, the row
-        /// and the value (default true: a NaN pixel otherwise gives a NaN score and an all-zero path silently). The check
-        /// reads each value once, negligible beside the network; false skips it.
+        /// Whether the fitted transformer checks that every image value it reads is a finite value in [0, 1], as training
+        /// requires, failing with the column, the row and the value (default true: without it a NaN pixel gives NaN scores
+        /// and NaN path values, and bytes not divided by 255 give confident scores, silently). The check reads each value
+        /// once, negligible beside the network; false skips it. It is not part of a saved model file: a model loaded back
+        /// with <c>mlContext.Model.Load</c> scores through ML.NET's own ONNX transform and does not check.
         /// </summary>
         public bool CheckPixels { get; set; } = true;
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML.Decoupling.Adversarial;
 using Microsoft.ML.Data;
 using Microsoft.ML.Decoupling.Modules;
@@ -108,13 +109,25 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
         using var channel = _host.Start("Training");
         var readClock = System.Diagnostics.Stopwatch.StartNew();
         // Disposing the images deletes a disk cache, also when the training fails or is cancelled.
-        using var images = reader.Read(input, imageColumn, labelColumn, _options.Normalization is null && _options.NormalizeFromData, cancellation, out var measured);
+        using var images = reader.Read(input, imageColumn, labelColumn, _options.Normalization is null && _options.NormalizeFromData, cancellation, out var measured, out long unlabelled);
         if (images.Count == 0)
         {
-            throw new ArgumentException($"The training data has no rows with a non-missing '{_options.LabelColumnName}'.", nameof(input));
+            throw new ArgumentException(unlabelled == 0
+                ? "The training data has no rows."
+                : $"The training data's {unlabelled} rows all have a missing '{_options.LabelColumnName}'; expected rows with a label.", nameof(input));
         }
 
         channel.Info(MessageSensitivity.None, $"Training data: {images} (read in {readClock.Elapsed.TotalSeconds:F1} s).");
+        if (unlabelled > 0)
+        {
+            channel.Warning(MessageSensitivity.None, $"{unlabelled} rows with a missing '{_options.LabelColumnName}' were skipped, as ML.NET's trainers skip them.");
+        }
+
+        if (_options.SparsityWeight > 0 && _options.SparsityWarmupEpochs >= _options.Epochs)
+        {
+            channel.Warning(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
+                $"{nameof(Options.SparsityWarmupEpochs)} ({_options.SparsityWarmupEpochs}) is not below {nameof(Options.Epochs)} ({_options.Epochs}): λs ramps in over the whole run and its last epoch trains with {(double)(_options.Epochs - 1) / _options.SparsityWarmupEpochs:P0} of {nameof(Options.SparsityWeight)}."));
+        }
         int seed = _options.Seed ?? _host.Rand.Next();
         var (gpu, fallback) = CatalogEnvironment.GpuSettings(_environment);
         var device = TrainingDevice.Select(gpu, fallback, out string? deviceWarning);

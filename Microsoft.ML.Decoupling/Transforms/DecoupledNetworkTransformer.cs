@@ -148,7 +148,7 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentNullException.ThrowIfNull(inputSchema);
-        string fullPath = OnnxOutputPath.Resolve(path, nameof(path));
+        string fullPath = IO.OutputFilePath.Resolve(path, nameof(path), IO.OutputFilePath.ModelFile);
         IO.AtomicFile.Write(fullPath, stream => mlContext.Model.Save(this, inputSchema, stream));
     }
 
@@ -165,8 +165,8 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
     }
 
     /// <summary>
-    /// Whether reading a row fails on a non-finite image value (naming the column, the row and the value); set from
-    /// <see cref="DecoupleNetworkEstimator.Options.CheckPixels"/>.
+    /// Whether reading a row fails on an image value that is not a finite pixel in [0, 1] (naming the column, the row and
+    /// the value); set from <see cref="DecoupleNetworkEstimator.Options.CheckPixels"/>. Not saved in a model file.
     /// </summary>
     public bool CheckPixels { get; init; } = true;
 
@@ -221,7 +221,7 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
         ObjectDisposedException.ThrowIf(_disposed, this);
         RequireImageColumn(inputSchema);
         var mapper = _inner.GetRowToRowMapper(inputSchema);
-        return CheckPixels ? new FinitePixelCheckingMapper(mapper, Columns.Feature) : mapper;
+        return CheckPixels ? new PixelCheckingMapper(mapper, Columns.Feature) : mapper;
     }
 
     /// <inheritdoc/>
@@ -233,7 +233,7 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(input);
         RequireImageColumn(input.Schema);
-        var output = CheckPixels ? new PixelCheckErrorDataView(_inner.Transform(new FinitePixelCheckingDataView(input, Columns.Feature))) : _inner.Transform(input);
+        var output = CheckPixels ? new PixelCheckErrorDataView(_inner.Transform(new PixelCheckingDataView(input, Columns.Feature))) : _inner.Transform(input);
         return new RowReadGuardedDataView(output, _rowReads);
     }
 

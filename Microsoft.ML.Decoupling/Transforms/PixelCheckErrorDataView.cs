@@ -4,7 +4,7 @@ namespace Microsoft.ML.Decoupling.Transforms;
 
 /// <summary>
 /// The transformer's output as the caller sees it: rows of <paramref name="output"/>, with a failed pixel check reported
-/// by its own exception rather than ML.NET's wrapper from a worker thread (see <see cref="FinitePixelCheck.Unwrapped"/>).
+/// by its own exception rather than ML.NET's wrapper from a worker thread (see <see cref="PixelCheck.Unwrapped"/>).
 /// </summary>
 internal sealed class PixelCheckErrorDataView(IDataView output) : IDataView
 {
@@ -15,10 +15,10 @@ internal sealed class PixelCheckErrorDataView(IDataView output) : IDataView
     public long? GetRowCount() => output.GetRowCount();
 
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) =>
-        new Cursor(FinitePixelCheck.Unwrapped(() => output.GetRowCursor(columnsNeeded, rand)));
+        new Cursor(PixelCheck.Unwrapped(() => output.GetRowCursor(columnsNeeded, rand)));
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
-        [.. FinitePixelCheck.Unwrapped(() => output.GetRowCursorSet(columnsNeeded, n, rand)).Select(c => (DataViewRowCursor)new Cursor(c))];
+        [.. PixelCheck.Unwrapped(() => output.GetRowCursorSet(columnsNeeded, n, rand)).Select(c => (DataViewRowCursor)new Cursor(c))];
 
     private sealed class Cursor(DataViewRowCursor inner) : DataViewRowCursor
     {
@@ -28,7 +28,7 @@ internal sealed class PixelCheckErrorDataView(IDataView output) : IDataView
 
         public override long Batch => inner.Batch;
 
-        public override bool MoveNext() => FinitePixelCheck.Unwrapped(inner.MoveNext);
+        public override bool MoveNext() => PixelCheck.Unwrapped(inner.MoveNext);
 
         public override ValueGetter<DataViewRowId> GetIdGetter() => inner.GetIdGetter();
 
@@ -40,7 +40,7 @@ internal sealed class PixelCheckErrorDataView(IDataView output) : IDataView
             return (ref TValue value) =>
             {
                 var copy = value;
-                value = FinitePixelCheck.Unwrapped(() =>
+                value = PixelCheck.Unwrapped(() =>
                 {
                     getter(ref copy);
                     return copy;

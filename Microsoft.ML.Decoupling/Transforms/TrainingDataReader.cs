@@ -40,12 +40,13 @@ internal sealed class TrainingDataReader
 
     /// <summary>
     /// Reads the labelled images; the caller disposes the result (which deletes a disk cache). Also returns the measured
-    /// normalisation when <paramref name="measureNormalization"/> is set and there are images.
+    /// normalisation when <paramref name="measureNormalization"/> is set and there are images, and the number of rows
+    /// skipped for a missing label.
     /// </summary>
     /// <exception cref="InvalidOperationException">A pixel is not a finite value in [0, 1]; the message names the column and row.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was cancelled (checked between rows).</exception>
     public TrainingImages Read(
-        IDataView input, DataViewSchema.Column imageColumn, DataViewSchema.Column labelColumn, bool measureNormalization, CancellationToken cancellation, out InputNormalization? normalization)
+        IDataView input, DataViewSchema.Column imageColumn, DataViewSchema.Column labelColumn, bool measureNormalization, CancellationToken cancellation, out InputNormalization? normalization, out long unlabelledRows)
     {
         int size = _shape.Size;
         long? rows = input.GetRowCount();
@@ -53,6 +54,7 @@ internal sealed class TrainingDataReader
         DiskCachedTrainingImages? disk = null;
         float[]? memory = null;
         var labels = new List<int>();
+        unlabelledRows = 0;
         try
         {
             if (!MaySpill(input))
@@ -77,7 +79,8 @@ internal sealed class TrainingDataReader
                 uint key = getLabel();
                 if (key == 0)
                 {
-                    continue; // Missing label: skipped, as ML.NET trainers do.
+                    unlabelledRows++;
+                    continue; // Missing label: skipped, as ML.NET trainers do (the estimator warns with the count).
                 }
 
                 getImage(ref value);
@@ -196,8 +199,7 @@ internal sealed class TrainingDataReader
     {
         for (int i = 0; i < image.Length; i++)
         {
-            // Written so that NaN fails too.
-            if (!(image[i] >= 0f && image[i] <= 1f))
+            if (!Inference.PixelInput.IsUnitPixel(image[i]))
             {
                 throw new InvalidOperationException(
                     $"Column '{_imageColumnName}' holds {image[i]} at index {i} of row {row}; images must be finite values in [0, 1] (divide bytes by 255).");

@@ -2,8 +2,8 @@ using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Decoupling.Transforms;
 
-/// <summary>A view of <paramref name="source"/> whose image column fails on a non-finite value (see <see cref="FinitePixelCheck"/>).</summary>
-internal sealed class FinitePixelCheckingDataView(IDataView source, string imageColumnName) : IDataView
+/// <summary>A view of <paramref name="source"/> whose image column fails on a value that is not a finite pixel in [0, 1] (see <see cref="PixelCheck"/>).</summary>
+internal sealed class PixelCheckingDataView(IDataView source, string imageColumnName) : IDataView
 {
     private readonly int _imageColumn = source.Schema[imageColumnName].Index;
 
@@ -34,7 +34,7 @@ internal sealed class FinitePixelCheckingDataView(IDataView source, string image
         public override bool IsColumnActive(DataViewSchema.Column column) => inner.IsColumnActive(column);
 
         public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) =>
-            FinitePixelCheck.Wrap(inner.GetGetter<TValue>(column), column, imageColumn, imageColumnName, () => inner.Position);
+            PixelCheck.Wrap(inner.GetGetter<TValue>(column), column, imageColumn, imageColumnName, () => inner.Position);
 
         protected override void Dispose(bool disposing)
         {

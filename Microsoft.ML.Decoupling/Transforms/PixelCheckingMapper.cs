@@ -3,10 +3,10 @@ using Microsoft.ML.Data;
 namespace Microsoft.ML.Decoupling.Transforms;
 
 /// <summary>
-/// A row-to-row mapper (what a <c>PredictionEngine</c> uses) whose input rows fail on a non-finite image value before the
-/// inner mapper sees them (see <see cref="FinitePixelCheck"/>).
+/// A row-to-row mapper (what a <c>PredictionEngine</c> uses) whose input rows fail on an image value that is not a finite pixel in [0, 1] before the
+/// inner mapper sees them (see <see cref="PixelCheck"/>).
 /// </summary>
-internal sealed class FinitePixelCheckingMapper(IRowToRowMapper inner, string imageColumnName) : IRowToRowMapper
+internal sealed class PixelCheckingMapper(IRowToRowMapper inner, string imageColumnName) : IRowToRowMapper
 {
     private readonly int _imageColumn = inner.InputSchema[imageColumnName].Index;
 
@@ -33,6 +33,6 @@ internal sealed class FinitePixelCheckingMapper(IRowToRowMapper inner, string im
         public override bool IsColumnActive(DataViewSchema.Column column) => row.IsColumnActive(column);
 
         public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) =>
-            FinitePixelCheck.Wrap(row.GetGetter<TValue>(column), column, imageColumn, imageColumnName, () => row.Position);
+            PixelCheck.Wrap(row.GetGetter<TValue>(column), column, imageColumn, imageColumnName, () => row.Position);
     }
 }

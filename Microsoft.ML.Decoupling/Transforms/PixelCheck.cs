@@ -4,10 +4,11 @@ namespace Microsoft.ML.Decoupling.Transforms;
 
 /// <summary>
 /// The inference-time pixel check (<see cref="DecoupleNetworkEstimator.Options.CheckPixels"/>): every value of the image
-/// column must be finite, or reading the row fails naming the column, the row and the value. A NaN pixel would otherwise
-/// give a NaN score and an all-zero path without a word (the gates compare NaN logits with 0).
+/// column must be a finite value in [0, 1], as training requires, or reading the row fails naming the column, the row
+/// and the value. Without it a NaN pixel gives NaN scores and NaN path values (the exported gates' step passes NaN on),
+/// and bytes not divided by 255 give confident scores of a network that never saw such values, without a word.
 /// </summary>
-internal static class FinitePixelCheck
+internal static class PixelCheck
 {
     /// <summary>Wraps <paramref name="getter"/> when it reads <paramref name="imageColumn"/> as a vector of Single.</summary>
     public static ValueGetter<TValue> Wrap<TValue>(ValueGetter<TValue> getter, DataViewSchema.Column column, int imageColumn, string imageColumnName, Func<long> position)
@@ -23,11 +24,11 @@ internal static class FinitePixelCheck
             var values = value.GetValues();
             for (int i = 0; i < values.Length; i++)
             {
-                if (!float.IsFinite(values[i]))
+                if (!Inference.PixelInput.IsUnitPixel(values[i]))
                 {
                     int index = value.IsDense ? i : value.GetIndices()[i];
                     throw Marked(new InvalidOperationException(
-                        $"Column '{imageColumnName}' holds {values[i]} at index {index} of row {position()}; the network needs finite pixels. "
+                        $"Column '{imageColumnName}' holds {values[i]} at index {index} of row {position()}; the network was trained on finite pixels in [0, 1] (divide bytes by 255). "
                         + $"Fix the data, or set {nameof(DecoupleNetworkEstimator.Options)}.{nameof(DecoupleNetworkEstimator.Options.CheckPixels)} = false to skip this check."));
                 }
             }
@@ -54,7 +55,7 @@ internal static class FinitePixelCheck
     }
 
     // The check's exceptions are plain InvalidOperationExceptions, marked so that they can be found inside ML.NET's.
-    private const string Marker = "Microsoft.ML.Decoupling.NonFinitePixel";
+    private const string Marker = "Microsoft.ML.Decoupling.PixelOutOfRange";
 
     private static Exception Marked(Exception ex)
     {
