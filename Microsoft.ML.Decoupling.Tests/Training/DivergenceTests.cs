@@ -143,21 +143,11 @@ public sealed class DivergenceTests
     public void Estimator_FiniteButHugeLoss_WarnsThroughTheLog()
     {
         var ml = new MLContext(seed: 1);
-        var warnings = new List<string>();
-        ml.Log += (_, e) =>
-        {
-            if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning)
-            {
-                lock (warnings)
-                {
-                    warnings.Add(e.Message);
-                }
-            }
-        };
+        var warnings = LogWarnings.Of(ml);
         var options = new DecoupleNetworkEstimator.Options { Architecture = NetworkArchitecture.Vgg(SmallLayout), Epochs = 1, BatchSize = 32, LearningRate = LearningRateForHugeLoss, Seed = 7 };
         using var model = ml.Transforms.DecoupleNetwork(options).Fit(_data.ToDataView(ml));
         Assert.IsTrue(model.TrainingHistory[^1].Total > 100, $"loss {model.TrainingHistory[^1].Total}");
-        Assert.IsTrue(warnings.Any(w => w.Contains("the training has probably diverged", StringComparison.Ordinal)), string.Join(Environment.NewLine, warnings));
+        Assert.IsTrue(warnings.Messages.Any(w => w.Contains("the training has probably diverged", StringComparison.Ordinal)), string.Join(Environment.NewLine, warnings.Messages));
     }
 
     [TestMethod]

@@ -125,29 +125,19 @@ public sealed class DecoupleNetworkSchemaTests
     public void Fit_SomeUnlabelledRows_OrAWarmupAsLongAsTheRun_AreWarnedAbout()
     {
         var context = new MLContext(seed: 1);
-        var warnings = new List<string>();
-        context.Log += (_, e) =>
-        {
-            if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning)
-            {
-                lock (warnings)
-                {
-                    warnings.Add(e.RawMessage);
-                }
-            }
-        };
+        var warnings = LogWarnings.Of(context);
         var rows = Enumerable.Range(0, 10).Select(i => new NanRow { Image = Enumerable.Repeat(i % 2 * 0.5f, 256).ToArray(), Label = i < 2 ? uint.MaxValue : (uint)(i % 2) }).ToArray();
 
         using var model = context.Transforms.DecoupleNetwork(new DecoupleNetworkEstimator.Options { Epochs = 1, Architecture = NetworkArchitecture.Vgg("4,4,4"), Seed = 1 })
             .Fit(context.Data.LoadFromEnumerable(rows));
 
-        CollectionAssert.Contains(warnings, "2 rows with a missing 'Label' were skipped, as ML.NET's trainers skip them.");
-        Assert.IsFalse(warnings.Any(w => w.Contains("SparsityWarmupEpochs", StringComparison.Ordinal)));
+        CollectionAssert.Contains(warnings.Messages.ToList(), "2 rows with a missing 'Label' were skipped, as ML.NET's trainers skip them.");
+        Assert.IsFalse(warnings.Messages.Any(w => w.Contains("SparsityWarmupEpochs", StringComparison.Ordinal)));
 
         using var warmedUp = context.Transforms.DecoupleNetwork(new DecoupleNetworkEstimator.Options { Epochs = 2, SparsityWarmupEpochs = 4, Architecture = NetworkArchitecture.Vgg("4,4,4"), Seed = 1 })
             .Fit(context.Data.LoadFromEnumerable(rows));
 
-        CollectionAssert.Contains(warnings, "SparsityWarmupEpochs (4) is not below Epochs (2): λs ramps in over the whole run and its last epoch trains with 25 % of SparsityWeight.");
+        CollectionAssert.Contains(warnings.Messages.ToList(), "SparsityWarmupEpochs (4) is not below Epochs (2): λs ramps in over the whole run and its last epoch trains with 25 % of SparsityWeight.");
     }
 
     [TestMethod]
