@@ -70,7 +70,7 @@ public sealed class TransformerInputChecksTests
             var error = Assert.ThrowsExactly<InvalidOperationException>(() => Scores(Model.Transform(data)));
             StringAssert.Contains(error.Message, "'Image'");
             StringAssert.Contains(error.Message, $"holds {bad} at index 3 of row 0");
-            StringAssert.Contains(error.Message, "in [0, 1] (divide bytes by 255)");
+            StringAssert.Contains(error.Message, "trained on finite values in [0, 1] (divide bytes by 255)");
 
             using var engine = MlContext.Model.CreatePredictionEngine<Row, Prediction>(Model, new PredictionEngineOptions { OwnsTransformer = false });
             error = Assert.ThrowsExactly<InvalidOperationException>(() => engine.Predict(new Row { Image = image, Label = 1 }));

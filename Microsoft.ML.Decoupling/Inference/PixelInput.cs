@@ -32,6 +32,9 @@ internal static class PixelInput
     /// </summary>
     public static bool IsUnitPixel(float value) => value >= 0f && value <= 1f;
 
+    /// <summary>What <see cref="IsUnitPixel"/> asks for, as the training and scoring checks' messages say it.</summary>
+    public const string UnitPixelExpectation = "finite values in [0, 1] (divide bytes by 255)";
+
     /// <summary>Every value finite (and with <paramref name="unitRange"/> in [0, 1]); images of <paramref name="imageSize"/> values each, for the message.</summary>
     public static void CheckValues(ReadOnlySpan<float> pixels, int imageSize, string parameter, bool unitRange)
     {

@@ -28,7 +28,7 @@ internal static class PixelCheck
                 {
                     int index = value.IsDense ? i : value.GetIndices()[i];
                     throw Marked(new InvalidOperationException(
-                        $"Column '{imageColumnName}' holds {values[i]} at index {index} of row {position()}; the network was trained on finite pixels in [0, 1] (divide bytes by 255). "
+                        $"Column '{imageColumnName}' holds {values[i]} at index {index} of row {position()}; the network was trained on {Inference.PixelInput.UnitPixelExpectation}. "
                         + $"Fix the data, or set {nameof(DecoupleNetworkEstimator.Options)}.{nameof(DecoupleNetworkEstimator.Options.CheckPixels)} = false to skip this check."));
                 }
             }

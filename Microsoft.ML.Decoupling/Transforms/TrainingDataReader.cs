@@ -202,7 +202,7 @@ internal sealed class TrainingDataReader
             if (!Inference.PixelInput.IsUnitPixel(image[i]))
             {
                 throw new InvalidOperationException(
-                    $"Column '{_imageColumnName}' holds {image[i]} at index {i} of row {row}; images must be finite values in [0, 1] (divide bytes by 255).");
+                    $"Column '{_imageColumnName}' holds {image[i]} at index {i} of row {row}; images must be {Inference.PixelInput.UnitPixelExpectation}.");
             }
         }
     }
