@@ -9,6 +9,7 @@
 set -euo pipefail
 export LC_ALL=C
 cd "$(dirname "$0")/.."
+. benchmarks/kernel-limits.sh
 results=${1:?results file}
 shift
 [ $# -gt 0 ] || { echo "give at least one setting PRETRAIN+EPOCHS[@IMAGES]:SEED" >&2; exit 2; }
@@ -21,13 +22,19 @@ mkdir -p "$logs"
 if [ ! -s "$results" ]; then
   {
     echo "CPU: $(lscpu | sed -n 's/^Model name: *//p'), family $(lscpu | sed -n 's/^CPU family: *//p') model $(lscpu | sed -n 's/^Model: *//p'); $(nproc) cores; $(date -u +%F)."
-    echo "Command: bash benchmarks/quickstart-budgets.sh $results $*"
+    limits=$(kernel_limits)
+    echo "Command: ${limits:+$limits }bash benchmarks/quickstart-budgets.sh $results $*"
     echo
     echo "| pretrain + decoupling epochs | training images | seed | wall time | mean dense epoch | mean decoupling epoch | test accuracy | FLOPs reduction | dynamic filters | whole-path 5-NN | AUC responses + deviation | AUC responses | AUC path bits | AUC scores | AUC Mahalanobis | self-check |"
     echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   } > "$results"
 fi
 value() { grep -o "\"$1\": *[-0-9.eE]*" "$2" | head -1 | sed 's/.*: *//'; }
+limits=$(kernel_limits)
+if [ -s "$results" ] && ! grep -qF -- "Command: ${limits:+$limits }bash" "$results"; then
+  echo "$results was written with other kernel limits than this environment's (${limits:-none}); use another results file" >&2
+  exit 2
+fi
 for setting in "$@"; do
   pretrain=${setting%%+*}
   rest=${setting#*+}

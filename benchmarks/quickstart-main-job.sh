@@ -10,6 +10,7 @@ export LC_ALL=C
 # A results path given on the command line is the caller's; the default is the repository's.
 [ $# -gt 0 ] && results=$(realpath -m "$1") || results=""
 cd "$(dirname "$0")/.."
+. benchmarks/kernel-limits.sh
 results=${results:-benchmarks/results/quickstart-main-job.md}
 data=${FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}
 [ -d "$data" ] || { echo "Fashion-MNIST not found at $data: apt-get install -y dataset-fashion-mnist (or set FASHION_MNIST_DIR); the main job would run on shapes" >&2; exit 2; }
@@ -44,6 +45,8 @@ if [ "$busy" = 1 ] && [ "${MAIN_JOB_IGNORE_LOAD:-0}" != 1 ]; then
 fi
 cpu() { lscpu | sed -n "s/^$1: *//p" | head -1; }
 avx512=$(grep -qw avx512f /proc/cpuinfo && echo AVX-512 || { grep -qw avx2 /proc/cpuinfo && echo AVX2 || echo "no AVX2"; })
+limits=$(kernel_limits)
+[ -n "$limits" ] && avx512="$avx512, kernels limited: $limits"
 logs="$results.logs"
 mkdir -p "$logs"
 if [ ! -s "$results" ]; then
@@ -60,7 +63,7 @@ stamp=$(date -u +%Y%m%dT%H%M%S)
 log="$logs/$stamp.log"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-echo "main job on $(cpu 'Model name') (family $(cpu 'CPU family') model $(cpu 'Model')), CPUs $load busy before; log: $log"
+echo "main job on $(cpu 'Model name') (family $(cpu 'CPU family') model $(cpu 'Model'); $avx512), CPUs $load busy before; log: $log"
 start=$(date +%s.%N)
 if ! dotnet run -c Release --project examples/Quickstart -- --output "$out" > "$log" 2>&1; then
   echo "the main job failed; log: $log" >&2
