@@ -102,7 +102,7 @@ report.Append(results.ToString());
 if (steps.Rows.Count > 0)
 {
     report.AppendLine();
-    report.AppendLine($"Training step (forward, losses, backward, SGD update), batch 128, mean over runs of {arguments.StepBatches} batches, median of {StepTiming.Runs} runs per network, dense and decoupled runs alternating:");
+    report.AppendLine($"Training step (forward, losses, backward, SGD update), batch 128, mean over runs of {arguments.StepBatches} batches, median of {StepTiming.Runs} runs per network, dense and decoupled runs alternating; garbage-collection pauses and blocking collections summed over those runs, per step:");
     report.AppendLine();
     report.Append(steps.ToString());
 }

@@ -14,6 +14,8 @@ namespace Decoupling.Benchmarks;
 /// The cost of a decoupled training step against a dense step of the same network. Both run the trainer's own step
 /// (forward, all losses, backward, SGD update; batch 128) on the same batches, in whole runs that alternate between the
 /// two networks so that both see the same machine load; the median run is reported. A warm-up run is not counted.
+/// The garbage collector's pauses in the counted runs are reported per step too: every step starts a no-GC region
+/// (<c>ScalarLifetimeGuard</c>), and starting one collects first, so this is what the guard costs.
 /// </summary>
 internal static class StepTiming
 {
@@ -21,7 +23,7 @@ internal static class StepTiming
     public const int Runs = 5;
 
     /// <summary>The table of <see cref="Compare"/>'s rows.</summary>
-    public static MarkdownTable Table() => new("network", "dense ms / step", "decoupled ms / step", "decoupled / dense");
+    public static MarkdownTable Table() => new("network", "dense ms / step", "decoupled ms / step", "decoupled / dense", "GC pauses ms / step (dense / decoupled)", "blocking collections / step");
 
     /// <summary>Times both networks of <paramref name="architecture"/>; returns the cells of a <see cref="Table"/> row.</summary>
     public static string[] Compare(NetworkArchitecture architecture, ImageShape shape, int classes, ImageDataset train, BenchmarkArguments arguments)
@@ -41,20 +43,27 @@ internal static class StepTiming
         var batches = Enumerable.Range(0, arguments.StepBatches).Select(b => Batch(train, shape, b)).ToList();
         var denseTimes = new List<double>();
         var gatedTimes = new List<double>();
+        double densePause = 0, gatedPause = 0;
+        int collections = 0;
         for (int run = 0; run <= Runs; run++)
         {
-            double denseRun = TimeRun(dense, denseOptimizer, batches, denseWeights, gateNoise);
-            double gatedRun = TimeRun(gated, gatedOptimizer, batches, gatedWeights, gateNoise);
+            var denseRun = TimeRun(dense, denseOptimizer, batches, denseWeights, gateNoise);
+            var gatedRun = TimeRun(gated, gatedOptimizer, batches, gatedWeights, gateNoise);
             if (run > 0)
             {
                 // Run 0 warms both up.
-                denseTimes.Add(denseRun);
-                gatedTimes.Add(gatedRun);
+                denseTimes.Add(denseRun.Milliseconds);
+                gatedTimes.Add(gatedRun.Milliseconds);
+                densePause += denseRun.PauseMilliseconds;
+                gatedPause += gatedRun.PauseMilliseconds;
+                collections += denseRun.Collections + gatedRun.Collections;
             }
         }
 
         double d = SampleStatistics.Median(denseTimes), g = SampleStatistics.Median(gatedTimes);
-        return [architecture.ToString(), Invariant($"{d:F1}"), Invariant($"{g:F1}"), Invariant($"{g / d:F2}×")];
+        int steps = Runs * batches.Count;
+        return [architecture.ToString(), Invariant($"{d:F1}"), Invariant($"{g:F1}"), Invariant($"{g / d:F2}×"),
+            Invariant($"{densePause / steps:F2} / {gatedPause / steps:F2}"), Invariant($"{(double)collections / (2 * steps):F2}")];
     }
 
     private static (float[] Pixels, long[] Labels) Batch(ImageDataset train, ImageShape shape, int b)
@@ -71,15 +80,22 @@ internal static class StepTiming
         return (pixels, labels);
     }
 
-    /// <summary>Mean milliseconds per step over one run through <paramref name="batches"/>.</summary>
-    private static double TimeRun(DecoupledNetwork network, TorchSharp.Modules.SGD optimizer, List<(float[] Pixels, long[] Labels)> batches, LossWeights weights, Generator gateNoise)
+    /// <summary>
+    /// Mean milliseconds per step over one run through <paramref name="batches"/>, and the run's garbage-collection pauses
+    /// (milliseconds, all threads' collections) and blocking (generation 2) collections.
+    /// </summary>
+    private static (double Milliseconds, double PauseMilliseconds, int Collections) TimeRun(
+        DecoupledNetwork network, TorchSharp.Modules.SGD optimizer, List<(float[] Pixels, long[] Labels)> batches, LossWeights weights, Generator gateNoise)
     {
+        var pause = GC.GetTotalPauseDuration();
+        int collections = GC.CollectionCount(2);
         var clock = Stopwatch.StartNew();
         foreach (var (pixels, labels) in batches)
         {
             TrainingStep.Run(network, optimizer, pixels, labels, weights, CPU, gateNoise);
         }
 
-        return clock.Elapsed.TotalMilliseconds / batches.Count;
+        double milliseconds = clock.Elapsed.TotalMilliseconds / batches.Count;
+        return (milliseconds, (GC.GetTotalPauseDuration() - pause).TotalMilliseconds, GC.CollectionCount(2) - collections);
     }
 }
