@@ -128,6 +128,29 @@ public sealed class ConvolutionSelfCheckTests
     }
 
     [TestMethod]
+    public void Guard_ChecksAUsersLimitEvenWhenTheDefaultsPassedEarlier()
+    {
+        // The cached pass is about libtorch's defaults; a user's limit runs other kernels, so it is checked, and what that
+        // check finds is not stored as this machine's verdict.
+        var cache = Cache();
+        cache.Write(faulty: false, "defaults passed");
+        int runs = 0;
+        var passing = new ConvolutionFaultGuard(() => { runs++; return []; }, () => throw new AssertFailedException("the limit passes"), cache, "DNNL_MAX_CPU_ISA=AVX2", restrictionIsOurs: false);
+        var passed = passing.Ensure(ConvolutionSelfCheckMode.Auto);
+        Assert.AreEqual(ConvolutionSelfCheckVerdict.Passed, passed.Verdict);
+        Assert.AreEqual(1, runs, "checked despite the cached pass");
+        StringAssert.Contains(passed.Summary, "DNNL_MAX_CPU_ISA=AVX2");
+
+        bool disabled = false;
+        var failing = new ConvolutionFaultGuard(() => disabled ? [] : [Failure()], () => disabled = true, cache, "DNNL_MAX_CPU_ISA=AVX2", restrictionIsOurs: false);
+        var avoided = failing.Ensure(ConvolutionSelfCheckMode.Auto);
+        Assert.AreEqual(ConvolutionSelfCheckVerdict.FaultAvoided, avoided.Verdict);
+        Assert.IsTrue(disabled, "oneDNN switched off");
+        StringAssert.Contains(avoided.Summary, "DNNL_MAX_CPU_ISA=AVX2 did not avoid the fault");
+        Assert.IsTrue(cache.Read() is { Faulty: false, Details: "defaults passed" }, "the defaults' verdict stays");
+    }
+
+    [TestMethod]
     public void VerdictCache_IsPerMachineAndIgnoresACorruptFile()
     {
         var a = new ConvolutionVerdictCache(_folder, "cpu A");

@@ -33,7 +33,9 @@ internal sealed class ConvolutionFaultGuard(
         }
 
         var cached = cache.Read();
-        if (mode == ConvolutionSelfCheckMode.Auto && cached is { Faulty: false })
+        // The cached verdict is about libtorch's defaults: a process under another configuration (a user's instruction-set
+        // limit, oneDNN off) runs other kernels, so it is checked (under a second) rather than trusted on that verdict.
+        if (mode == ConvolutionSelfCheckMode.Auto && cached is { Faulty: false } && restriction is null)
         {
             return new(ConvolutionSelfCheckVerdict.PassedEarlier,
                 $"CPU convolution self-check passed on this machine on {cached.CheckedUtc:yyyy-MM-dd} (cached in '{cache.FilePath}').", IsWarning: false);
