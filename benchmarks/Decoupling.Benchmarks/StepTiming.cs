@@ -15,7 +15,7 @@ namespace Decoupling.Benchmarks;
 /// (forward, all losses, backward, SGD update; batch 128) on the same batches, in whole runs that alternate between the
 /// two networks so that both see the same machine load; the median run is reported. A warm-up run is not counted.
 /// The garbage collector's pauses in the counted runs are reported per step too: every step starts a no-GC region
-/// (<c>ScalarLifetimeGuard</c>), and starting one collects first, so this is what the guard costs.
+/// (<c>ScalarLifetimeGuard</c>), which counts as a blocking collection, so this is what the guard costs.
 /// </summary>
 internal static class StepTiming
 {
