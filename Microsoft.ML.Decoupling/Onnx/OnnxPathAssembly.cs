@@ -7,7 +7,8 @@ namespace Microsoft.ML.Decoupling.Onnx;
 /// Collects each gated layer's 0/1 mask z [N, F] while the program is written and assembles the path output
 /// [N, PathLength] once, at the end. A gated network's path is the masks concatenated. A compact network's bits of
 /// removed filters (0) and of layers whose gate was dropped (1) are constants: the kept masks and one [N, 2] column
-/// pair (0, 1) are concatenated and a single Gather puts every bit in place. Before, every compact layer placed its bits
+/// pair (0, 1) are concatenated and a single Gather puts every bit in place (also when a kept mask is wider than its
+/// layer's filters: the zero filters of the channel alignment, whose columns it skips). Before, every compact layer placed its bits
 /// with a MatMul of its own (or Expanded its constants), a node per layer on the path of every image.
 /// </summary>
 internal sealed class OnnxPathAssembly
@@ -16,14 +17,23 @@ internal sealed class OnnxPathAssembly
     private readonly List<long> _sources = [];
     private readonly List<bool> _constant = [];
     private long _maskColumns;
-    private bool _compact;
+    private bool _placed;
 
     /// <summary>Whether any layer contributed bits.</summary>
     public bool IsEmpty => _sources.Count == 0;
 
-    /// <summary>A gated layer's mask [N, filters]: its bits in order.</summary>
-    public void AddGated(string mask, int filters)
+    /// <summary>
+    /// A gated layer's mask [N, <paramref name="maskWidth"/>]: its <paramref name="filters"/> bits in order, then (in a
+    /// compact graph whose layer keeps every filter and its gate) the zero filters that pad it to the channel alignment,
+    /// which are left out of the path.
+    /// </summary>
+    public void AddGated(string mask, int filters, long maskWidth)
     {
+        if (maskWidth < filters)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maskWidth), maskWidth, $"A mask of {filters} filters is at least {filters} wide.");
+        }
+
         _masks.Add(mask);
         for (int f = 0; f < filters; f++)
         {
@@ -31,7 +41,8 @@ internal sealed class OnnxPathAssembly
             _constant.Add(false);
         }
 
-        _maskColumns += filters;
+        _maskColumns += maskWidth;
+        _placed |= maskWidth != filters;
     }
 
     /// <summary>
@@ -40,7 +51,7 @@ internal sealed class OnnxPathAssembly
     /// </summary>
     public void AddCompact(string? mask, long maskWidth, CompactPathBits bits)
     {
-        _compact = true;
+        _placed = true;
         float[] constants = bits.Constants();
         var keptColumn = new Dictionary<long, long>();
         if (mask is not null)
@@ -75,8 +86,9 @@ internal sealed class OnnxPathAssembly
             pieces.Add(graph.Node("Expand", "path.constants", [graph.Floats("path.zero_one", [1, 2], [0f, 1f]), shape]));
         }
 
-        if (!_compact)
+        if (!_placed)
         {
+            // Every mask is exactly its layer's bits: the path is their concatenation.
             return graph.Node("Concat", name, pieces, Int("axis", 1));
         }
 

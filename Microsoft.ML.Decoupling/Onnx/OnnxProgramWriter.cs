@@ -119,7 +119,7 @@ internal sealed class OnnxProgramWriter : StepInterpreter<string>
         }
         else if (mask is not null)
         {
-            path.AddGated(mask, unit.Gate!.Filters);
+            path.AddGated(mask, unit.Gate!.Filters, physicalFilters);
             if (responses is not null)
             {
                 string pooled = graph.Node("GlobalAveragePool", $"{layer}.response.pool", [x]);

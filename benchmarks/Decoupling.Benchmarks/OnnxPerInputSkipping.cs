@@ -166,7 +166,7 @@ internal static class OnnxPerInputSkipping
                 }
                 else
                 {
-                    Path.AddGated(mask, gate.Filters);
+                    Path.AddGated(mask, gate.Filters, gate.Filters);
                 }
 
                 // The open filters and the zero channel (index F, always "open").
