@@ -263,6 +263,9 @@ public sealed class OnnxExportTests
         var clash = Assert.ThrowsExactly<ArgumentException>(() => DecoupledNetworkOnnxExporter.Export(_network, sameNames));
         var internalName = Assert.ThrowsExactly<ArgumentException>(
             () => DecoupledNetworkOnnxExporter.Export(_network, new OnnxExportOptions { ScoreName = "features.3.relu" }));
+        // An input named like one of the graph's constants (a conv's weights, a shape) is refused too, not read as that constant.
+        var inputNames = new[] { "features.3.weight", "input.shape", "head.weight" }.Select(name => Assert.ThrowsExactly<ArgumentException>(
+            () => DecoupledNetworkOnnxExporter.Export(_network, new OnnxExportOptions { InputName = name }))).ToArray();
 
         Assert.AreEqual(nameof(OnnxExportOptions.OpsetVersion), tooNew.ParamName);
         Assert.AreEqual(nameof(OnnxExportOptions.OpsetVersion), tooOld.ParamName);
@@ -274,6 +277,11 @@ public sealed class OnnxExportTests
         Assert.Contains("10", length.Message);
         Assert.AreEqual(nameof(OnnxExportOptions.PathName), clash.ParamName);
         Assert.Contains("features.3.relu", internalName.Message);
+        foreach (var (error, name) in inputNames.Zip(new[] { "features.3.weight", "input.shape", "head.weight" }))
+        {
+            Assert.AreEqual("options", error.ParamName);
+            Assert.Contains($"'{name}'", error.Message);
+        }
     }
 
     [TestMethod]

@@ -83,6 +83,28 @@ public sealed class TransformerInputChecksTests
     }
 
     [TestMethod]
+    public void Compact_PixelOutsideTheUnitRange_IsRefusedAsInScoring_UnlessTheCheckIsOff()
+    {
+        var images = Enumerable.Range(0, 4).Select(i => new Row { Image = new float[256], Label = 1 }).ToArray();
+        images[2].Image[5] = 255f;
+        var bad = MlContext.Data.LoadFromEnumerable(images);
+        var good = Shapes(16);
+
+        var calibration = Assert.ThrowsExactly<ArgumentException>(() => Model.Compact(bad));
+        Assert.AreEqual("calibration", calibration.ParamName);
+        StringAssert.Contains(calibration.Message, "'Image' holds 255 at index 5 of row 2");
+        StringAssert.Contains(calibration.Message, "CheckPixels");
+        var evaluation = Assert.ThrowsExactly<ArgumentException>(() => Model.Compact(good, bad));
+        Assert.AreEqual("evaluation", evaluation.ParamName);
+
+        using var unchecked_ = MlContext.Transforms
+            .DecoupleNetwork(new DecoupleNetworkEstimator.Options { Epochs = 1, Architecture = NetworkArchitecture.Vgg("4,4,4"), Seed = 1, CheckPixels = false })
+            .Fit(good);
+        using var compact = unchecked_.Compact(bad);
+        Assert.HasCount(8, Scores(compact.Model!.Transform(good)), "without the check compaction uses the values as given, as scoring does");
+    }
+
+    [TestMethod]
     public void Fit_WithACheckpointPathThatCannotBeWritten_FailsBeforeReadingTheData()
     {
         string folder = TestDatasets.CreateTempDirectory("decoupling-unwritable");

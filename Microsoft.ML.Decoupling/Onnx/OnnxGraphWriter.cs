@@ -8,6 +8,7 @@ namespace Microsoft.ML.Decoupling.Onnx;
 internal sealed class OnnxGraphWriter
 {
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _initializers = new(StringComparer.Ordinal);
 
     public OnnxGraphWriter(string name) => Graph = new GraphProto { Name = name };
 
@@ -25,10 +26,13 @@ internal sealed class OnnxGraphWriter
         return output;
     }
 
-    /// <summary>Adds a float initializer, or returns the name of the one already added under <paramref name="name"/>.</summary>
+    /// <summary>
+    /// Adds a float initializer, or returns the name of the initializer already added under <paramref name="name"/>; a name
+    /// taken by anything else (the graph input, a node's output) is refused as any reused name is.
+    /// </summary>
     public string Floats(string name, long[] dims, float[] values)
     {
-        if (_names.Contains(name))
+        if (_initializers.Contains(name))
         {
             return name;
         }
@@ -39,10 +43,10 @@ internal sealed class OnnxGraphWriter
         return Initializer(tensor);
     }
 
-    /// <summary>Adds a one-dimensional int64 initializer (shapes, axes), or reuses the one of the same name.</summary>
+    /// <summary>Adds a one-dimensional int64 initializer (shapes, axes), or reuses the initializer of the same name (see <see cref="Floats"/>).</summary>
     public string Int64s(string name, params long[] values)
     {
-        if (_names.Contains(name))
+        if (_initializers.Contains(name))
         {
             return name;
         }
@@ -55,6 +59,7 @@ internal sealed class OnnxGraphWriter
     public string Initializer(TensorProto tensor)
     {
         Define(tensor.Name);
+        _initializers.Add(tensor.Name);
         Graph.Initializer.Add(tensor);
         return tensor.Name;
     }
@@ -94,7 +99,7 @@ internal sealed class OnnxGraphWriter
             // Only a user-chosen input or output name can collide with the graph's own names.
             throw new ArgumentException(
                 $"The ONNX value name '{name}' is used twice; choose {nameof(OnnxExportOptions)} input and output names that differ from "
-                + "the graph's own value names (such as 'features.3.relu', 'layer1.0.conv1.conv' or 'head.gemm').",
+                + "the graph's own value names (such as 'features.3.relu', 'layer1.0.conv1.conv', 'features.3.weight' or 'head.gemm').",
                 "options");
         }
     }

@@ -179,7 +179,8 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
     /// a transformer: the same Score, PredictedLabel and Path columns (no Responses: the compact graph does not compute
     /// removed filters), the compact ONNX graph inside, saved and loaded with <c>mlContext.Model</c> as this one.
     /// </summary>
-    /// <exception cref="ArgumentException">A data view has no rows, or lacks the image column or gives it another type.</exception>
+    /// <exception cref="ArgumentException">A data view has no rows, or lacks the image column or gives it another type, or
+    /// (with <see cref="CheckPixels"/>) holds a value that is not a finite pixel in [0, 1].</exception>
     /// <exception cref="InvalidOperationException">This model is already compact.</exception>
     public CompactionResult Compact(IDataView calibration, IDataView? evaluation = null)
     {
@@ -284,7 +285,19 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
             while (cursor.MoveNext())
             {
                 getter(ref image);
-                pixels.AddRange(image.DenseValues());
+                int index = 0;
+                foreach (float value in image.DenseValues())
+                {
+                    // The scoring check's rule (CheckPixels): a compaction planned on bytes not divided by 255 is wrong too.
+                    if (CheckPixels && !Inference.PixelInput.IsUnitPixel(value))
+                    {
+                        throw new ArgumentException(PixelCheck.Message(Columns.Feature, value, index, count), parameter);
+                    }
+
+                    pixels.Add(value);
+                    index++;
+                }
+
                 count++;
             }
         }

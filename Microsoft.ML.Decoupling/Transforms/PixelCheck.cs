@@ -27,14 +27,17 @@ internal static class PixelCheck
                 if (!Inference.PixelInput.IsUnitPixel(values[i]))
                 {
                     int index = value.IsDense ? i : value.GetIndices()[i];
-                    throw Marked(new InvalidOperationException(
-                        $"Column '{imageColumnName}' holds {values[i]} at index {index} of row {position()}; the network was trained on {Inference.PixelInput.UnitPixelExpectation}. "
-                        + $"Fix the data, or set {nameof(DecoupleNetworkEstimator.Options)}.{nameof(DecoupleNetworkEstimator.Options.CheckPixels)} = false to skip this check."));
+                    throw Marked(new InvalidOperationException(Message(imageColumnName, values[i], index, position())));
                 }
             }
         };
         return (ValueGetter<TValue>)(Delegate)checkedGetter;
     }
+
+    /// <summary>What the check says of <paramref name="value"/> at <paramref name="index"/> of row <paramref name="row"/> (scoring and compaction).</summary>
+    public static string Message(string imageColumnName, float value, int index, long row) =>
+        $"Column '{imageColumnName}' holds {value} at index {index} of row {row}; the network was trained on {Inference.PixelInput.UnitPixelExpectation}. "
+        + $"Fix the data, or set {nameof(DecoupleNetworkEstimator.Options)}.{nameof(DecoupleNetworkEstimator.Options.CheckPixels)} = false to skip this check.";
 
     /// <summary>
     /// Runs <paramref name="action"/>; when it fails because of the pixel check somewhere inside (ML.NET reads rows on
