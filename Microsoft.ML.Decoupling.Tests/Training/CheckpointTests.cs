@@ -266,20 +266,21 @@ public sealed class CheckpointTests
             trained = StateDictSnapshot.Of(network);
         }
 
-        // Rewrite it as version 1 wrote it: the same tensors after a header without the fields version 2 added.
+        // Rewrite it as version 1 wrote it: the same tensors (without version 3's checksum after them) after a header
+        // without the fields version 2 added.
         string old = Path.Combine(_folder, "old.ckpt");
         using (var reader = new BinaryReader(File.OpenRead(current), Encoding.UTF8))
         using (var writer = new BinaryWriter(File.Create(old), Encoding.UTF8))
         {
             writer.Write(reader.ReadBytes(8));
-            Assert.AreEqual(2, reader.ReadInt32());
+            Assert.AreEqual(3, reader.ReadInt32());
             writer.Write(1);
             var header = JsonNode.Parse(reader.ReadString())!.AsObject();
             header.Remove("GradientClipNorm");
             header.Remove("DataHash");
             header.Remove("Normalization");
             writer.Write(header.ToJsonString());
-            reader.BaseStream.CopyTo(writer.BaseStream);
+            writer.Write(reader.ReadBytes((int)(reader.BaseStream.Length - reader.BaseStream.Position - 32)));
         }
 
         Assert.AreEqual(1, TrainingCheckpoint.ReadHeader(old).Header.CompletedEpochs);
@@ -328,6 +329,18 @@ public sealed class CheckpointTests
         byte[] wrongVersion = (byte[])bytes.Clone();
         wrongVersion[8] = 99;
         corrupt.Add(("wrong-version", wrongVersion, Part.Header));
+        // One changed byte anywhere in the tensors fails the checksum before anything is read (the optimizer's bytes once
+        // crashed the process: TorchSharp makes a tensor of whatever type and shape they say).
+        corrupt.Add(("flipped-in-network", Flipped(bytes, (int)headerEnd + 200), Part.Network));
+        corrupt.Add(("flipped-in-optimizer", Flipped(bytes, bytes.Length - 32 - 40), Part.Network));
+        corrupt.Add(("flipped-checksum", Flipped(bytes, bytes.Length - 1), Part.Network));
+        byte[] badLength = (byte[])bytes.Clone();
+        badLength.AsSpan(12, 5).Fill(0xFF); // the header text's 7-bit encoded length
+        corrupt.Add(("bad-header-length", badLength, Part.Header));
+        byte[] noHistory = (byte[])bytes.Clone();
+        int history = bytes.AsSpan(0, (int)headerEnd).IndexOf(Encoding.UTF8.GetBytes("\"History\""));
+        noHistory[history + 7] = (byte)'a'; // "Histora": the member is missing
+        corrupt.Add(("header-without-history", noHistory, Part.Header));
 
         foreach (var (name, content, damaged) in corrupt)
         {
@@ -340,10 +353,12 @@ public sealed class CheckpointTests
             }
 
             using var network = NewNetwork(7);
+            var before = StateDictSnapshot.Of(network);
             if (damaged != Part.Optimizer)
             {
                 var loadError = Assert.ThrowsExactly<InvalidDataException>(() => TrainingCheckpoint.LoadNetwork(path, network), name);
                 StringAssert.Contains(loadError.Message, path, name);
+                StateDictSnapshot.AssertIdentical(before, StateDictSnapshot.Of(network), $"{name}: nothing is loaded from a refused checkpoint");
             }
 
             var trainError = Assert.ThrowsExactly<InvalidDataException>(
@@ -351,6 +366,13 @@ public sealed class CheckpointTests
             StringAssert.Contains(trainError.Message, path, name);
             CollectionAssert.AreEqual(content, File.ReadAllBytes(path), $"{name}: the file is left as it was");
         }
+    }
+
+    private static byte[] Flipped(byte[] bytes, int index)
+    {
+        byte[] copy = (byte[])bytes.Clone();
+        copy[index] ^= 0x5A;
+        return copy;
     }
 
     private enum Part

@@ -12,16 +12,22 @@ namespace Microsoft.ML.Decoupling.Training;
 /// A training checkpoint: what a run needs to continue exactly where it stopped (the network's parameters and buffers,
 /// the SGD momentum buffers, the number of finished epochs, the settings and seed that define the schedule and the random
 /// streams, a hash of the training data, the input normalisation, and the epoch history). One file: a magic number, a JSON header, TorchSharp's module format, TorchSharp's
-/// optimizer format. Written to a temporary file in the same folder and renamed, so a crash never leaves a partial file.
+/// optimizer format, and the SHA-256 of those two formats' bytes. Written to a temporary file in the same folder and
+/// renamed, so a crash never leaves a partial file. The checksum is checked before any tensor is read: TorchSharp reads
+/// a tensor's type and shape from the file unchecked, and a corrupt optimizer section could otherwise crash the process
+/// or load momentum buffers of another type.
 /// </summary>
 internal sealed class TrainingCheckpoint
 {
     private const string Magic = "MLDECKPT";
 
-    // Version 2 added the data hash, the normalisation and gradient clipping to the header. Version 1 files still load
-    // as weights, but cannot be resumed: they cannot show that the data is the same.
-    private const int FormatVersion = 2;
+    // Version 2 added the data hash, the normalisation and gradient clipping to the header; version 3 the checksum after
+    // the tensors. Version 1 files still load as weights, but cannot be resumed: they cannot show that the data is the
+    // same. Versions 1 and 2 load without a checksum, as before.
+    private const int FormatVersion = 3;
     private const int OldestReadableVersion = 1;
+    private const int FirstVersionWithChecksum = 3;
+    private const int ChecksumLength = 32;
 
     // A diverged epoch's averages are NaN or infinite; the header must still be written and read back.
     private static readonly JsonSerializerOptions _headerJson = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
@@ -45,6 +51,7 @@ internal sealed class TrainingCheckpoint
     {
         using var reader = Open(path, out var header);
         RequireSameNetwork(path, header, network);
+        RequireIntact(path, reader);
         ReadTensors(path, () => network.load(reader, strict: true));
         return header;
     }
@@ -53,6 +60,7 @@ internal sealed class TrainingCheckpoint
     {
         using var reader = Open(path, out var header);
         RequireSameNetwork(path, header, network);
+        RequireIntact(path, reader);
         ReadTensors(path, () =>
         {
             network.load(reader, strict: true);
@@ -91,12 +99,25 @@ internal sealed class TrainingCheckpoint
         Directory.CreateDirectory(folder);
         IO.AtomicFile.Write(fullPath, stream =>
         {
-            using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
-            writer.Write(Encoding.ASCII.GetBytes(Magic));
-            writer.Write(FormatVersion);
-            writer.Write(JsonSerializer.Serialize(header, _headerJson));
-            network.save(writer);
-            optimizer.save_state_dict(writer);
+            using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+            {
+                writer.Write(Encoding.ASCII.GetBytes(Magic));
+                writer.Write(FormatVersion);
+                writer.Write(JsonSerializer.Serialize(header, _headerJson));
+            }
+
+            // The tensors pass through a hashing stream on their way to the file; their checksum follows them.
+            using var sha256 = SHA256.Create();
+            using (var hashing = new CryptoStream(stream, sha256, CryptoStreamMode.Write, leaveOpen: true))
+            using (var writer = new BinaryWriter(hashing, Encoding.UTF8, leaveOpen: true))
+            {
+                network.save(writer);
+                optimizer.save_state_dict(writer);
+                writer.Flush();
+                hashing.FlushFinalBlock();
+            }
+
+            stream.Write(sha256.Hash!);
         });
     }
 
@@ -191,6 +212,57 @@ internal sealed class TrainingCheckpoint
         }
     }
 
+    /// <summary>
+    /// For a file of format version 3 or later (the reader just past the header): throws unless the SHA-256 of the bytes
+    /// between the header and the last 32 equals those 32 bytes; the reader is left where it was.
+    /// </summary>
+    private static void RequireIntact(string path, BinaryReader reader)
+    {
+        var stream = reader.BaseStream;
+        long payloadStart = stream.Position;
+        if (Version(reader) < FirstVersionWithChecksum)
+        {
+            return;
+        }
+
+        long payloadEnd = stream.Length - ChecksumLength;
+        if (payloadEnd < payloadStart)
+        {
+            throw new InvalidDataException($"Checkpoint '{path}' is truncated: it ends before its checksum.");
+        }
+
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        byte[] buffer = new byte[1 << 20];
+        for (long left = payloadEnd - payloadStart; left > 0;)
+        {
+            int read = stream.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+            if (read == 0)
+            {
+                throw new InvalidDataException($"Checkpoint '{path}' is truncated.");
+            }
+
+            hash.AppendData(buffer, 0, read);
+            left -= read;
+        }
+
+        byte[] stored = reader.ReadBytes(ChecksumLength);
+        stream.Position = payloadStart;
+        if (!hash.GetHashAndReset().AsSpan().SequenceEqual(stored))
+        {
+            throw new InvalidDataException($"Checkpoint '{path}' is corrupt: the checksum of its tensors does not match (nothing was loaded from it).");
+        }
+    }
+
+    /// <summary>The format version of the checkpoint open in <paramref name="reader"/> (read again from the file's start; the position is kept).</summary>
+    private static int Version(BinaryReader reader)
+    {
+        long position = reader.BaseStream.Position;
+        reader.BaseStream.Position = Magic.Length;
+        int version = reader.ReadInt32();
+        reader.BaseStream.Position = position;
+        return version;
+    }
+
     private static BinaryReader Open(string path, out CheckpointHeader header)
     {
         if (!File.Exists(path))
@@ -215,11 +287,17 @@ internal sealed class TrainingCheckpoint
 
             header = JsonSerializer.Deserialize<CheckpointHeader>(reader.ReadString(), _headerJson)
                 ?? throw new InvalidDataException($"Checkpoint '{path}' has an empty header.");
+            if (header.Architecture is null || header.Input is null || header.Weights is null || header.History is null)
+            {
+                throw new InvalidDataException($"Checkpoint '{path}' is corrupt: its header lacks the architecture, input shape, loss weights or history.");
+            }
+
             return reader;
         }
-        catch (Exception e) when (e is EndOfStreamException or JsonException or ArgumentException)
+        catch (Exception e) when (e is EndOfStreamException or JsonException or ArgumentException or FormatException)
         {
             // ArgumentException: a header value that its type's constructor refuses (e.g. a normalisation deviation of 0).
+            // FormatException: a corrupt length before the header's text.
             reader.Dispose();
             throw new InvalidDataException($"Checkpoint '{path}' is truncated or corrupt: {e.Message}", e);
         }
