@@ -128,7 +128,15 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
             channel.Warning(MessageSensitivity.None, string.Create(CultureInfo.InvariantCulture,
                 $"{nameof(Options.SparsityWarmupEpochs)} ({_options.SparsityWarmupEpochs}) is not below {nameof(Options.Epochs)} ({_options.Epochs}): λs ramps in over the whole run and its last epoch trains with {(double)(_options.Epochs - 1) / _options.SparsityWarmupEpochs:P0} of {nameof(Options.SparsityWeight)}."));
         }
-        int seed = _options.Seed ?? _host.Rand.Next();
+        // Without a seed of the user's, a run that resumes from its checkpoint takes the seed it was started with (it is
+        // the checkpoint's, and would be refused as another run's otherwise); a fresh run draws one from the MLContext.
+        int? resumedSeed = _options.Seed is null ? CheckpointSeed(_options.CheckpointPath) : null;
+        int seed = _options.Seed ?? resumedSeed ?? _host.Rand.Next();
+        if (resumedSeed is not null)
+        {
+            channel.Info(MessageSensitivity.None, $"{nameof(Options.Seed)} is not set: the run resumes with its checkpoint's seed {seed}.");
+        }
+
         var (gpu, fallback) = CatalogEnvironment.GpuSettings(_environment);
         var device = TrainingDevice.Select(gpu, fallback, out string? deviceWarning);
         if (deviceWarning is not null)
@@ -227,6 +235,30 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
         }
 
         return (image, label, (int)key.Count, geometry);
+    }
+
+    /// <summary>
+    /// The seed recorded in the run's checkpoint (the decoupling stage's, else the dense pretraining's), or null when there
+    /// is none. A file that is not a readable checkpoint gives null here and is refused, naming it, when training reads it.
+    /// </summary>
+    private static int? CheckpointSeed(string? checkpointPath)
+    {
+        foreach (string? path in new[] { checkpointPath, DensePretraining.CheckpointPathFor(checkpointPath) })
+        {
+            if (path is not null && File.Exists(path))
+            {
+                try
+                {
+                    return TrainingCheckpoint.ReadHeader(path).Header.Seed;
+                }
+                catch (InvalidDataException)
+                {
+                    return null;
+                }
+            }
+        }
+
+        return null;
     }
 
     private static SchemaShape.Column FindColumn(SchemaShape schema, string name, string parameter)
