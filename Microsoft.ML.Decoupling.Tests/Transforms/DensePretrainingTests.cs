@@ -89,6 +89,30 @@ public sealed class DensePretrainingTests
     }
 
     [TestMethod]
+    public void DecouplingCheckpoint_AfterAnotherDenseStageOrInitialWeights_IsNotResumed()
+    {
+        // The estimator skips the dense stage when the decoupling checkpoint exists: a changed dense stage must not be
+        // resumed as if it had run (the checkpoint records how its run started).
+        var options = Options();
+        options.DensePretrainingEpochs = 1;
+        options.Epochs = 1;
+        options.CheckpointPath = Path.Combine(_folder, "run.ckpt");
+        var finished = Fit(options);
+        StateDictSnapshot.AssertIdentical(finished, Fit(options), "the same options resume the finished run");
+
+        options.DensePretrainingEpochs = 2;
+        var longer = Assert.ThrowsExactly<InvalidDataException>(() => Fit(options));
+        StringAssert.Contains(longer.Message, "start: checkpoint 1 epochs of dense pretraining from the network's own initialisation, now 2 epochs of dense pretraining");
+
+        options.DensePretrainingEpochs = 0;
+        string denseWeights = Path.Combine(_folder, "dense.ckpt");
+        File.Copy(options.CheckpointPath + ".dense", denseWeights);
+        options.InitialWeights = PretrainedWeights.FromFile(denseWeights);
+        var fromWeights = Assert.ThrowsExactly<InvalidDataException>(() => Fit(options));
+        StringAssert.Contains(fromWeights.Message, $"now initial weights {denseWeights}");
+    }
+
+    [TestMethod]
     public void DensePretraining_OfADenseNetworkOrNegative_IsRefusedNamingTheOption()
     {
         var dense = Options();

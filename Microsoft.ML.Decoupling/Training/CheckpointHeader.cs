@@ -21,6 +21,7 @@ namespace Microsoft.ML.Decoupling.Training;
 /// <param name="DataHash">SHA-256 of the training pixels and labels (<c>sha256:</c> and hex digits); null in checkpoints of format version 1.</param>
 /// <param name="Normalization">The network's input normalisation, or null for none.</param>
 /// <param name="History">Reports of the finished epochs (values may be NaN or infinite).</param>
+/// <param name="Start">How the weights were set before the first epoch (<see cref="TrainingSettings.Start"/>); null in checkpoints of format versions 1 and 2.</param>
 internal sealed record CheckpointHeader(
     string Architecture,
     ImageShape Input,
@@ -39,4 +40,5 @@ internal sealed record CheckpointHeader(
     int SampleCount,
     string? DataHash,
     InputNormalization? Normalization,
-    IReadOnlyList<EpochReport> History);
+    IReadOnlyList<EpochReport> History,
+    string? Start = null);

@@ -36,11 +36,22 @@ internal static class DensePretraining
             CheckpointPath = CheckpointPathFor(decoupling.CheckpointPath),
             MaximumSteps = null,
             Weights = decoupling.Weights with { SparsityWarmupEpochs = 0 },
+            Start = StartOf(0, initialWeights),
         };
         log($"Dense pretraining: {epochs} epochs without gates{(settings.CheckpointPath is null ? string.Empty : $" (checkpoint '{settings.CheckpointPath}')")}.");
         new DecouplingTrainer(settings, report => log($"dense pretraining {report}"), log).Train(dense, images, cancellation);
         var loaded = PretrainedWeights.FromNetwork(dense).ApplyWithReport(gated);
         log($"Dense pretraining done: {loaded.LoadedCount} tensors copied into the gated network, {loaded.KeptInitialCount} (the gates and path classifiers) keep their initialisation.");
+    }
+
+    /// <summary>
+    /// The <see cref="TrainingSettings.Start"/> of a run after <paramref name="denseEpochs"/> epochs of dense pretraining
+    /// (0: none) from <paramref name="initialWeights"/> (null: the network's own initialisation).
+    /// </summary>
+    public static string StartOf(int denseEpochs, PretrainedWeights? initialWeights)
+    {
+        string weights = initialWeights is null ? TrainingSettings.OwnInitialization : $"initial weights {initialWeights}";
+        return denseEpochs > 0 ? $"{denseEpochs} epochs of dense pretraining from {weights}" : weights;
     }
 
     /// <summary>One line on what initial weights loaded.</summary>

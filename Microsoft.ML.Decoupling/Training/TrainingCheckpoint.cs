@@ -171,6 +171,12 @@ internal sealed class TrainingCheckpoint
         }
 
         Compare("input normalisation", Describe(header.Normalization), Describe(normalization));
+        if (header.Start is not null)
+        {
+            // Not recorded before format version 3: such a checkpoint resumes as it did.
+            Compare("start", header.Start, settings.Start);
+        }
+
         if (differences.Count > 0)
         {
             throw new InvalidDataException($"Checkpoint '{path}' belongs to another run and cannot be resumed: {string.Join("; ", differences)}. Delete it or use another checkpoint path.");

@@ -27,6 +27,16 @@ internal sealed record TrainingSettings(int Epochs, int BatchSize, double Learni
     /// </summary>
     public string? CheckpointPath { get; init; }
 
+    /// <summary>
+    /// How the network's weights were set before the first epoch, as the checkpoint records it: e.g. "2 epochs of dense
+    /// pretraining" or "initial weights run.pt (Native)"; <see cref="OwnInitialization"/> by default. A checkpoint that
+    /// records another start is not resumed (the estimator skips its dense stage when the decoupling checkpoint exists).
+    /// </summary>
+    public string Start { get; init; } = OwnInitialization;
+
+    /// <summary>The <see cref="Start"/> of a network trained from its own (seeded) initialisation.</summary>
+    public const string OwnInitialization = "the network's own initialisation";
+
     /// <summary>The device to train on; null for the CPU.</summary>
     public Device? Device { get; init; }
 

@@ -241,6 +241,7 @@ public sealed partial class DecoupleNetworkEstimator
             GradientClipNorm = GradientClipNorm,
             MaximumSteps = MaximumSteps,
             Device = device,
+            Start = Training.DensePretraining.StartOf(DensePretrainingEpochs, InitialWeights),
         };
 
         /// <summary>Resolves C, H, W for an image column of <paramref name="size"/> values.</summary>
