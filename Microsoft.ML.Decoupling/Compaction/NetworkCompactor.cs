@@ -42,6 +42,8 @@ internal static class NetworkCompactor
         var result = new DecoupledNetwork(network.Architecture, network.Input, network.Classes, network.IsGated, network.Normalization, children, compactProgram, compactDescription)
         {
             IsCompact = true,
+            GateReduction = network.GateReduction,
+            ConvolutionBias = network.ConvolutionBias,
         };
         result.to(network.Device);
         result.eval();

@@ -53,6 +53,12 @@ public sealed class DecoupledNetwork : nn.Module<Tensor, DecoupledForwardResult>
     /// <summary>The input image shape.</summary>
     public ImageShape Input { get; }
 
+    /// <summary>γ of the gates' squeeze layers (<see cref="NetworkArchitecture.Build"/>'s gateReduction), recorded in checkpoints.</summary>
+    internal int GateReduction { get; init; } = Transforms.DecoupleNetworkDefaults.GateReduction;
+
+    /// <summary>Whether the convs carry biases (a VGG built with convolutionBias), recorded in checkpoints.</summary>
+    internal bool ConvolutionBias { get; init; }
+
     /// <summary>Input channels.</summary>
     public int Channels => Input.Channels;
 

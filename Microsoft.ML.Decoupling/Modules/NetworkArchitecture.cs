@@ -44,6 +44,9 @@ public abstract class NetworkArchitecture
         return builder.Build(ToString(), output, head, normalization);
     }
 
+    /// <summary>This architecture with biases in its convs, or null where it has no such variant (only VGG has).</summary>
+    internal virtual NetworkArchitecture? WithConvolutionBias() => null;
+
     /// <summary>The architecture's name, readable by <see cref="Parse"/>.</summary>
     public abstract override string ToString();
 

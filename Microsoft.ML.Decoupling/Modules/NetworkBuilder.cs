@@ -28,6 +28,7 @@ internal sealed class NetworkBuilder
     private readonly List<Linear> _classifiers = new();
     private readonly int _classes;
     private readonly int _gateReduction;
+    private bool _convolutionBias;
     private readonly Generator? _generator;
     private int _pathOffset;
 
@@ -75,6 +76,7 @@ internal sealed class NetworkBuilder
         }
 
         var conv = ParameterInitialization.Conv2d(source.Channels, filters, kernelSize, stride, padding, bias, _generator);
+        _convolutionBias |= bias;
         var norm = nn.BatchNorm2d(filters); // weight 1, bias 0: nothing random
         Register(convName, conv);
         Register(normName, norm);
@@ -185,7 +187,11 @@ internal sealed class NetworkBuilder
         var children = _root.named_children().Select(c => (c.name, c.module)).ToList();
         var maps = _maps.Select(m => new FeatureMapInfo(m.Channels, m.Segments, m.KeepsEveryChannel)).ToList();
         var program = new NetworkProgram(_steps, _units, maps, output, head, _classifiers);
-        return new DecoupledNetwork(architecture, Input, _classes, IsGated, normalization, children, program, description);
+        return new DecoupledNetwork(architecture, Input, _classes, IsGated, normalization, children, program, description)
+        {
+            GateReduction = _gateReduction,
+            ConvolutionBias = _convolutionBias,
+        };
     }
 
     /// <summary>floor((size + 2·padding − kernel) / stride) + 1, or 0 when the kernel does not fit.</summary>

@@ -69,7 +69,7 @@ public sealed class PretrainedWeights
 
             var header = TrainingCheckpoint.ReadHeader(path).Header;
             // Every value is loaded next; a seed keeps the build off torch's process-wide generator.
-            using var saved = NetworkArchitecture.Parse(header.Architecture).Build(header.Input, header.Classes, header.Gated, seed: 0);
+            using var saved = header.BuildableArchitecture(path).Build(header.Input, header.Classes, header.Gated, header.GateReduction ?? Transforms.DecoupleNetworkDefaults.GateReduction, seed: 0);
             TrainingCheckpoint.LoadNetwork(path, saved);
             return Loader(naming, ignored, network).Load(network, saved.state_dict(), Path.GetFileName(path));
         });

@@ -22,6 +22,8 @@ namespace Microsoft.ML.Decoupling.Training;
 /// <param name="Normalization">The network's input normalisation, or null for none.</param>
 /// <param name="History">Reports of the finished epochs (values may be NaN or infinite).</param>
 /// <param name="Start">How the weights were set before the first epoch (<see cref="TrainingSettings.Start"/>); null in checkpoints of format versions 1 and 2.</param>
+/// <param name="GateReduction">γ of the gates' squeeze layers; null in checkpoints of format versions 1 and 2 (which were rebuilt with 4).</param>
+/// <param name="ConvolutionBias">Whether the convs carry biases (a VGG built so); null in checkpoints of format versions 1 and 2.</param>
 internal sealed record CheckpointHeader(
     string Architecture,
     ImageShape Input,
@@ -41,4 +43,26 @@ internal sealed record CheckpointHeader(
     string? DataHash,
     InputNormalization? Normalization,
     IReadOnlyList<EpochReport> History,
-    string? Start = null);
+    string? Start = null,
+    int? GateReduction = null,
+    bool? ConvolutionBias = null)
+{
+    /// <summary>The architecture the checkpoint's network was built from: its name, with conv biases where it had them.</summary>
+    /// <exception cref="InvalidDataException">The name is not an architecture, or biases are recorded for one without them.</exception>
+    internal NetworkArchitecture BuildableArchitecture(string path)
+    {
+        NetworkArchitecture architecture;
+        try
+        {
+            architecture = NetworkArchitecture.Parse(Architecture);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"Checkpoint '{path}' names an unknown architecture '{Architecture}': {e.Message}", e);
+        }
+
+        return ConvolutionBias == true
+            ? architecture.WithConvolutionBias() ?? throw new InvalidDataException($"Checkpoint '{path}' records conv biases for {Architecture}, which has none.")
+            : architecture;
+    }
+}

@@ -223,7 +223,7 @@ internal sealed class DecouplingTrainer
     private CheckpointHeader Header(DecoupledNetwork network, int completedEpochs, int count, string? dataHash, IReadOnlyList<EpochReport> history) => new(
         network.Architecture, network.Input, network.Classes, network.IsGated, completedEpochs,
         _settings.Epochs, _settings.BatchSize, _settings.LearningRate, _settings.Momentum, _settings.WeightDecay,
-        _settings.Weights, _settings.Seed, _settings.Augmentation, _settings.GradientClipNorm, count, dataHash, network.Normalization, history.ToArray(), _settings.Start);
+        _settings.Weights, _settings.Seed, _settings.Augmentation, _settings.GradientClipNorm, count, dataHash, network.Normalization, history.ToArray(), _settings.Start, network.GateReduction, network.ConvolutionBias);
 
     private static void Gather(
         TrainingImages images, ReadOnlySpan<int> indices, float[] batchPixels, long[] batchLabels, ImageAugmentation? augmentation, float[]? source, Random random)

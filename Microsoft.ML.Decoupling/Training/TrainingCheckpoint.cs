@@ -193,13 +193,22 @@ internal sealed class TrainingCheckpoint
 
     private static void RequireSameNetwork(string path, CheckpointHeader header, DecoupledNetwork network)
     {
-        if (header.Architecture != network.Architecture || header.Input != network.Input || header.Classes != network.Classes || header.Gated != network.IsGated)
+        // γ and conv biases are recorded since format version 3; older files are read as before.
+        bool sameGates = header.GateReduction is not { } reduction || !network.IsGated || reduction == network.GateReduction;
+        bool sameBiases = header.ConvolutionBias is not { } bias || bias == network.ConvolutionBias;
+        if (header.Architecture != network.Architecture || header.Input != network.Input || header.Classes != network.Classes || header.Gated != network.IsGated
+            || !sameGates || !sameBiases)
         {
             throw new InvalidDataException(
-                $"Checkpoint '{path}' holds a {(header.Gated ? "gated" : "dense")} {header.Architecture} for {header.Input} images and {header.Classes} classes; "
-                + $"the network is a {(network.IsGated ? "gated" : "dense")} {network.Architecture} for {network.Input} images and {network.Classes} classes.");
+                $"Checkpoint '{path}' holds a {Describe(header.Gated, header.Architecture, header.GateReduction, header.ConvolutionBias)} for {header.Input} images and {header.Classes} classes; "
+                + $"the network is a {Describe(network.IsGated, network.Architecture, network.GateReduction, network.ConvolutionBias)} for {network.Input} images and {network.Classes} classes.");
         }
     }
+
+    private static string Describe(bool gated, string architecture, int? gateReduction, bool? convolutionBias) =>
+        (gated ? "gated" : "dense") + $" {architecture}"
+        + (gated && gateReduction is { } γ ? $" (gate reduction {γ})" : string.Empty)
+        + (convolutionBias == true ? " with conv biases" : string.Empty);
 
     /// <summary>
     /// Runs TorchSharp's readers of the tensors after the header. They report a truncated file as an

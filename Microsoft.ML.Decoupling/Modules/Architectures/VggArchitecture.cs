@@ -18,6 +18,8 @@ internal sealed class VggArchitecture : NetworkArchitecture
 
     public bool ConvolutionBias { get; }
 
+    internal override NetworkArchitecture WithConvolutionBias() => new VggArchitecture(Layout, convolutionBias: true);
+
     public override string ToString() => VggLayout.NameOf(Layout.Text) is { } preset ? preset : $"vgg:{Layout.Text}";
 
     internal override (int Output, string Head) Define(NetworkBuilder builder)
