@@ -33,14 +33,30 @@ public static class AdversarialDetectionData
             throw new ArgumentException("The network has no gates, so it has no calculation path: give DetectionDataOptions.DensePath (DensePathEncoder.Fit) to read its dense path instead.", nameof(network));
         }
 
-        // Before the attack: a bad calibration set would fail only after it.
-        var deviation = options.FittedDeviation
-            ?? (options.DeviationCalibration is { } calibration ? PathDeviation.Fit(network, calibration, options, nameof(options)) : null);
-        var targets = attack.IsTargeted ? options.Targets ?? AttackTargets.RandomOther(images.Labels, network.Classes, options.Seed) : null;
+        // Every option is checked before the calibration fit and the attack, which would otherwise fail only after them.
+        options.DensePath?.RequireFits(network, nameof(options));
+        if (options.BatchSize < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "DetectionDataOptions.BatchSize must be at least 1.");
+        }
+
         if (!attack.IsTargeted && options.Targets is not null)
         {
             throw new ArgumentException($"{attack.Name} is untargeted; DetectionDataOptions.Targets must be null.", nameof(options));
         }
+
+        var targets = attack.IsTargeted ? options.Targets ?? AttackTargets.RandomOther(images.Labels, network.Classes, options.Seed) : null;
+        try
+        {
+            GradientAttack.RequireInputs(network, images.Pixels, images.Labels, targets, attack.IsTargeted, attack.Name);
+        }
+        catch (ArgumentException e) when (e.ParamName == "targets")
+        {
+            throw new ArgumentException($"DetectionDataOptions.Targets: {e.Message.Replace(" (Parameter 'targets')", string.Empty, StringComparison.Ordinal)}", nameof(options), e);
+        }
+
+        var deviation = options.FittedDeviation
+            ?? (options.DeviationCalibration is { } calibration ? PathDeviation.Fit(network, calibration, options, nameof(options)) : null);
 
         var result = attack.Run(network, images, targets, options.Seed, options.BatchSize);
         var clean = Read(network, images.Pixels, images.Count, options);
@@ -139,7 +155,9 @@ public static class AdversarialDetectionData
     /// <see cref="SampleCorrectlyClassified(DecoupledNetwork, ImageDataset, int, int, IReadOnlySet{int}?)"/> from scores computed
     /// once (<see cref="ClassifyPool"/>): drawing several disjoint samples from one pool runs the network over it once.
     /// </summary>
-    internal static int[] SampleCorrectlyClassifiedFrom(float[] scores, int classes, ImageDataset pool, int perClass, int seed, IReadOnlySet<int>? exclude = null)
+    /// <exception cref="ArgumentException">A class has fewer than <paramref name="perClass"/> eligible images; the exception
+    /// names <paramref name="parameter"/>, the caller's name for that count.</exception>
+    internal static int[] SampleCorrectlyClassifiedFrom(float[] scores, int classes, ImageDataset pool, int perClass, int seed, IReadOnlySet<int>? exclude = null, string parameter = "perClass")
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(perClass, 1);
         var byClass = Enumerable.Range(0, classes).Select(_ => new List<int>()).ToArray();
@@ -158,7 +176,7 @@ public static class AdversarialDetectionData
         {
             if (byClass[c].Count < perClass)
             {
-                throw new ArgumentException($"Class {c} ('{pool.ClassNames[c]}') has {byClass[c].Count} correctly classified image(s) left in the pool; {perClass} per class were asked for.", nameof(perClass));
+                throw new ArgumentException($"Class {c} ('{pool.ClassNames[c]}') has {byClass[c].Count} correctly classified image(s) left in the pool; {perClass} per class were asked for.", parameter);
             }
 
             var candidates = byClass[c].ToArray();

@@ -15,8 +15,13 @@ public sealed class DensePathEncoder
 {
     private readonly float[] _thresholds;
 
-    private DensePathEncoder(IReadOnlyList<string> layers, IReadOnlyList<int> layerFilters, float[] thresholds)
+    private readonly string _architecture;
+    private readonly ImageShape _input;
+
+    private DensePathEncoder(string architecture, ImageShape input, IReadOnlyList<string> layers, IReadOnlyList<int> layerFilters, float[] thresholds)
     {
+        _architecture = architecture;
+        _input = input;
         Layers = layers;
         LayerFilters = layerFilters;
         _thresholds = thresholds;
@@ -77,7 +82,21 @@ public sealed class DensePathEncoder
                 $"DensePathEncoder: {constant} of the {length} filters respond the same to each of the {calibration.Count} calibration images (constant images?); their bits are off for every clean image and the dense paths are degenerate (few distinct paths). Calibrate on varied clean images.");
         }
 
-        return new DensePathEncoder(layers, layerFilters, thresholds);
+        return new DensePathEncoder(network.Architecture, network.Input, layers, layerFilters, thresholds);
+    }
+
+    /// <summary>
+    /// Throws unless <paramref name="network"/> has the architecture and input this encoder was fitted on (its layers and
+    /// thresholds belong to that network); <paramref name="parameter"/> is named.
+    /// </summary>
+    internal void RequireFits(DecoupledNetwork network, string parameter)
+    {
+        if (network.IsGated || network.Architecture != _architecture || network.Input != _input)
+        {
+            throw new ArgumentException(
+                $"DensePath was fitted on a network without gates, {_architecture} for {_input} images; this network is a {(network.IsGated ? "gated" : "dense")} {network.Architecture} for {network.Input} images. Fit the encoder on this network.",
+                parameter);
+        }
     }
 
     /// <summary>

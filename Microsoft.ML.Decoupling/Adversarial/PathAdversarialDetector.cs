@@ -57,14 +57,16 @@ public static class PathAdversarialDetector
 
         // One pass of the network over the images for both samples.
         float[] poolScores = AdversarialDetectionData.ClassifyPool(network, images);
-        var trainIndices = AdversarialDetectionData.SampleCorrectlyClassifiedFrom(poolScores, network.Classes, images, trainPerClass, seed);
-        var testIndices = AdversarialDetectionData.SampleCorrectlyClassifiedFrom(poolScores, network.Classes, images, testPerClass, seed + 1, trainIndices.ToHashSet());
+        var trainIndices = AdversarialDetectionData.SampleCorrectlyClassifiedFrom(poolScores, network.Classes, images, trainPerClass, seed, parameter: nameof(trainPerClass));
+        var testIndices = AdversarialDetectionData.SampleCorrectlyClassifiedFrom(poolScores, network.Classes, images, testPerClass, seed + 1, trainIndices.ToHashSet(), nameof(testPerClass));
 
         // One fit of the class statistics for both sets; the path deviation and the Mahalanobis baseline read the same
         // pass of the network over the calibration images (not kept beyond the two fits).
         var (deviation, mahalanobis) = FitCalibration(network, calibration);
         var train = AdversarialDetectionData.Create(network, images.Select(trainIndices), attack, new DetectionDataOptions { Seed = seed, FittedDeviation = deviation });
+        RequireSuccessfulAttacks(train, attack, "training");
         var test = AdversarialDetectionData.Create(network, images.Select(testIndices), attack, new DetectionDataOptions { Seed = seed + 1, FittedDeviation = deviation });
+        RequireSuccessfulAttacks(test, attack, "test");
         var trainView = train.ToDataView(mlContext);
         var testView = test.ToDataView(mlContext);
         var path = Evaluate(mlContext, trainView, testView, DecouplingColumnNames.Path);
@@ -75,6 +77,17 @@ public static class PathAdversarialDetector
         var distance = DetectorMetrics.Compute(mahalanobis.Score(test), test.Rows.Select(r => r.IsAdversarial).ToArray(), threshold);
         double success = (train.AttackSuccessRate * trainIndices.Length + test.AttackSuccessRate * testIndices.Length) / (trainIndices.Length + testIndices.Length);
         return new AdversarialDetectionReport(attack.ToString(), success, TrainerName, path, responses, withDeviation, scores, distance, train, test, trainIndices, testIndices);
+    }
+
+    /// <summary>A detector needs adversarial rows to learn from and to be measured on: an attack that never succeeded is named at once.</summary>
+    private static void RequireSuccessfulAttacks(DetectionSet set, AdversarialAttack attack, string which)
+    {
+        if (set.AdversarialCount == 0)
+        {
+            throw new ArgumentException(
+                $"{attack} succeeded on none of the detector's {set.Rows.Count} {which} images, so there are no adversarial examples to detect; use a stronger attack (a larger ε or more steps).",
+                nameof(attack));
+        }
     }
 
     /// <summary>The path deviation and the Mahalanobis baseline, both from one readout of <paramref name="calibration"/>.</summary>
