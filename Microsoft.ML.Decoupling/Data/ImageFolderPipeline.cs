@@ -17,8 +17,10 @@ namespace Microsoft.ML.Decoupling.Data;
 /// Channel order: for colour images <c>ExtractPixels</c> is asked for <see cref="ImagePixelExtractingEstimator.ColorBits.Rgb"/>
 /// in <see cref="ImagePixelExtractingEstimator.ColorsOrder.ARGB"/> order without interleaving, which writes all red values,
 /// then all green, then all blue (each plane row by row): channel 0 is red, 1 green, 2 blue, the same layout as
-/// torchvision's <c>ToTensor</c>. Alpha is dropped. Grey-scale images are converted by ML.NET's <c>ConvertToGrayscale</c>
-/// and their single (red) plane is extracted.
+/// torchvision's <c>ToTensor</c>. Alpha is dropped, but not before it acted: ML.NET decodes images to premultiplied
+/// colours, so a semi-transparent pixel's colour comes out multiplied by its alpha (a transparent background turns
+/// black), where torchvision's <c>convert("RGB")</c> keeps the colour; flatten transparent images first for parity.
+/// Grey-scale images are converted by ML.NET's <c>ConvertToGrayscale</c> and their single (red) plane is extracted.
 /// </remarks>
 internal static class ImageFolderPipeline
 {

@@ -46,13 +46,16 @@ public sealed partial class DecoupleNetworkEstimator
         /// </summary>
         public int DeviationCalibrationImages { get; set; } = DecoupleNetworkDefaults.DeviationCalibrationImages;
 
-        /// <summary>Image channels C.</summary>
+        /// <summary>
+        /// Image channels C. An image column that carries its shape (ML.NET's ExtractPixels gives Vector&lt;Single, C, H, W&gt;)
+        /// gives C, H and W itself; set values must agree with it.
+        /// </summary>
         public int ImageChannels { get; set; } = DecoupleNetworkDefaults.ImageChannels;
 
-        /// <summary>Image height H; 0 infers a square image from the column size and <see cref="ImageChannels"/>.</summary>
+        /// <summary>Image height H; 0 takes the column's shape, or infers a square image from the column size and <see cref="ImageChannels"/>.</summary>
         public int ImageHeight { get; set; }
 
-        /// <summary>Image width W; 0 infers a square image from the column size and <see cref="ImageChannels"/>.</summary>
+        /// <summary>Image width W; 0 takes the column's shape, or infers a square image from the column size and <see cref="ImageChannels"/>.</summary>
         public int ImageWidth { get; set; }
 
         /// <summary>
@@ -203,6 +206,12 @@ public sealed partial class DecoupleNetworkEstimator
             if ((ImageHeight == 0) != (ImageWidth == 0))
             {
                 throw new ArgumentOutOfRangeException(nameof(ImageHeight), $"Set both ImageHeight and ImageWidth, or neither (got {ImageHeight}×{ImageWidth}).");
+            }
+
+            if ((long)ImageChannels * ImageHeight * ImageWidth > Array.MaxLength)
+            {
+                throw new ArgumentOutOfRangeException(nameof(ImageHeight),
+                    $"ImageChannels × ImageHeight × ImageWidth ({ImageChannels}×{ImageHeight}×{ImageWidth}) is more values than one image array holds ({Array.MaxLength}).");
             }
 
             SettingChecks.RequireRange(GateReduction, 1, 1 << 16, nameof(GateReduction));

@@ -46,10 +46,10 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
         }
 
         var label = FindColumn(inputSchema, _options.LabelColumnName, "labelColumnName");
-        if (!label.IsKey)
+        if (!label.IsKey || label.Kind != SchemaShape.Column.VectorKind.Scalar)
         {
             throw new ArgumentOutOfRangeException("labelColumnName",
-                $"Column '{_options.LabelColumnName}' must be a key type (use MapValueToKey); found {label.ItemType}.");
+                $"Column '{_options.LabelColumnName}' must be a scalar key type (use MapValueToKey); found {label.Kind} of {label.ItemType}.");
         }
 
         // SchemaShape.Column has no public constructor. Public transforms give columns of the same kinds as ours:
@@ -210,8 +210,8 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
                 $"Column '{_options.FeatureColumnName}' must be a known-size Vector<Single> of C·H·W values; found {image.Type}.");
         }
 
-        var geometry = _options.ResolveGeometry(vector.Size);
-        int expected = geometry.Channels * geometry.Height * geometry.Width;
+        var geometry = ResolveGeometry(image, vector);
+        long expected = (long)geometry.Channels * geometry.Height * geometry.Width;
         if (vector.Size != expected)
         {
             throw new ArgumentOutOfRangeException("featureColumnName",
@@ -235,6 +235,35 @@ public sealed partial class DecoupleNetworkEstimator : IEstimator<DecoupledNetwo
         }
 
         return (image, label, (int)key.Count, geometry);
+    }
+
+    /// <summary>
+    /// C, H, W of the images: the column's own shape where it carries one (ML.NET's ExtractPixels gives
+    /// Vector&lt;Single, C, H, W&gt;), which set options must agree with; otherwise from the options and the column's size.
+    /// </summary>
+    private (int Channels, int Height, int Width) ResolveGeometry(DataViewSchema.Column image, VectorDataViewType vector)
+    {
+        var dimensions = vector.Dimensions;
+        if (dimensions.Length != 3 || dimensions.Any(d => d <= 0))
+        {
+            return _options.ResolveGeometry(vector.Size);
+        }
+
+        var shape = (Channels: dimensions[0], Height: dimensions[1], Width: dimensions[2]);
+        bool sidesSet = _options.ImageHeight > 0;
+        bool channelsSet = _options.ImageChannels != DecoupleNetworkDefaults.ImageChannels;
+        bool disagrees = sidesSet
+            ? (_options.ImageChannels, _options.ImageHeight, _options.ImageWidth) != shape
+            : channelsSet && _options.ImageChannels != shape.Channels;
+        if (disagrees)
+        {
+            throw new ArgumentOutOfRangeException(sidesSet ? nameof(Options.ImageHeight) : nameof(Options.ImageChannels),
+                $"Column '{image.Name}' holds {shape.Channels}×{shape.Height}×{shape.Width} images ({image.Type}); the options say "
+                + $"{nameof(Options.ImageChannels)} {_options.ImageChannels}, {nameof(Options.ImageHeight)} {_options.ImageHeight}, {nameof(Options.ImageWidth)} {_options.ImageWidth}. "
+                + $"Leave {nameof(Options.ImageHeight)} and {nameof(Options.ImageWidth)} at 0 to take the column's shape, or set them to it.");
+        }
+
+        return shape;
     }
 
     /// <summary>

@@ -247,7 +247,10 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
         int expected = input.Channels * input.Height * input.Width;
         var column = schema.GetColumnOrNull(Columns.Feature)
             ?? throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{Columns.Feature}' was not found; the network reads Vector<Single, {expected}> ({input.Channels}×{input.Height}×{input.Width}) from it.");
-        if (column.Type is not VectorDataViewType { ItemType: var item } vector || item != NumberDataViewType.Single || vector.Size != expected)
+        // A column that carries its shape (ExtractPixels: C, H, W) must carry the network's: the same size with the sides
+        // swapped would be read as other images without a word.
+        if (column.Type is not VectorDataViewType { ItemType: var item } vector || item != NumberDataViewType.Single || vector.Size != expected
+            || (vector.Dimensions.Length == 3 && (vector.Dimensions[0], vector.Dimensions[1], vector.Dimensions[2]) != (input.Channels, input.Height, input.Width)))
         {
             throw new ArgumentOutOfRangeException(nameof(schema),
                 $"Column '{Columns.Feature}' is {column.Type} ({Describe(column.Type)}); the network was trained on Vector<Single, {expected}> "
@@ -256,7 +259,9 @@ public sealed class DecoupledNetworkTransformer : ITransformer, ICanSaveModel, I
     }
 
     private static string Describe(DataViewType type) => type is VectorDataViewType vector
-        ? (vector.Size == 0 ? "a vector of unknown size" : $"{vector.Size} values of {vector.ItemType}")
+        ? (vector.Size == 0 ? "a vector of unknown size"
+            : vector.Dimensions.Length == 3 ? $"{vector.Dimensions[0]}×{vector.Dimensions[1]}×{vector.Dimensions[2]} values of {vector.ItemType}"
+            : $"{vector.Size} values of {vector.ItemType}")
         : "not a vector";
 
     /// <summary>Saves the ONNX-backed ML.NET pipeline (what <c>mlContext.Model.Save</c> calls).</summary>

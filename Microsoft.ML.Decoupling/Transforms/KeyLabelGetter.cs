@@ -2,10 +2,10 @@ using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Decoupling.Transforms;
 
-/// <summary>Reads a key-typed label of any raw type as a uint (0: missing).</summary>
+/// <summary>Reads a key-typed label of any raw type as a ulong (0: missing); the caller checks it against the key count.</summary>
 internal static class KeyLabelGetter
 {
-    public static Func<uint> Create(DataViewRowCursor cursor, DataViewSchema.Column column)
+    public static Func<ulong> Create(DataViewRowCursor cursor, DataViewSchema.Column column)
     {
         switch (((KeyDataViewType)column.Type).RawType)
         {
@@ -30,7 +30,7 @@ internal static class KeyLabelGetter
             default:
             {
                 var getter = cursor.GetGetter<ulong>(column);
-                return () => { ulong v = 0; getter(ref v); return checked((uint)v); };
+                return () => { ulong v = 0; getter(ref v); return v; };
             }
         }
     }

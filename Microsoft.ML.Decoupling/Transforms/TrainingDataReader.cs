@@ -71,16 +71,24 @@ internal sealed class TrainingDataReader
             using var cursor = input.GetRowCursor([imageColumn, labelColumn]);
             var getImage = cursor.GetGetter<VBuffer<float>>(imageColumn);
             var getLabel = KeyLabelGetter.Create(cursor, labelColumn);
+            ulong keyCount = ((KeyDataViewType)labelColumn.Type).Count;
             VBuffer<float> value = default;
             var image = new float[size];
             while (cursor.MoveNext())
             {
                 cancellation.ThrowIfCancellationRequested();
-                uint key = getLabel();
+                ulong key = getLabel();
                 if (key == 0)
                 {
                     unlabelledRows++;
                     continue; // Missing label: skipped, as ML.NET trainers do (the estimator warns with the count).
+                }
+
+                if (key > keyCount)
+                {
+                    // A view of the user's own may hold raw keys past its type's count; training would fail far later.
+                    throw new InvalidOperationException(
+                        $"Column '{labelColumn.Name}' holds key {key} at row {cursor.Position}; its key type has {keyCount} values (keys 1 to {keyCount}, 0 for a missing label).");
                 }
 
                 getImage(ref value);
