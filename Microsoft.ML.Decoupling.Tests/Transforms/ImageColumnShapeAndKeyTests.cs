@@ -54,6 +54,16 @@ public sealed class ImageColumnShapeAndKeyTests
     }
 
     [TestMethod]
+    public void ImageSidesPastOneArray_AreRefusedNamingTheOption()
+    {
+        // 2×65536×32769 wrapped to 131072 in int arithmetic and passed a 131072-value column.
+        var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Ml.Transforms.DecoupleNetwork(
+            new DecoupleNetworkEstimator.Options { ImageChannels = 2, ImageHeight = 65536, ImageWidth = 32769 }));
+        Assert.AreEqual("ImageHeight", error.ParamName);
+        StringAssert.Contains(error.Message, "2×65536×32769");
+    }
+
+    [TestMethod]
     public void VectorOfKeysAsLabel_IsRefusedByGetOutputSchemaAsByFit()
     {
         var data = Ml.Data.LoadFromEnumerable(Enumerable.Range(0, 4).Select(i => new KeyVectorRow { Image = Pixels(i, 144), Label = [1, 2] }));
