@@ -113,6 +113,37 @@ public sealed class DecouplingReportTests
         CollectionAssert.AreEqual(new[] { "taken" }, Directory.GetFiles(_folder).Select(Path.GetFileName).ToArray());
     }
 
+    [TestMethod]
+    public void Write_BadOptions_AreRefusedNamingThem_BeforeTheDataAreRead()
+    {
+        var progress = new List<AnalysisProgress>();
+        var reporter = new SynchronousProgress(progress.Add);
+        var view = _test.Images.ToDataView(_ml);
+        foreach (var options in new DecouplingReportOptions[]
+        {
+            new() { Neighbors = 0 },
+            new() { SeparabilitySamples = 1 },
+            new() { Embedding = null! },
+            new() { ConceptImages = [new ConceptImage(new float[7], 0, new Dictionary<string, bool[]>())] },
+        })
+        {
+            var error = Assert.Throws<ArgumentException>(() => DecouplingReport.Write(_model, view, _folder, options, reporter));
+            Assert.IsTrue(error.ParamName is "options" or "images", error.Message);
+        }
+
+        Assert.IsEmpty(progress, "no data were read");
+    }
+
+    [TestMethod]
+    public void Write_FailingOnOneFile_LeavesNoneOfTheOthers()
+    {
+        Directory.CreateDirectory(Path.Combine(_folder, "path-tree.png")); // a folder where a figure goes
+        var error = Assert.ThrowsExactly<IOException>(() => DecouplingReport.Write(_model, _test.Images.ToDataView(_ml), _folder,
+            new DecouplingReportOptions { Embedding = new TsneOptions { Iterations = 50 } }));
+        StringAssert.Contains(error.Message, "path-tree.png");
+        Assert.IsEmpty(Directory.GetFiles(_folder), "no figure, table or temporary file is left");
+    }
+
     /// <summary>An <see cref="IProgress{T}"/> that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
     private sealed class SynchronousProgress(Action<AnalysisProgress> report) : IProgress<AnalysisProgress>
     {

@@ -45,6 +45,18 @@ public sealed class PathStructureTests
     }
 
     [TestMethod]
+    public void PathTree_AClassWithoutPaths_PartsFromNoOtherClass()
+    {
+        var planted = SyntheticPaths.Planted(SyntheticPaths.Layout(16, 16), classes: 2, perClass: 30, flip: 0.05, plantedLayers: [0, 1], seed: 1);
+        var paths = new Microsoft.ML.Decoupling.Analysis.Paths.PathSet(planted.AllPaths.ToArray(), planted.LabelArray, planted.Layout, ["c0", "c1", "absent"]);
+
+        var pairs = PathDecisionTree.Build(paths).ClassPairs;
+
+        Assert.IsNotNull(pairs.Single(p => p.ClassA == 0 && p.ClassB == 1).LayerIndex, "the two classes with paths part somewhere");
+        Assert.IsTrue(pairs.Where(p => p.ClassB == 2).All(p => p.LayerIndex is null), "the class without paths parts from none");
+    }
+
+    [TestMethod]
     public void Separability_IsPerfectOnThePlantedLayer_AndNearChanceOnNoise()
     {
         var paths = SyntheticPaths.Planted(SyntheticPaths.Layout(32, 32), classes: 3, perClass: 40, flip: 0.1, plantedLayers: [1], seed: 2);

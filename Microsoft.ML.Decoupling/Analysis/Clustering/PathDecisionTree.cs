@@ -96,7 +96,8 @@ public sealed class PathDecisionTree
                 // Follow both classes down the tree, each into the child that holds most of its inputs, until they part.
                 var node = root;
                 int? layer = null;
-                while (node.Children.Count > 0 && node.ClassCounts[a] + node.ClassCounts[b] > 0)
+                // A class without inputs parts from no other: it has no path to follow.
+                while (node.Children.Count > 0 && node.ClassCounts[a] > 0 && node.ClassCounts[b] > 0)
                 {
                     int childA = MajorityChild(node, a), childB = MajorityChild(node, b);
                     if (childA != childB)

@@ -210,7 +210,8 @@ public static class ConceptAnalysis
         return union == 0 ? 0 : (double)intersection / union;
     }
 
-    private static void Check(DecoupledNetwork network, IReadOnlyList<ConceptImage> images)
+    /// <summary>Refuses images the network cannot read, naming <c>images</c> (also used before a report's long work).</summary>
+    internal static void Check(DecoupledNetwork network, IReadOnlyList<ConceptImage> images)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(images);

@@ -5,7 +5,6 @@ using Microsoft.ML.Decoupling.Analysis.Clustering;
 using Microsoft.ML.Decoupling.Analysis.Concepts;
 using Microsoft.ML.Decoupling.Analysis.Embedding;
 using Microsoft.ML.Decoupling.Analysis.Paths;
-using Microsoft.ML.Decoupling.IO;
 using Microsoft.ML.Decoupling.Transforms;
 
 namespace Microsoft.ML.Decoupling.Analysis.Report;
@@ -21,8 +20,10 @@ public static class DecouplingReport
 
     /// <summary>
     /// Streams <paramref name="data"/> through <paramref name="model"/>, runs every analysis, then writes the report into
-    /// <paramref name="folder"/> (created if missing). Everything is computed before the first file is written, and
-    /// every file is written atomically, so a failure leaves no partial report; the report lists exactly the files written.
+    /// <paramref name="folder"/> (created if missing). Every option is checked before the data are read. Everything is
+    /// computed before the first file is written; the files are written to temporary files first and moved into place
+    /// only when all of them were written, so a failure while writing leaves the folder as it was (a failure among the
+    /// final renames, which are not one transaction, could still leave a mix); the report lists exactly the files written.
     /// </summary>
     /// <param name="model">The fitted transformer.</param>
     /// <param name="data">Images and a key-typed label column.</param>
@@ -43,9 +44,25 @@ public static class DecouplingReport
         ArgumentNullException.ThrowIfNull(data);
         ArgumentException.ThrowIfNullOrEmpty(folder);
         options ??= new DecouplingReportOptions();
-        options.Embedding.Validate();
-        options.Tree.Validate();
-        options.Concepts.Validate();
+        // Every option before the data are streamed through the model (minutes on a large set).
+        (options.Embedding ?? throw new ArgumentNullException(nameof(options), "DecouplingReportOptions.Embedding is null.")).Validate();
+        (options.Tree ?? throw new ArgumentNullException(nameof(options), "DecouplingReportOptions.Tree is null.")).Validate();
+        (options.Concepts ?? throw new ArgumentNullException(nameof(options), "DecouplingReportOptions.Concepts is null.")).Validate();
+        if (options.Neighbors < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Neighbors, "DecouplingReportOptions.Neighbors must be at least 1.");
+        }
+
+        if (options.SeparabilitySamples < 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.SeparabilitySamples, "DecouplingReportOptions.SeparabilitySamples must be at least 2.");
+        }
+
+        if (options.ConceptImages is { } conceptImages)
+        {
+            ConceptAnalysis.Check(model.Network, conceptImages);
+        }
+
         if (File.Exists(folder))
         {
             throw new ArgumentException($"'{folder}' is a file; expected a folder for the report.", nameof(folder));
@@ -108,11 +125,37 @@ public static class DecouplingReport
         var markdown = ReportTables.Markdown(options.Title, model, paths, activity, separability, embedding, hopkins, tree, concepts, files.Select(f => f.Name).ToArray());
         files.Add((ReportFileName, Encoding.UTF8.GetBytes(markdown)));
 
-        var written = new List<string>();
-        foreach (var (name, content) in files)
+        // Every file to a temporary one first; only when all are written are they moved into place.
+        var staged = new List<(string Temporary, string Path)>();
+        try
         {
-            string path = Path.Combine(root, name);
-            AtomicFile.WriteAllBytes(path, content);
+            foreach (var (name, content) in files)
+            {
+                string path = Path.Combine(root, name);
+                if (Directory.Exists(path))
+                {
+                    throw new IOException($"Cannot write the report file '{path}': it is a folder.");
+                }
+
+                string temporary = Path.Combine(root, $".{name}.{Guid.NewGuid():N}.tmp");
+                staged.Add((temporary, path));
+                File.WriteAllBytes(temporary, content);
+            }
+        }
+        catch
+        {
+            foreach (var (temporary, _) in staged)
+            {
+                File.Delete(temporary);
+            }
+
+            throw;
+        }
+
+        var written = new List<string>();
+        foreach (var (temporary, path) in staged)
+        {
+            File.Move(temporary, path, overwrite: true);
             written.Add(path);
         }
 
