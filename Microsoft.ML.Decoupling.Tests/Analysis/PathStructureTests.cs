@@ -57,6 +57,17 @@ public sealed class PathStructureTests
     }
 
     [TestMethod]
+    public void ActivityCsv_QuotesWholeClassColumnNames()
+    {
+        var planted = SyntheticPaths.Planted(SyntheticPaths.Layout(4), classes: 2, perClass: 5, flip: 0, plantedLayers: [0], seed: 1);
+        var paths = new Microsoft.ML.Decoupling.Analysis.Paths.PathSet(planted.AllPaths.ToArray(), planted.LabelArray, planted.Layout, ["a,b", "c\"d"]);
+
+        string csv = Microsoft.ML.Decoupling.Analysis.Report.ReportTables.ActivityCsv(Microsoft.ML.Decoupling.Analysis.Activity.FilterActivity.Compute(paths));
+
+        Assert.AreEqual("layer,filter,state,on_count,on_rate,\"on_rate_a,b\",\"on_rate_c\"\"d\"", csv.Split('\n')[0].TrimEnd('\r'));
+    }
+
+    [TestMethod]
     public void Separability_IsPerfectOnThePlantedLayer_AndNearChanceOnNoise()
     {
         var paths = SyntheticPaths.Planted(SyntheticPaths.Layout(32, 32), classes: 3, perClass: 40, flip: 0.1, plantedLayers: [1], seed: 2);

@@ -83,7 +83,7 @@ internal static class ReportTables
         text.Append("layer,filter,state,on_count,on_rate");
         foreach (string name in activity.ClassNames)
         {
-            text.Append(",on_rate_").Append(Csv(name));
+            text.Append(',').Append(Csv("on_rate_" + name));
         }
 
         text.AppendLine();
