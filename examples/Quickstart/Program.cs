@@ -125,7 +125,7 @@ try
 {
     detection = PathAdversarialDetector.Run(mlContext, model.Network, test, attack, trainPerClass: 10, testPerClass, calibration: train.Slice(0, Math.Min(5000, train.Count)), seed: arguments.Seed);
 }
-catch (ArgumentException ex) when (ex.ParamName == "perClass")
+catch (ArgumentException ex) when (ex.ParamName is "perClass" or "trainPerClass" or "testPerClass")
 {
     // A briefly trained network may get too few images of a class right to sample from: the rest of the run stands.
     detectionSkipped = $"{ex.Message} Train longer (--epochs) for the detection step.";
