@@ -129,6 +129,23 @@ public sealed class PathDeviationColumnTests
     }
 
     [TestMethod]
+    public void MergedGraph_FromTheDetectionSetsView_WithAllFourNetworkColumns_IsWritten()
+    {
+        // The README's flow: the detector is fitted on DetectionSet.ToDataView, which holds Path, Score, Responses and
+        // PathDeviation; the export's root view once had room for three and dropped PathDeviation.
+        var set = AdversarialDetectionData.Create(_network.Network, _clean, new FastGradientSignMethod(0.1), new DetectionDataOptions { DeviationCalibration = _clean });
+        var view = set.ToDataView(_mlContext);
+        var detector = PathAdversarialDetector.Forest(_mlContext, view.Schema, PathAdversarialDetector.DetectorColumns).Fit(view);
+        string path = Path.Combine(_folder, "merged-from-set.onnx");
+
+        DetectorOnnxExport.SaveOnnxWithDetector(_mlContext, _network, detector, view, path);
+
+        using var session = new InferenceSession(path);
+        Assert.IsTrue(session.OutputMetadata.ContainsKey(DecouplingColumnNames.AdversarialScore));
+        Assert.IsTrue(session.OutputMetadata.ContainsKey(DecouplingColumnNames.PathDeviation));
+    }
+
+    [TestMethod]
     public void Fit_WritesTheColumnUnlessDeviationCalibrationImagesIsZero()
     {
         var shapes = ShapesGenerator.Generate(count: 120, seed: 3, imageSize: 16).Images;

@@ -61,7 +61,14 @@ internal static class DetectorOnnxConversion
     public static IDataView RootView(MLContext mlContext, IReadOnlyList<NetworkColumn> columns)
     {
         var definition = SchemaDefinition.Create(typeof(NetworkOutputRow), SchemaDefinition.Direction.Read);
-        string[] members = [nameof(NetworkOutputRow.First), nameof(NetworkOutputRow.Second), nameof(NetworkOutputRow.Third)];
+        // One member per network column a detector can read (Path, Score, Responses, PathDeviation); the view had three,
+        // so a detector on all four lost PathDeviation.
+        string[] members = [nameof(NetworkOutputRow.First), nameof(NetworkOutputRow.Second), nameof(NetworkOutputRow.Third), nameof(NetworkOutputRow.Fourth)];
+        if (columns.Count > members.Length)
+        {
+            throw new ArgumentException($"At most {members.Length} network columns can feed a detector; got {columns.Count}.", nameof(columns));
+        }
+
         for (int i = 0; i < members.Length; i++)
         {
             var column = definition[members[i]];
@@ -200,5 +207,7 @@ internal static class DetectorOnnxConversion
         public float[] Second { get; set; } = [];
 
         public float[] Third { get; set; } = [];
+
+        public float[] Fourth { get; set; } = [];
     }
 }
